@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from sustain.accounts.models import Organisation, Team, User
+from sustain.releases.models import Component, Product, Version
+from sustain.tickets.choices import (
+    Channel,
+    Kind,
+    Level,
+    LinkKind,
+    MaintenanceType,
+    Priority,
+    Status,
+)
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """An issue or request. Its number (``SUS-<id>``) is the only identifier people see."""
+
+    title = models.CharField(max_length=250)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INCIDENT)
+    maintenance_type = models.CharField(
+        max_length=20, choices=MaintenanceType.choices, blank=True, default=""
+    )
+    impact = models.CharField(max_length=10, choices=Level.choices, default=Level.MEDIUM)
+    urgency = models.CharField(max_length=10, choices=Level.choices, default=Level.MEDIUM)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P3)
+    # Set when somebody chose a priority other than the impact × urgency matrix gives.
+    priority_override_reason = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(User, on_delete=models.PROTECT, related_name="requested_tickets")
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    component = models.ForeignKey(
+        Component, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    watchers = models.ManyToManyField(User, blank=True, related_name="watched_tickets")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every change so that an edit based on a stale copy can be refused.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_idx"),
+            models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_idx"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_idx"),
+            models.Index(fields=["organisation", "-updated_at"], name="ticket_org_idx"),
+            models.Index(fields=["requester", "-updated_at"], name="ticket_requester_idx"),
+            models.Index(fields=["priority", "-updated_at"], name="ticket_priority_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"{settings.SUSTAIN_TICKET_PREFIX}-{self.pk}"
+
+
+class Message(models.Model):
+    """A public reply or an internal note on a ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="messages")
+    is_internal = models.BooleanField(default=False)
+    body = models.TextField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+
+    def __str__(self) -> str:
+        kind = "note" if self.is_internal else "reply"
+        return f"{kind} on ticket {self.ticket_id} by {self.author_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never contains the user's file name: no path tricks, no collisions.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketLink(models.Model):
+    """A directed link: ``source`` <kind> ``target`` (e.g. SUS-2 is a duplicate of SUS-1)."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="ticketlink_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticketlink_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
+
+class Activity(models.Model):
+    """One entry of a ticket's history: who changed what, from which channel, when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+        REPLIED = "replied", "Replied"
+        NOTED = "noted", "Added a note"
+        ATTACHED = "attached", "Attached a file"
+        LINKED = "linked", "Linked"
+        UNLINKED = "unlinked", "Unlinked"
+        MERGED = "merged", "Merged"
+        WATCHED = "watched", "Watchers changed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    field = models.CharField(max_length=50, blank=True, default="")
+    old_value = models.TextField(blank=True, default="")
+    new_value = models.TextField(blank=True, default="")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["ticket", "created_at"], name="activity_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.field} on ticket {self.ticket_id}"
