@@ -43,7 +43,9 @@ USE_HTTPS = _base.scheme == "https"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[_base.hostname or "127.0.0.1", "localhost"])
 if TESTING:
     ALLOWED_HOSTS = ["*"]
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[f"{_base.scheme}://{_base.netloc}"])
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", default=[f"{_base.scheme}://{_base.netloc}"]
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -192,6 +194,8 @@ MEDIA_URL = "/media/"  # never served directly: downloads go through permission-
 STATIC_URL = "/static/"
 STATIC_ROOT = env_path("STATIC_ROOT", DATA_DIR / "static")
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise expects the collected-files folder to exist even when it serves from finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -207,25 +211,36 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------------
-EMAIL_HOST = env_str("EMAIL_HOST")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+_email_host = env_str("EMAIL_HOST")
+_email_use_tls = env_bool("EMAIL_USE_TLS", default=False)
+_email_use_ssl = env_bool("EMAIL_USE_SSL", default=False)
+if _email_use_tls and _email_use_ssl:
+    raise EnvError("EMAIL_USE_TLS and EMAIL_USE_SSL are both true; choose one.")
+_mailer: dict[str, Any]
+if _email_host:
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email_host,
+            "port": env_int("EMAIL_PORT", 25, minimum=1, maximum=65535),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": _email_use_tls,
+            "use_ssl": _email_use_ssl,
+            "timeout": env_int("EMAIL_TIMEOUT", 30, minimum=1),
+        },
+    }
 else:
     # Without an SMTP server, mail is written to files so that nothing is silently dropped.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(DATA_DIR / "sent-mail")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
-if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise EnvError("EMAIL_USE_TLS and EMAIL_USE_SSL are both true; choose one.")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "OPTIONS": {"file_path": str(DATA_DIR / "sent-mail")},
+    }
+if TESTING:
+    _mailer = {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Sustain <support@{_base.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if TESTING:
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # --- Sustain behaviour --------------------------------------------------------------------
 SUSTAIN_TICKET_PREFIX = env_str("SUSTAIN_TICKET_PREFIX", "SUS")

@@ -4,4 +4,4 @@ import os
 
 os.environ["SUSTAIN_TESTING"] = "1"
 
-from sustain.settings import *  # noqa: E402, F403
+from sustain.settings import *  # noqa: F403

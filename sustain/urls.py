@@ -1,3 +1,8 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns: list = []
+from sustain.api import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/", api.urls),
+    path("", include("sustain.core.urls")),
+]

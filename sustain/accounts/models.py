@@ -36,9 +36,7 @@ class Organisation(models.Model):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(
-        self, email: str, password: str | None = None, **fields: Any
-    ) -> User:
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -77,7 +75,7 @@ class User(AbstractBaseUser):
     is_away = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -87,7 +85,8 @@ class User(AbstractBaseUser):
         ordering = ["email"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role=Role.CUSTOMER_ADMIN) | models.Q(organisation__isnull=False),
+                condition=~models.Q(role=Role.CUSTOMER_ADMIN)
+                | models.Q(organisation__isnull=False),
                 name="accounts_customer_admin_has_org",
             ),
         ]

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import EmailStr, Field
+
+from sustain.accounts.choices import AssignmentStrategy, Role
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    organisation: OrganisationRef | None
+    time_zone: str
+    is_active: bool
+    is_away: bool
+    date_joined: datetime
+
+
+class UserIn(Schema):
+    email: EmailStr
+    full_name: str = Field("", max_length=200)
+    role: Role = Role.CUSTOMER
+    organisation_id: int | None = None
+    password: str | None = Field(None, min_length=8, max_length=200)
+    time_zone: str = "UTC"
+
+
+class ContactIn(Schema):
+    email: EmailStr
+    full_name: str = Field("", max_length=200)
+    organisation_id: int
+    customer_admin: bool = False
+
+
+class UserPatch(Schema):
+    full_name: str | None = Field(None, max_length=200)
+    role: Role | None = None
+    organisation_id: int | None = None
+    time_zone: str | None = None
+    is_active: bool | None = None
+    is_away: bool | None = None
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    domains: list[str]
+    tier: str
+    created_at: datetime
+
+
+class OrganisationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    domains: list[str] = []
+    tier: str = Field("", max_length=50)
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+    assignment_strategy: AssignmentStrategy
+    lead: UserRef | None
+    members: list[UserRef]
+
+
+class TeamIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    description: str = ""
+    assignment_strategy: AssignmentStrategy = AssignmentStrategy.MANUAL
+    lead_id: int | None = None
+    member_ids: list[int] = []
+
+
+class TeamMembersIn(Schema):
+    member_ids: list[int]
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(..., description="The token itself. It is shown only this once.")
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    expires_at: datetime | None = None
+    user_id: int | None = Field(None, description="Administrators may create for others.")

@@ -1,0 +1,221 @@
+"""Changes to people, organisations and teams. Each function checks the actor's rights."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from sustain.accounts.choices import CUSTOMER_ROLES, STAFF_ROLES, AssignmentStrategy, Role
+from sustain.accounts.models import Organisation, Team, User
+from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+
+# --- who can see whom ---------------------------------------------------------------------
+def visible_users(viewer: User) -> QuerySet[User]:
+    users = User.objects.select_related("organisation")
+    if viewer.is_staff_member:
+        return users
+    if viewer.role == Role.CUSTOMER_ADMIN:
+        return users.filter(organisation=viewer.organisation)
+    return users.filter(pk=viewer.pk)
+
+
+def visible_organisations(viewer: User) -> QuerySet[Organisation]:
+    if viewer.is_staff_member:
+        return Organisation.objects.all()
+    if viewer.organisation_id is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(pk=viewer.organisation_id)
+
+
+def visible_teams(viewer: User) -> QuerySet[Team]:
+    if viewer.is_staff_member:
+        return Team.objects.all()
+    return Team.objects.none()
+
+
+def get_user_for(viewer: User, user_id: int) -> User:
+    user = visible_users(viewer).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def get_organisation_for(viewer: User, organisation_id: int) -> Organisation:
+    org = visible_organisations(viewer).filter(pk=organisation_id).first()
+    if org is None:
+        raise NotFound(f"No organisation with id {organisation_id}.")
+    return org
+
+
+def get_team_for(viewer: User, team_id: int) -> Team:
+    team = visible_teams(viewer).filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(f"No team with id {team_id}.")
+    return team
+
+
+# --- users --------------------------------------------------------------------------------
+def _require_admin(actor: User, what: str) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(f"Only an administrator can {what}.")
+
+
+def _check_time_zone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.field("time_zone", f"'{name}' is not an IANA time zone.") from None
+
+
+def _check_user_fields(role: str, organisation: Organisation | None) -> None:
+    if role not in Role.values:
+        raise ValidationFailed.field("role", f"Unknown role '{role}'.")
+    if role in CUSTOMER_ROLES and organisation is None and role == Role.CUSTOMER_ADMIN:
+        raise ValidationFailed.field("organisation", "A customer admin needs an organisation.")
+    if role in STAFF_ROLES and organisation is not None:
+        raise ValidationFailed.field("organisation", "Staff do not belong to a customer.")
+
+
+def create_user(
+    *,
+    actor: User,
+    email: str,
+    full_name: str = "",
+    role: str = Role.CUSTOMER,
+    organisation: Organisation | None = None,
+    password: str | None = None,
+    time_zone: str = "UTC",
+) -> User:
+    """Admins create anyone; a customer admin creates contacts of their own organisation."""
+    if actor.role == Role.CUSTOMER_ADMIN:
+        if role not in CUSTOMER_ROLES or organisation != actor.organisation:
+            raise PermissionDenied("A customer admin can only add contacts to their organisation.")
+    else:
+        _require_admin(actor, "create users")
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailed.field("email", f"'{email}' is not an e-mail address.") from None
+    _check_user_fields(role, organisation)
+    _check_time_zone(time_zone)
+    if password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                "The password is too weak.", errors={"password": list(exc.messages)}
+            ) from None
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email,
+                password,
+                full_name=full_name.strip(),
+                role=role,
+                organisation=organisation,
+                time_zone=time_zone,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"A user with the e-mail address {email} exists.",
+            errors={"email": ["already in use"]},
+        ) from None
+
+
+USER_EDITABLE = {"full_name", "role", "organisation", "time_zone", "is_active", "is_away"}
+
+
+def update_user(*, actor: User, user: User, changes: dict[str, Any]) -> User:
+    unknown = set(changes) - USER_EDITABLE
+    if unknown:
+        raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
+    self_service = {"full_name", "time_zone", "is_away"}
+    if not actor.is_admin and not (actor.pk == user.pk and set(changes) <= self_service):
+        raise PermissionDenied("You may change only your own name, time zone and availability.")
+    if "time_zone" in changes:
+        _check_time_zone(changes["time_zone"])
+    role = changes.get("role", user.role)
+    organisation = changes.get("organisation", user.organisation)
+    _check_user_fields(role, organisation)
+    if actor.pk == user.pk and (changes.get("role", role) != Role.ADMIN and user.is_admin):
+        raise Conflict("Administrators cannot demote themselves; ask another administrator.")
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.save()
+    return user
+
+
+# --- organisations and teams --------------------------------------------------------------
+def create_organisation(
+    *, actor: User, name: str, domains: Iterable[str] = (), tier: str = ""
+) -> Organisation:
+    _require_admin(actor, "create organisations")
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.field("name", "An organisation needs a name.")
+    clean_domains = sorted({d.strip().lower() for d in domains if d.strip()})
+    for domain in clean_domains:
+        if "." not in domain or "@" in domain or " " in domain:
+            raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.")
+    try:
+        with transaction.atomic():
+            return Organisation.objects.create(name=name, domains=clean_domains, tier=tier)
+    except IntegrityError:
+        raise Conflict(
+            f"An organisation named {name} exists.", errors={"name": ["already in use"]}
+        ) from None
+
+
+def create_team(
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    members: Iterable[User] = (),
+    lead: User | None = None,
+    assignment_strategy: str = AssignmentStrategy.MANUAL,
+) -> Team:
+    _require_admin(actor, "create teams")
+    if assignment_strategy not in AssignmentStrategy.values:
+        raise ValidationFailed.field(
+            "assignment_strategy", f"Unknown strategy '{assignment_strategy}'."
+        )
+    member_list = list(members)
+    for member in [*member_list, *([lead] if lead else [])]:
+        if not member.is_staff_member:
+            raise ValidationFailed.field("members", f"{member.email} is not a staff member.")
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(
+                name=name.strip(),
+                description=description,
+                lead=lead,
+                assignment_strategy=assignment_strategy,
+            )
+            team.members.set(member_list)
+    except IntegrityError:
+        raise Conflict(
+            f"A team named {name} exists.", errors={"name": ["already in use"]}
+        ) from None
+    return team
+
+
+def set_team_members(*, actor: User, team: Team, members: Iterable[User]) -> Team:
+    if not (actor.is_admin or team.lead_id == actor.pk):
+        raise PermissionDenied("Only an administrator or the team's lead can change members.")
+    member_list = list(members)
+    for member in member_list:
+        if not member.is_staff_member:
+            raise ValidationFailed.field("members", f"{member.email} is not a staff member.")
+    with transaction.atomic():
+        team.members.set(member_list)
+    return team

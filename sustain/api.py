@@ -1,0 +1,23 @@
+"""The REST API, version 1: /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from ninja import NinjaAPI
+
+from sustain.accounts.api import router as accounts_router
+from sustain.core import problems
+from sustain.core.auth import API_AUTH
+from sustain.tickets.api import router as tickets_router
+
+api = NinjaAPI(
+    title="Sustain API",
+    version="1",
+    description=(
+        "Tickets, people and permissions of Sustain. Authenticate with "
+        "`Authorization: Bearer <token>` (create one with `sustain createtoken EMAIL`). "
+        "Errors are RFC 9457 problem details."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api-v1",
+)
+problems.install(api)
+api.add_router("/", accounts_router)
+api.add_router("/", tickets_router)

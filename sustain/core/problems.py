@@ -1,0 +1,95 @@
+"""RFC 9457 problem details for every API error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from sustain.core.errors import InvalidTransition, ServiceError
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="sustain"'
+    return response
+
+
+def _field_path(loc: list[Any]) -> str:
+    # Ninja reports ("body", "payload", "team_id"); clients know the field as "team_id".
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "header")]
+    if parts and parts[0] in ("payload", "filters", "data"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        fields.setdefault(_field_path(list(error.get("loc", []))), []).append(
+            str(error.get("msg", "invalid"))
+        )
+    return fields
+
+
+def install(api: NinjaAPI) -> None:
+    """Replace Ninja's default error bodies with problem details.
+
+    Handlers take ``Any`` because Ninja types them as accepting the class or an instance.
+    """
+
+    def on_service_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, InvalidTransition):
+            extra["allowed"] = exc.allowed
+        return problem(exc.status, exc.detail, title=exc.title, errors=exc.errors, **extra)
+
+    def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
+        fields = validation_errors(list(exc.errors))
+        names = ", ".join(sorted(fields))
+        return problem(422, f"Some fields are invalid: {names}.", errors=fields)
+
+    def on_auth(request: HttpRequest, exc: Any) -> HttpResponse:
+        return problem(
+            401, "Send a valid API token as 'Authorization: Bearer <token>', or sign in."
+        )
+
+    def on_http(request: HttpRequest, exc: Any) -> HttpResponse:
+        return problem(exc.status_code, str(exc))
+
+    api.add_exception_handler(ServiceError, on_service_error)
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(AuthenticationError, on_auth)
+    api.add_exception_handler(HttpError, on_http)

@@ -1,0 +1,449 @@
+"""Ticket endpoints. Each parses input, calls one service and shapes the answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db.models import Model, Prefetch, Q, QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Query, Router, Schema
+from ninja import Status as HttpStatus
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from sustain.accounts.api import actor_of, user_ref
+from sustain.accounts.models import User
+from sustain.accounts.schemas import OrganisationRef, TeamRef
+from sustain.accounts.services import visible_organisations, visible_teams, visible_users
+from sustain.core.errors import ValidationFailed
+from sustain.core.pagination import paginate
+from sustain.releases.models import Component, Product, Version
+from sustain.tickets import linking, services
+from sustain.tickets.attachments import Upload, is_inline_image
+from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, Kind, LinkKind, Status
+from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
+from sustain.tickets.notifications import ticket_url
+from sustain.tickets.rules import allowed_transitions
+from sustain.tickets.schemas import (
+    ActivityOut,
+    AttachmentOut,
+    BulkIn,
+    LinkIn,
+    LinkOut,
+    MergeIn,
+    MessageIn,
+    MessageOut,
+    Ref,
+    TicketDetail,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TransitionIn,
+    TransitionsOut,
+)
+from sustain.tickets.selectors import (
+    get_attachment_for,
+    get_ticket_for,
+    parse_ticket_ref,
+    visible_tickets,
+)
+
+router = Router(tags=["tickets"])
+
+LIST_RELATIONS = (
+    "requester",
+    "assignee",
+    "team",
+    "organisation",
+    "product",
+    "component",
+    "version",
+)
+
+
+# --- shaping answers ----------------------------------------------------------------------
+def _ref(obj: Model | None) -> Ref | None:
+    return Ref(id=obj.pk, name=str(getattr(obj, "name", obj))) if obj is not None else None
+
+
+def ticket_fields(ticket: Ticket) -> dict[str, Any]:
+    org, team = ticket.organisation, ticket.team
+    requester = user_ref(ticket.requester)
+    assert requester is not None
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "kind": ticket.kind,
+        "maintenance_type": ticket.maintenance_type,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "priority": ticket.priority,
+        "priority_override_reason": ticket.priority_override_reason,
+        "status": ticket.status,
+        "channel": ticket.channel,
+        "organisation": OrganisationRef(id=org.pk, name=org.name) if org else None,
+        "requester": requester,
+        "assignee": user_ref(ticket.assignee),
+        "team": TeamRef(id=team.pk, name=team.name) if team else None,
+        "product": _ref(ticket.product),
+        "component": _ref(ticket.component),
+        "version": _ref(ticket.version),
+        # Read from the prefetch cache: sorting in Python keeps it to one query per page.
+        "tags": sorted(t.name for t in ticket.tags.all()),
+        "merged_into": Ticket(pk=ticket.merged_into_id).number if ticket.merged_into_id else None,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "first_response_at": ticket.first_response_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "revision": ticket.revision,
+        "url": ticket_url(ticket),
+    }
+
+
+def link_out(link: TicketLink, ticket: Ticket) -> LinkOut:
+    outgoing = link.source_id == ticket.pk
+    other = link.target if outgoing else link.source
+    kind = LinkKind(link.kind)
+    return LinkOut(
+        id=link.pk,
+        kind=kind,
+        direction="outgoing" if outgoing else "incoming",
+        label=kind.label if outgoing else LINK_INVERSE_LABELS[kind],
+        ticket=other.number,
+        title=other.title,
+    )
+
+
+def ticket_detail(actor: User, ref: str | int) -> TicketDetail:
+    ticket = get_ticket_for(actor, ref)
+    visible = set(
+        visible_tickets(actor)
+        .filter(Q(links_in__source=ticket) | Q(links_out__target=ticket))
+        .values_list("pk", flat=True)
+    )
+    links = [
+        link_out(link, ticket)
+        for link in linking.links_of(ticket)
+        if (link.target_id if link.source_id == ticket.pk else link.source_id) in visible
+    ]
+    return TicketDetail(
+        **ticket_fields(ticket),
+        watchers=[r for w in ticket.watchers.all() if (r := user_ref(w)) is not None],
+        links=links,
+        allowed_transitions=sorted(allowed_transitions(ticket.status, customer=actor.is_customer)),
+    )
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.pk,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        url=f"/api/v1/attachments/{attachment.pk}",
+    )
+
+
+# --- resolving ids sent by the client -----------------------------------------------------
+def _lookup[M: Model](queryset: QuerySet[M], pk: int | None, field: str, what: str) -> M | None:
+    if pk is None:
+        return None
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise ValidationFailed.field(field, f"No {what} with id {pk}.")
+    return obj
+
+
+def _resolve(actor: User, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn ``team_id``-style keys into the objects the services take."""
+    resolved: dict[str, Any] = {}
+    lookups: dict[str, tuple[QuerySet[Any], str]] = {
+        "requester_id": (visible_users(actor), "user"),
+        "assignee_id": (visible_users(actor), "user"),
+        "organisation_id": (visible_organisations(actor), "organisation"),
+        "team_id": (visible_teams(actor), "team"),
+        "product_id": (Product.objects.all(), "product"),
+        "component_id": (Component.objects.all(), "component"),
+        "version_id": (Version.objects.all(), "version"),
+    }
+    for key, value in data.items():
+        if key in lookups:
+            queryset, what = lookups[key]
+            resolved[key.removesuffix("_id")] = _lookup(queryset, value, key, what)
+        elif key == "watcher_ids":
+            users = list(visible_users(actor).filter(pk__in=value))
+            missing = sorted(set(value) - {u.pk for u in users})
+            if missing:
+                raise ValidationFailed.field("watcher_ids", f"No users with ids {missing}.")
+            resolved["watchers"] = users
+        else:
+            resolved[key] = value
+    return resolved
+
+
+# --- tickets ------------------------------------------------------------------------------
+class TicketFilters(Schema):
+    status: list[Status] = Field([], description="One or more statuses")
+    priority: list[int] = Field([], description="One or more priorities (1–4)")
+    kind: list[Kind] = []
+    team: int | None = None
+    assignee: str | None = Field(None, description="A user id, `me` or `none`")
+    organisation: int | None = None
+    requester: int | None = None
+    tag: str | None = None
+    q: str | None = Field(None, description="A ticket number or words of the title")
+    updated_since: datetime | None = None
+    ordering: Literal[
+        "-updated_at", "updated_at", "-created_at", "created_at", "priority", "-priority"
+    ] = "-updated_at"
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
+    tickets = visible_tickets(actor)
+    if f.status:
+        tickets = tickets.filter(status__in=f.status)
+    if f.priority:
+        tickets = tickets.filter(priority__in=f.priority)
+    if f.kind:
+        tickets = tickets.filter(kind__in=f.kind)
+    if f.team is not None:
+        tickets = tickets.filter(team_id=f.team)
+    if f.assignee == "me":
+        tickets = tickets.filter(assignee=actor)
+    elif f.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif f.assignee:
+        if not f.assignee.isdigit():
+            raise ValidationFailed.field("assignee", "Use a user id, 'me' or 'none'.")
+        tickets = tickets.filter(assignee_id=int(f.assignee))
+    if f.organisation is not None:
+        tickets = tickets.filter(organisation_id=f.organisation)
+    if f.requester is not None:
+        tickets = tickets.filter(requester_id=f.requester)
+    if f.tag:
+        tickets = tickets.filter(tags__name=f.tag.strip().lower())
+    if f.updated_since:
+        tickets = tickets.filter(updated_at__gte=f.updated_since)
+    if f.q and f.q.strip():
+        number = parse_ticket_ref(f.q)
+        text = Q(title__icontains=f.q.strip())
+        tickets = tickets.filter(text | Q(pk=number) if number else text)
+    return tickets
+
+
+@router.get("/tickets", response=TicketPage, summary="List tickets you can see")
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketPage:
+    actor = actor_of(request)
+    tickets = filter_tickets(actor, filters).select_related(*LIST_RELATIONS)
+    tickets = tickets.prefetch_related("tags")
+    page = paginate(tickets, order=filters.ordering, cursor=filters.cursor, limit=filters.limit)
+    return TicketPage(
+        items=[TicketOut(**ticket_fields(t)) for t in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/tickets", response={201: TicketDetail}, summary="Open a ticket")
+def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpStatus[TicketDetail]:
+    actor = actor_of(request)
+    data = payload.dict(exclude_unset=True)
+    fields = _resolve(actor, data)
+    ticket = services.create_ticket(
+        actor=actor, data=services.NewTicket(**fields), channel=Channel.API
+    )
+    return HttpStatus(201, ticket_detail(actor, ticket.pk))
+
+
+@router.get("/tickets/{ref}", response=TicketDetail, summary="One ticket")
+def get_ticket(request: HttpRequest, ref: str) -> TicketDetail:
+    return ticket_detail(actor_of(request), ref)
+
+
+@router.patch("/tickets/{ref}", response=TicketDetail, summary="Change a ticket")
+def update_ticket(request: HttpRequest, ref: str, payload: TicketPatch) -> TicketDetail:
+    actor = actor_of(request)
+    data = payload.dict(exclude_unset=True)
+    revision = data.pop("revision", None)
+    services.update_ticket(
+        actor=actor,
+        ref=ref,
+        changes=_resolve(actor, data),
+        channel=Channel.API,
+        expected_revision=revision,
+    )
+    return ticket_detail(actor, ref)
+
+
+@router.post("/tickets/bulk", response=list[TicketOut], summary="Change many tickets at once")
+def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
+    actor = actor_of(request)
+    changes = payload.changes.dict(exclude_unset=True)
+    changes.pop("revision", None)
+    tickets = services.bulk_update_tickets(
+        actor=actor, refs=payload.tickets, changes=_resolve(actor, changes), channel=Channel.API
+    )
+    return [TicketOut(**ticket_fields(t)) for t in tickets]
+
+
+@router.get("/tickets/{ref}/transitions", response=TransitionsOut)
+def get_transitions(request: HttpRequest, ref: str) -> TransitionsOut:
+    actor = actor_of(request)
+    ticket = get_ticket_for(actor, ref)
+    allowed = allowed_transitions(ticket.status, customer=actor.is_customer)
+    return TransitionsOut(status=Status(ticket.status), allowed=sorted(allowed))
+
+
+@router.post("/tickets/{ref}/transitions", response=TicketDetail, summary="Change the status")
+def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> TicketDetail:
+    actor = actor_of(request)
+    services.transition_ticket(actor=actor, ref=ref, status=payload.status, channel=Channel.API)
+    return ticket_detail(actor, ref)
+
+
+# --- conversation -------------------------------------------------------------------------
+def _messages(actor: User, ticket: Ticket) -> QuerySet[Message]:
+    messages = ticket.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    return messages if actor.is_staff_member else messages.filter(is_internal=False)
+
+
+def message_out(message: Message) -> MessageOut:
+    author = user_ref(message.author)
+    assert author is not None
+    return MessageOut(
+        id=message.pk,
+        author=author,
+        internal=message.is_internal,
+        body=message.body,
+        channel=message.channel,  # type: ignore[arg-type]
+        created_at=message.created_at,
+        attachments=[attachment_out(a) for a in message.attachments.all()],
+    )
+
+
+@router.get("/tickets/{ref}/messages", response=list[MessageOut], summary="The conversation")
+def list_messages(request: HttpRequest, ref: str) -> list[MessageOut]:
+    actor = actor_of(request)
+    ticket = get_ticket_for(actor, ref)
+    return [message_out(m) for m in _messages(actor, ticket)]
+
+
+@router.post("/tickets/{ref}/messages", response={201: MessageOut}, summary="Reply or add a note")
+def add_message(request: HttpRequest, ref: str, payload: MessageIn) -> HttpStatus[MessageOut]:
+    message = services.add_message(
+        actor=actor_of(request),
+        ref=ref,
+        body=payload.body,
+        internal=payload.internal,
+        channel=Channel.API,
+    )
+    return HttpStatus(201, message_out(message))
+
+
+@router.post(
+    "/tickets/{ref}/attachments",
+    response={201: MessageOut},
+    summary="Upload files (multipart), as a reply or note",
+)
+def upload_attachments(
+    request: HttpRequest,
+    ref: str,
+    files: File[list[UploadedFile]],
+    body: Form[str] = "",
+    internal: Form[bool] = False,
+) -> HttpStatus[MessageOut]:
+    uploads = [
+        Upload(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
+        for f in files
+    ]
+    message = services.add_message(
+        actor=actor_of(request),
+        ref=ref,
+        body=body,
+        internal=internal,
+        channel=Channel.API,
+        attachments=uploads,
+    )
+    return HttpStatus(201, message_out(message))
+
+
+@router.get("/attachments/{attachment_id}", summary="Download a file", response={200: None})
+def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = get_attachment_for(actor_of(request), attachment_id)
+    inline = is_inline_image(attachment)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser were tricked into rendering it, the file runs nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+_CUSTOMER_ACTIONS = (Activity.Action.CREATED, Activity.Action.REPLIED)
+
+
+@router.get("/tickets/{ref}/activity", response=list[ActivityOut], summary="The history")
+def list_activity(request: HttpRequest, ref: str) -> list[ActivityOut]:
+    actor = actor_of(request)
+    ticket = get_ticket_for(actor, ref)
+    activities = ticket.activities.select_related("actor")
+    if not actor.is_staff_member:
+        activities = activities.filter(Q(action__in=_CUSTOMER_ACTIONS) | Q(field="status"))
+    return [
+        ActivityOut(
+            id=a.pk,
+            actor=user_ref(a.actor),
+            channel=a.channel,  # type: ignore[arg-type]
+            action=a.action,
+            field=a.field,
+            old_value=a.old_value,
+            new_value=a.new_value,
+            message_id=a.message_id,
+            created_at=a.created_at,
+        )
+        for a in activities
+    ]
+
+
+# --- links and merging --------------------------------------------------------------------
+@router.get("/tickets/{ref}/links", response=list[LinkOut])
+def list_links(request: HttpRequest, ref: str) -> list[LinkOut]:
+    return ticket_detail(actor_of(request), ref).links
+
+
+@router.post("/tickets/{ref}/links", response={201: LinkOut}, summary="Link to another ticket")
+def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> HttpStatus[LinkOut]:
+    link = linking.link_tickets(
+        actor=actor_of(request),
+        source_ref=ref,
+        target_ref=payload.target,
+        kind=payload.kind,
+        channel=Channel.API,
+    )
+    return HttpStatus(201, link_out(link, link.source))
+
+
+@router.delete("/tickets/{ref}/links/{link_id}", response={204: None})
+def remove_link(request: HttpRequest, ref: str, link_id: int) -> HttpStatus[None]:
+    actor = actor_of(request)
+    get_ticket_for(actor, ref)
+    linking.unlink_tickets(actor=actor, link_id=link_id, channel=Channel.API)
+    return HttpStatus(204, None)
+
+
+@router.post("/tickets/{ref}/merge", response=TicketDetail, summary="Merge into another ticket")
+def merge(request: HttpRequest, ref: str, payload: MergeIn) -> TicketDetail:
+    actor = actor_of(request)
+    target = linking.merge_tickets(
+        actor=actor, source_ref=ref, target_ref=payload.target, channel=Channel.API
+    )
+    return ticket_detail(actor, target.pk)

@@ -1,0 +1,61 @@
+"""Automatic assignment within a team: round-robin or fewest open tickets."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from sustain.accounts.choices import TICKET_WRITER_ROLES, AssignmentStrategy
+from sustain.accounts.models import Team, User
+from sustain.tickets.choices import OPEN_STATUSES
+
+
+def available_members(team: Team) -> list[User]:
+    """Members who can take work now, in a stable order."""
+    return list(
+        team.members.filter(is_active=True, is_away=False, role__in=TICKET_WRITER_ROLES).order_by(
+            "pk"
+        )
+    )
+
+
+def pick_assignee(team: Team) -> User | None:
+    """The member the team's strategy chooses, or None for manual teams or nobody available.
+
+    Must run inside the transaction that saves the ticket: round-robin moves the team's
+    cursor, and the team row is locked so two concurrent tickets never pick the same turn.
+    """
+    if team.assignment_strategy == AssignmentStrategy.MANUAL:
+        return None
+    locked = Team.objects.select_for_update().get(pk=team.pk)
+    members = available_members(locked)
+    if not members:
+        return None
+    if locked.assignment_strategy == AssignmentStrategy.ROUND_ROBIN:
+        chosen = _next_in_turn(members, locked.last_assigned_id)
+    else:
+        chosen = _fewest_open(members)
+    Team.objects.filter(pk=locked.pk).update(last_assigned=chosen)
+    return chosen
+
+
+def _next_in_turn(members: list[User], last_id: int | None) -> User:
+    if last_id is None:
+        return members[0]
+    for member in members:
+        if member.pk > last_id:
+            return member
+    return members[0]
+
+
+def _fewest_open(members: list[User]) -> User:
+    counts = dict(
+        User.objects.filter(pk__in=[m.pk for m in members])
+        .annotate(
+            open_count=Count(
+                "assigned_tickets", filter=Q(assigned_tickets__status__in=OPEN_STATUSES)
+            )
+        )
+        .values_list("pk", "open_count")
+    )
+    # Ties go to the member who has waited longest by id order: deterministic and fair enough.
+    return min(members, key=lambda m: (counts.get(m.pk, 0), m.pk))

@@ -1,0 +1,102 @@
+"""Checking and storing uploaded files."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from sustain.accounts.models import User
+from sustain.core.errors import PayloadTooLarge, ValidationFailed
+from sustain.tickets.models import Attachment, Message, Ticket
+
+# Raster formats that are safe to show inline. SVG is not here: it can carry script.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived from a form, the API or an e-mail, before any check."""
+
+    filename: str
+    content: bytes
+    content_type: str = ""
+
+
+def clean_filename(name: str) -> str:
+    # Keep only the last path part: "C:\\x\\..\\evil.exe" or "../../x" must not travel.
+    base = PurePosixPath(name.replace("\\", "/")).name.strip().lstrip(".")
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    return cleaned[:200] or "attachment"
+
+
+def detect_content_type(upload: Upload, filename: str) -> str:
+    """Trust the bytes over the client: a claimed image must really be one."""
+    sniffed = filetype.guess_mime(upload.content)
+    guessed = mimetypes.guess_type(filename)[0]
+    if sniffed:
+        return str(sniffed)
+    claimed = (guessed or upload.content_type or "application/octet-stream").lower()
+    # A file that claims to be an image but whose bytes are not one is served as plain data.
+    if claimed.startswith("image/") and claimed != "image/svg+xml":
+        return "application/octet-stream"
+    return claimed
+
+
+def check_upload(upload: Upload) -> tuple[str, str]:
+    """Validate an upload; returns its clean file name and content type."""
+    limit = settings.SUSTAIN_ATTACHMENT_MAX_BYTES
+    if len(upload.content) > limit:
+        raise PayloadTooLarge(
+            f"'{upload.filename}' is {len(upload.content)} bytes; the limit is {limit} bytes.",
+            errors={"attachments": [f"larger than {limit} bytes"]},
+        )
+    filename = clean_filename(upload.filename)
+    extension = PurePosixPath(filename).suffix.lower().lstrip(".")
+    blocked = {e.lower() for e in settings.SUSTAIN_ATTACHMENT_BLOCKED_EXTENSIONS}
+    if extension in blocked:
+        raise ValidationFailed.field(
+            "attachments", f"Files of type .{extension} are not accepted ('{filename}')."
+        )
+    if not upload.content:
+        raise ValidationFailed.field("attachments", f"'{filename}' is empty.")
+    return filename, detect_content_type(upload, filename)
+
+
+def store_attachment(
+    *, ticket: Ticket, message: Message | None, uploader: User, upload: Upload
+) -> Attachment:
+    """Store a checked file; called inside the transaction that records the message."""
+    filename, content_type = check_upload(upload)
+    sha256 = hashlib.sha256(upload.content).hexdigest()
+    attachment = Attachment(
+        ticket=ticket,
+        message=message,
+        uploaded_by=uploader,
+        filename=filename,
+        content_type=content_type,
+        size=len(upload.content),
+        sha256=sha256,
+    )
+    # Identical content is stored once; the path is derived from the digest.
+    path = attachment_storage_path(sha256)
+    storage = Attachment.file.field.storage
+    if storage.exists(path):
+        attachment.file.name = path
+    else:
+        attachment.file.save(path, ContentFile(upload.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def attachment_storage_path(sha256: str) -> str:
+    return f"attachments/{sha256[:2]}/{sha256}"
+
+
+def is_inline_image(attachment: Attachment) -> bool:
+    return attachment.content_type in INLINE_IMAGE_TYPES

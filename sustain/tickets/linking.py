@@ -1,0 +1,183 @@
+"""Links between tickets and merging duplicates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sustain.accounts.models import User
+from sustain.core.errors import Conflict, NotFound, ValidationFailed
+from sustain.tickets.activity import log_activity, touch_ticket
+from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, LinkKind, Status
+from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
+from sustain.tickets.selectors import get_ticket_for, visible_tickets
+from sustain.tickets.services import require_writer
+
+
+def link_tickets(
+    *,
+    actor: User,
+    source_ref: str | int,
+    target_ref: str | int,
+    kind: str,
+    channel: str = Channel.WEB,
+) -> TicketLink:
+    """Record ``source`` <kind> ``target``; both tickets must be visible to the actor."""
+    require_writer(actor)
+    if kind not in LinkKind.values:
+        raise ValidationFailed.field(
+            "kind", f"'{kind}' is not one of: {', '.join(LinkKind.values)}."
+        )
+    with transaction.atomic():
+        source = get_ticket_for(actor, source_ref, for_update=True)
+        target = get_ticket_for(actor, target_ref)
+        if source.pk == target.pk:
+            raise ValidationFailed.field("target", "A ticket cannot be linked to itself.")
+        _check_link_shape(source, target, kind)
+        try:
+            with transaction.atomic():
+                link = TicketLink.objects.create(
+                    source=source, target=target, kind=kind, created_by=actor
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"{source.number} already {LinkKind(kind).label} {target.number}."
+            ) from None
+        label = LinkKind(kind).label
+        log_activity(
+            source,
+            actor,
+            channel,
+            Activity.Action.LINKED,
+            field_name=kind,
+            new=f"{label} {target.number}",
+        )
+        log_activity(
+            target,
+            actor,
+            channel,
+            Activity.Action.LINKED,
+            field_name=kind,
+            new=f"{LINK_INVERSE_LABELS[LinkKind(kind)]} {source.number}",
+        )
+        touch_ticket(source, [])
+    return link
+
+
+def _check_link_shape(source: Ticket, target: Ticket, kind: str) -> None:
+    reverse = TicketLink.objects.filter(source=target, target=source)
+    if (
+        kind in (LinkKind.PARENT_OF, LinkKind.BLOCKS, LinkKind.DUPLICATE_OF)
+        and reverse.filter(kind=kind).exists()
+    ):
+        raise Conflict(f"{target.number} already {LinkKind(kind).label} {source.number}.")
+    if (
+        kind == LinkKind.PARENT_OF
+        and TicketLink.objects.filter(target=target, kind=LinkKind.PARENT_OF).exists()
+    ):
+        raise Conflict(f"{target.number} already has a parent ticket.")
+
+
+def unlink_tickets(*, actor: User, link_id: int, channel: str = Channel.WEB) -> None:
+    require_writer(actor)
+    with transaction.atomic():
+        visible = visible_tickets(actor).values("pk")
+        link = (
+            TicketLink.objects.select_related("source", "target")
+            .filter(pk=link_id, source__in=visible, target__in=visible)
+            .first()
+        )
+        if link is None:
+            raise NotFound(f"No link {link_id}.")
+        label = LinkKind(link.kind).label
+        log_activity(
+            link.source,
+            actor,
+            channel,
+            Activity.Action.UNLINKED,
+            field_name=link.kind,
+            old=f"{label} {link.target.number}",
+        )
+        log_activity(
+            link.target,
+            actor,
+            channel,
+            Activity.Action.UNLINKED,
+            field_name=link.kind,
+            old=f"{LINK_INVERSE_LABELS[LinkKind(link.kind)]} {link.source.number}",
+        )
+        link.delete()
+
+
+def links_of(ticket: Ticket) -> list[TicketLink]:
+    return list(
+        TicketLink.objects.select_related("source", "target")
+        .filter(Q(source=ticket) | Q(target=ticket))
+        .order_by("created_at", "id")
+    )
+
+
+def merge_tickets(
+    *, actor: User, source_ref: str | int, target_ref: str | int, channel: str = Channel.WEB
+) -> Ticket:
+    """Fold ``source`` (a duplicate) into ``target``: its conversation and people move over,
+    the source is closed and points at the target."""
+    require_writer(actor)
+    with transaction.atomic():
+        source = get_ticket_for(actor, source_ref, for_update=True)
+        target = get_ticket_for(actor, target_ref, for_update=True)
+        if source.pk == target.pk:
+            raise ValidationFailed.field("target", "A ticket cannot be merged into itself.")
+        for ticket in (source, target):
+            if ticket.merged_into_id is not None:
+                raise Conflict(
+                    f"{ticket.number} was already merged into "
+                    f"{settings.SUSTAIN_TICKET_PREFIX}-{ticket.merged_into_id}."
+                )
+        moved = Message.objects.filter(ticket=source).update(ticket=target)
+        Attachment.objects.filter(ticket=source).update(ticket=target)
+        watchers = {u.pk for u in source.watchers.all()} | {source.requester_id}
+        watchers.discard(target.requester_id)
+        target.watchers.add(*watchers)
+        TicketLink.objects.get_or_create(
+            source=source,
+            target=target,
+            kind=LinkKind.DUPLICATE_OF,
+            defaults={"created_by": actor},
+        )
+        now = timezone.now()
+        old_status = source.get_status_display()
+        source.merged_into = target
+        source.status = Status.CLOSED
+        source.closed_at = now
+        source.resolved_at = source.resolved_at or now
+        log_activity(
+            source,
+            actor,
+            channel,
+            Activity.Action.MERGED,
+            field_name="merged_into",
+            new=target.number,
+        )
+        log_activity(
+            source,
+            actor,
+            channel,
+            Activity.Action.CHANGED,
+            field_name="status",
+            old=old_status,
+            new=source.get_status_display(),
+        )
+        touch_ticket(source, ["merged_into", "status", "closed_at", "resolved_at"])
+        log_activity(
+            target,
+            actor,
+            channel,
+            Activity.Action.MERGED,
+            field_name="merged_from",
+            new=f"{source.number} ({moved} messages)",
+        )
+        touch_ticket(target, [])
+    return target

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from sustain.accounts.schemas import OrganisationRef, TeamRef, UserRef
+from sustain.tickets.choices import Channel, Kind, Level, LinkKind, MaintenanceType, Status
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TicketOut(Schema):
+    number: str
+    title: str
+    kind: Kind
+    maintenance_type: MaintenanceType | Literal[""]
+    impact: Level
+    urgency: Level
+    priority: int = Field(..., description="1 (critical) to 4 (low)")
+    priority_override_reason: str
+    status: Status
+    channel: Channel
+    organisation: OrganisationRef | None
+    requester: UserRef
+    assignee: UserRef | None
+    team: TeamRef | None
+    product: Ref | None
+    component: Ref | None
+    version: Ref | None
+    tags: list[str]
+    merged_into: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    revision: int
+    url: str
+
+
+class LinkOut(Schema):
+    id: int
+    kind: LinkKind
+    direction: Literal["outgoing", "incoming"]
+    label: str
+    ticket: str
+    title: str
+
+
+class TicketDetail(TicketOut):
+    watchers: list[UserRef]
+    links: list[LinkOut]
+    allowed_transitions: list[Status]
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class TicketIn(Schema):
+    title: str = Field(..., min_length=1, max_length=250)
+    description: str = Field(..., min_length=1)
+    kind: Kind = Kind.INCIDENT
+    maintenance_type: MaintenanceType | Literal[""] = ""
+    impact: Level = Level.MEDIUM
+    urgency: Level = Level.MEDIUM
+    priority: int | None = Field(None, ge=1, le=4)
+    priority_reason: str = Field("", max_length=500)
+    requester_id: int | None = None
+    organisation_id: int | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    product_id: int | None = None
+    component_id: int | None = None
+    version_id: int | None = None
+    tags: list[str] = []
+    watcher_ids: list[int] = []
+
+
+class TicketPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=250)
+    kind: Kind | None = None
+    maintenance_type: MaintenanceType | Literal[""] | None = None
+    impact: Level | None = None
+    urgency: Level | None = None
+    priority: int | None = Field(None, ge=1, le=4)
+    priority_reason: str | None = Field(None, max_length=500)
+    status: Status | None = None
+    requester_id: int | None = None
+    organisation_id: int | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    product_id: int | None = None
+    component_id: int | None = None
+    version_id: int | None = None
+    tags: list[str] | None = None
+    watcher_ids: list[int] | None = None
+    revision: int | None = Field(
+        None, description="The revision you edited; a newer one on the server gives 409."
+    )
+
+
+class BulkIn(Schema):
+    tickets: list[str] = Field(..., min_length=1, max_length=500)
+    changes: TicketPatch
+
+
+class TransitionIn(Schema):
+    status: Status
+
+
+class TransitionsOut(Schema):
+    status: Status
+    allowed: list[Status]
+
+
+class MessageIn(Schema):
+    body: str = Field(..., min_length=1)
+    internal: bool = False
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    author: UserRef
+    internal: bool
+    body: str
+    channel: Channel
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class ActivityOut(Schema):
+    id: int
+    actor: UserRef | None
+    channel: Channel
+    action: str
+    field: str
+    old_value: str
+    new_value: str
+    message_id: int | None
+    created_at: datetime
+
+
+class LinkIn(Schema):
+    target: str = Field(..., description="The other ticket, e.g. SUS-12")
+    kind: LinkKind
+
+
+class MergeIn(Schema):
+    target: str = Field(..., description="The ticket to merge this one into, e.g. SUS-12")

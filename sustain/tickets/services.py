@@ -1,0 +1,607 @@
+"""Ticket workflows: create, change, move through statuses, converse. One transaction each.
+
+Every function takes the acting user, checks what they may do, writes the activity log and
+records notifications in the outbox before the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sustain.accounts.models import Organisation, Team, User
+from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from sustain.releases.models import Component, Product, Version
+from sustain.tickets import notifications
+from sustain.tickets.activity import log_activity, touch_ticket
+from sustain.tickets.assignment import pick_assignee
+from sustain.tickets.attachments import Upload, check_upload, store_attachment
+from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
+from sustain.tickets.models import Activity, Message, Tag, Ticket
+from sustain.tickets.rules import allowed_transitions, priority_for, reopen_deadline
+from sustain.tickets.selectors import get_ticket_for
+
+MAX_TAGS = 30
+
+
+# --- shared checks ------------------------------------------------------------------------
+def require_writer(actor: User) -> None:
+    if not actor.can_write_tickets:
+        raise PermissionDenied("Your role can read tickets but not change them.")
+
+
+def _check_choice(name: str, value: str, choices: Any) -> None:
+    if value not in choices.values:
+        allowed = ", ".join(str(v) for v in choices.values)
+        raise ValidationFailed.field(name, f"'{value}' is not one of: {allowed}.")
+
+
+def _check_text(name: str, value: str, *, max_length: int | None = None) -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationFailed.field(name, "This field cannot be empty.")
+    if max_length and len(value) > max_length:
+        raise ValidationFailed.field(name, f"At most {max_length} characters.")
+    return value
+
+
+def _clean_tags(names: Iterable[str]) -> list[str]:
+    cleaned = sorted({n.strip().lower() for n in names if n.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationFailed.field("tags", f"At most {MAX_TAGS} tags.")
+    for name in cleaned:
+        if len(name) > 50 or any(ch.isspace() or ch == "," for ch in name):
+            raise ValidationFailed.field("tags", f"'{name}' is not a valid tag.")
+    return cleaned
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    cleaned = _clean_tags(names)
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    missing = [Tag(name=n) for n in cleaned if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    return [existing[n] for n in cleaned]
+
+
+def _check_assignee(assignee: User, team: Team | None) -> None:
+    if not (assignee.is_active and assignee.can_write_tickets):
+        raise ValidationFailed.field(
+            "assignee", f"{assignee.email} cannot be assigned tickets (inactive or read-only)."
+        )
+    if team is not None and not team.members.filter(pk=assignee.pk).exists():
+        raise ValidationFailed.field("assignee", f"{assignee.email} is not a member of {team}.")
+
+
+def _check_catalogue(
+    product: Product | None, component: Component | None, version: Version | None
+) -> Product | None:
+    """Returns the product, derived from the component or version when not given."""
+    for name, part in (("component", component), ("version", version)):
+        if part is None:
+            continue
+        if product is None:
+            product = part.product
+        elif part.product_id != product.pk:
+            raise ValidationFailed.field(name, f"'{part}' does not belong to {product}.")
+    return product
+
+
+def _check_priority(priority: int | None, reason: str, impact: str, urgency: str) -> str:
+    """Returns the override reason to store ('' when the matrix value is used)."""
+    if priority is None or priority == priority_for(impact, urgency):
+        return ""
+    if priority not in Priority.values:
+        raise ValidationFailed.field("priority", "Priority is 1 (critical) to 4 (low).")
+    if not reason.strip():
+        raise ValidationFailed.field(
+            "priority_reason",
+            "Give a reason when the priority differs from what impact and urgency give "
+            f"(P{priority_for(impact, urgency)}).",
+        )
+    return reason.strip()[:500]
+
+
+# --- creating -----------------------------------------------------------------------------
+@dataclass
+class NewTicket:
+    title: str
+    description: str
+    kind: str = Kind.INCIDENT
+    maintenance_type: str = ""
+    impact: str = Level.MEDIUM
+    urgency: str = Level.MEDIUM
+    priority: int | None = None
+    priority_reason: str = ""
+    requester: User | None = None
+    organisation: Organisation | None = None
+    team: Team | None = None
+    assignee: User | None = None
+    product: Product | None = None
+    component: Component | None = None
+    version: Version | None = None
+    tags: list[str] = field(default_factory=list)
+    watchers: list[User] = field(default_factory=list)
+    attachments: list[Upload] = field(default_factory=list)
+
+
+_STAFF_ONLY_ON_CREATE = ("team", "assignee", "watchers", "tags", "priority", "requester")
+
+
+def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -> Ticket:
+    title = _check_text("title", data.title, max_length=250)
+    description = _check_text("description", data.description)
+    _check_choice("kind", data.kind, Kind)
+    if data.maintenance_type:
+        _check_choice("maintenance_type", data.maintenance_type, MaintenanceType)
+    _check_choice("impact", data.impact, Level)
+    _check_choice("urgency", data.urgency, Level)
+    _check_choice("channel", channel, Channel)
+    for upload in data.attachments:
+        check_upload(upload)
+
+    if actor.is_customer:
+        given = [f for f in _STAFF_ONLY_ON_CREATE if getattr(data, f) not in (None, [])]
+        if given:
+            raise PermissionDenied(f"Customers cannot set: {', '.join(given)}.")
+        requester: User = actor
+        organisation = actor.organisation
+    else:
+        require_writer(actor)
+        requester = data.requester or actor
+        organisation = data.organisation or requester.organisation
+        if requester.is_customer and requester.organisation not in (None, organisation):
+            raise ValidationFailed.field(
+                "organisation", f"{requester.email} belongs to {requester.organisation}."
+            )
+    override_reason = _check_priority(
+        data.priority, data.priority_reason, data.impact, data.urgency
+    )
+    priority = priority_for(data.impact, data.urgency)
+    if override_reason and data.priority is not None:
+        priority = Priority(data.priority)
+    product = _check_catalogue(data.product, data.component, data.version)
+    if data.assignee is not None:
+        _check_assignee(data.assignee, data.team)
+
+    with transaction.atomic():
+        assignee = data.assignee
+        if assignee is None and data.team is not None:
+            assignee = pick_assignee(data.team)
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            title=title,
+            kind=data.kind,
+            maintenance_type=data.maintenance_type,
+            impact=data.impact,
+            urgency=data.urgency,
+            priority=priority,
+            priority_override_reason=override_reason,
+            channel=channel,
+            organisation=organisation,
+            requester=requester,
+            assignee=assignee,
+            team=data.team,
+            product=product,
+            component=data.component,
+            version=data.version,
+            created_at=now,
+            updated_at=now,
+        )
+        if data.tags:
+            ticket.tags.set(_tags(data.tags))
+        if data.watchers:
+            ticket.watchers.set(data.watchers)
+        message = Message.objects.create(
+            ticket=ticket, author=actor, body=description, channel=channel, created_at=now
+        )
+        for upload in data.attachments:
+            store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
+        activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)
+        notifications.ticket_created(ticket, activity, actor)
+    return ticket
+
+
+# --- changing -----------------------------------------------------------------------------
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "kind",
+        "maintenance_type",
+        "impact",
+        "urgency",
+        "priority",
+        "priority_reason",
+        "status",
+        "organisation",
+        "requester",
+        "team",
+        "assignee",
+        "product",
+        "component",
+        "version",
+        "tags",
+        "watchers",
+    }
+)
+_SIMPLE_FIELDS = ("title", "kind", "maintenance_type", "organisation", "requester")
+_CUSTOMER_FIELDS = frozenset({"status"})
+
+
+def update_ticket(
+    *,
+    actor: User,
+    ref: str | int,
+    changes: dict[str, Any],
+    channel: str = Channel.WEB,
+    expected_revision: int | None = None,
+) -> Ticket:
+    """Change any of EDITABLE_FIELDS; the whole change applies or none of it does."""
+    with transaction.atomic():
+        ticket = get_ticket_for(actor, ref, for_update=True)
+        _apply_changes(actor, ticket, changes, channel, expected_revision)
+    return ticket
+
+
+def transition_ticket(
+    *, actor: User, ref: str | int, status: str, channel: str = Channel.WEB
+) -> Ticket:
+    return update_ticket(actor=actor, ref=ref, changes={"status": status}, channel=channel)
+
+
+def bulk_update_tickets(
+    *, actor: User, refs: Sequence[str | int], changes: dict[str, Any], channel: str = Channel.WEB
+) -> list[Ticket]:
+    """Apply one change to many tickets in one transaction; any refusal rolls all back."""
+    require_writer(actor)
+    if not refs:
+        raise ValidationFailed.field("tickets", "Choose at least one ticket.")
+    if len(refs) > 500:
+        raise ValidationFailed.field("tickets", "At most 500 tickets at once.")
+    updated = []
+    with transaction.atomic():
+        for ref in refs:
+            ticket = get_ticket_for(actor, ref, for_update=True)
+            try:
+                _apply_changes(actor, ticket, dict(changes), channel, None)
+            except (ValidationFailed, Conflict, PermissionDenied) as exc:
+                exc.detail = f"{ticket.number}: {exc.detail}"
+                raise
+            updated.append(ticket)
+    return updated
+
+
+def _apply_changes(
+    actor: User,
+    ticket: Ticket,
+    changes: dict[str, Any],
+    channel: str,
+    expected_revision: int | None,
+) -> None:
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
+    if actor.is_customer:
+        if set(changes) - _CUSTOMER_FIELDS:
+            raise PermissionDenied("Customers can only close or reopen their tickets.")
+    else:
+        require_writer(actor)
+    if expected_revision is not None and expected_revision != ticket.revision:
+        raise Conflict(
+            f"{ticket.number} was changed by someone else (revision {ticket.revision}, you had "
+            f"{expected_revision}). Reload it and apply your change again.",
+            errors={"revision": [f"current revision is {ticket.revision}"]},
+        )
+    changed: list[str] = []
+    events: list[tuple[str, Activity]] = []
+    for name in _SIMPLE_FIELDS:
+        if name in changes:
+            changed += _set_simple(actor, ticket, name, changes[name], channel)
+    changed += _set_priority(actor, ticket, changes, channel)
+    changed += _set_catalogue(actor, ticket, changes, channel)
+    assignment = _set_team_and_assignee(actor, ticket, changes, channel)
+    if assignment:
+        changed += ["team", "assignee"]
+        events += [("assigned", a) for a in assignment if a.field == "assignee"]
+    if "status" in changes and changes["status"] != ticket.status:
+        activity = _set_status(actor, ticket, str(changes["status"]), channel)
+        changed += ["status", "resolved_at", "closed_at"]
+        events.append(("status", activity))
+    if "tags" in changes:
+        _set_tags(actor, ticket, changes["tags"], channel)
+    if "watchers" in changes:
+        _set_watchers(actor, ticket, changes["watchers"], channel)
+    touch_ticket(ticket, changed)
+    for kind, activity in events:
+        if kind == "assigned":
+            notifications.assigned(ticket, activity, actor)
+        else:
+            notifications.status_changed(ticket, activity, actor)
+
+
+def _set_simple(actor: User, ticket: Ticket, name: str, value: Any, channel: str) -> list[str]:
+    if name == "title":
+        value = _check_text("title", value, max_length=250)
+    elif name == "kind":
+        _check_choice("kind", value, Kind)
+    elif name == "maintenance_type" and value:
+        _check_choice("maintenance_type", value, MaintenanceType)
+    elif name == "requester" and value is None:
+        raise ValidationFailed.field("requester", "A ticket needs a requester.")
+    old = getattr(ticket, name)
+    if old == value:
+        return []
+    setattr(ticket, name, value)
+    log_activity(
+        ticket, actor, channel, Activity.Action.CHANGED, field_name=name, old=old, new=value
+    )
+    return [name]
+
+
+def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel: str) -> list[str]:
+    keys = {"impact", "urgency", "priority", "priority_reason"}
+    if not keys & set(changes):
+        return []
+    impact = changes.get("impact", ticket.impact)
+    urgency = changes.get("urgency", ticket.urgency)
+    _check_choice("impact", impact, Level)
+    _check_choice("urgency", urgency, Level)
+    if "priority" in changes:
+        priority = changes["priority"]
+        reason = _check_priority(priority, changes.get("priority_reason", ""), impact, urgency)
+    elif ticket.priority_override_reason and not {"impact", "urgency"} & set(changes):
+        priority, reason = ticket.priority, ticket.priority_override_reason
+    else:
+        # A new impact or urgency re-derives the priority and ends any earlier override.
+        priority, reason = priority_for(impact, urgency), ""
+    changed = []
+    for name, new in (("impact", impact), ("urgency", urgency), ("priority", priority)):
+        old = getattr(ticket, name)
+        if old != new:
+            setattr(ticket, name, new)
+            log_activity(
+                ticket, actor, channel, Activity.Action.CHANGED, field_name=name, old=old, new=new
+            )
+            changed.append(name)
+    if reason != ticket.priority_override_reason:
+        ticket.priority_override_reason = reason
+        changed.append("priority_override_reason")
+        if reason:
+            log_activity(
+                ticket,
+                actor,
+                channel,
+                Activity.Action.CHANGED,
+                field_name="priority_reason",
+                new=reason,
+            )
+    return changed
+
+
+def _set_catalogue(actor: User, ticket: Ticket, changes: dict[str, Any], channel: str) -> list[str]:
+    names = ("product", "component", "version")
+    if not set(names) & set(changes):
+        return []
+    product = changes.get("product", ticket.product)
+    component = changes.get("component", ticket.component)
+    version = changes.get("version", ticket.version)
+    if "product" in changes and product != ticket.product:
+        # Moving to another product drops parts of the old one unless new ones were given.
+        if (
+            "component" not in changes
+            and component
+            and component.product_id != getattr(product, "pk", None)
+        ):
+            component = None
+        if (
+            "version" not in changes
+            and version
+            and version.product_id != getattr(product, "pk", None)
+        ):
+            version = None
+    product = _check_catalogue(product, component, version)
+    changed = []
+    for name, new in (("product", product), ("component", component), ("version", version)):
+        old = getattr(ticket, name)
+        if old != new:
+            setattr(ticket, name, new)
+            log_activity(
+                ticket, actor, channel, Activity.Action.CHANGED, field_name=name, old=old, new=new
+            )
+            changed.append(name)
+    return changed
+
+
+def _set_team_and_assignee(
+    actor: User, ticket: Ticket, changes: dict[str, Any], channel: str
+) -> list[Activity]:
+    if "team" not in changes and "assignee" not in changes:
+        return []
+    team: Team | None = changes.get("team", ticket.team)
+    assignee: User | None = changes.get("assignee", ticket.assignee)
+    # A team change drops an assignee who is not in the new team.
+    team_only = "team" in changes and "assignee" not in changes
+    if (
+        team_only
+        and assignee is not None
+        and team is not None
+        and not team.members.filter(pk=assignee.pk).exists()
+    ):
+        assignee = None
+    if assignee is not None:
+        _check_assignee(assignee, team)
+    elif team is not None and team != ticket.team and "assignee" not in changes:
+        assignee = pick_assignee(team)
+    logged = []
+    for name, new in (("team", team), ("assignee", assignee)):
+        old = getattr(ticket, name)
+        if old != new:
+            setattr(ticket, name, new)
+            logged.append(
+                log_activity(
+                    ticket,
+                    actor,
+                    channel,
+                    Activity.Action.CHANGED,
+                    field_name=name,
+                    old=old,
+                    new=new,
+                )
+            )
+    return logged
+
+
+def _set_status(
+    actor: User, ticket: Ticket, status: str, channel: str, *, automatic: bool = False
+) -> Activity:
+    """Move the ticket; ``automatic`` moves (a reply resuming it) use the staff workflow."""
+    _check_choice("status", status, Status)
+    allowed = allowed_transitions(ticket.status, customer=actor.is_customer and not automatic)
+    if status not in allowed:
+        raise InvalidTransition(ticket.status, status, allowed)
+    now = timezone.now()
+    if status == Status.OPEN and ticket.status in (Status.RESOLVED, Status.CLOSED):
+        _check_reopen_window(ticket, now)
+    old = ticket.get_status_display()
+    ticket.status = status
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif status == Status.OPEN:
+        ticket.resolved_at = ticket.closed_at = None
+    return log_activity(
+        ticket,
+        actor,
+        channel,
+        Activity.Action.CHANGED,
+        field_name="status",
+        old=old,
+        new=ticket.get_status_display(),
+    )
+
+
+def _check_reopen_window(ticket: Ticket, now: Any) -> None:
+    deadline = reopen_deadline(ticket.closed_at or ticket.resolved_at, settings.SUSTAIN_REOPEN_DAYS)
+    if deadline is not None and now > deadline:
+        raise Conflict(
+            f"{ticket.number} was closed more than {settings.SUSTAIN_REOPEN_DAYS} days ago and "
+            "cannot be reopened; open a new ticket and link it.",
+            errors={"status": ["reopen period has passed"]},
+        )
+
+
+def _set_tags(actor: User, ticket: Ticket, names: Iterable[str], channel: str) -> None:
+    new = _tags(names)
+    old = sorted(t.name for t in ticket.tags.all())
+    if old != [t.name for t in new]:
+        ticket.tags.set(new)
+        log_activity(
+            ticket,
+            actor,
+            channel,
+            Activity.Action.CHANGED,
+            field_name="tags",
+            old=old,
+            new=[t.name for t in new],
+        )
+
+
+def _set_watchers(actor: User, ticket: Ticket, users: Iterable[User], channel: str) -> None:
+    new = {u.pk: u for u in users}
+    for user in new.values():
+        if not user.is_active:
+            raise ValidationFailed.field("watchers", f"{user.email} is not active.")
+        if user.is_customer and user.organisation_id != ticket.organisation_id:
+            raise ValidationFailed.field(
+                "watchers", f"{user.email} belongs to another organisation."
+            )
+    old = {u.pk: u for u in ticket.watchers.all()}
+    if set(old) != set(new):
+        ticket.watchers.set(list(new.values()))
+        log_activity(
+            ticket,
+            actor,
+            channel,
+            Activity.Action.WATCHED,
+            field_name="watchers",
+            old=sorted(u.email for u in old.values()),
+            new=sorted(u.email for u in new.values()),
+        )
+
+
+# --- conversation -------------------------------------------------------------------------
+def add_message(
+    *,
+    actor: User,
+    ref: str | int,
+    body: str,
+    internal: bool = False,
+    channel: str = Channel.WEB,
+    attachments: Sequence[Upload] = (),
+) -> Message:
+    """A public reply or internal note; a customer's reply reopens or resumes the ticket."""
+    body = body.strip()
+    if not body and not attachments:
+        raise ValidationFailed.field("body", "Write a message or attach a file.")
+    for upload in attachments:
+        check_upload(upload)
+    if actor.is_customer and internal:
+        raise PermissionDenied("Customers cannot write internal notes.")
+    if not actor.is_customer:
+        require_writer(actor)
+    with transaction.atomic():
+        ticket = get_ticket_for(actor, ref, for_update=True)
+        if ticket.merged_into_id is not None:
+            raise Conflict(
+                f"{ticket.number} was merged into {settings.SUSTAIN_TICKET_PREFIX}-"
+                f"{ticket.merged_into_id}; write there."
+            )
+        now = timezone.now()
+        message = Message.objects.create(
+            ticket=ticket,
+            author=actor,
+            body=body,
+            is_internal=internal,
+            channel=channel,
+            created_at=now,
+        )
+        for upload in attachments:
+            store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
+        action = Activity.Action.NOTED if internal else Activity.Action.REPLIED
+        activity = log_activity(ticket, actor, channel, action, message=message)
+        changed = _status_after_message(actor, ticket, internal, channel, now)
+        touch_ticket(ticket, changed)
+        notifications.message_added(ticket, activity, message)
+    return message
+
+
+def _status_after_message(
+    actor: User, ticket: Ticket, internal: bool, channel: str, now: Any
+) -> list[str]:
+    if internal:
+        return []
+    if actor.is_customer:
+        if ticket.status in (Status.RESOLVED, Status.CLOSED):
+            _check_reopen_window(ticket, now)
+            _set_status(actor, ticket, Status.OPEN, channel, automatic=True)
+            return ["status", "resolved_at", "closed_at"]
+        if ticket.status == Status.PENDING_CUSTOMER:
+            _set_status(actor, ticket, Status.OPEN, channel, automatic=True)
+            return ["status"]
+        return []
+    changed = []
+    if ticket.first_response_at is None and actor.pk != ticket.requester_id:
+        ticket.first_response_at = now
+        changed.append("first_response_at")
+    if ticket.status == Status.NEW:
+        _set_status(actor, ticket, Status.OPEN, channel, automatic=True)
+        changed.append("status")
+    return changed
