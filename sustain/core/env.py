@@ -49,7 +49,9 @@ def env_bool(name: str, default: bool = False, environ: Mapping[str, str] | None
         return True
     if lowered in _FALSE:
         return False
-    raise EnvError(f"{name}={value!r} is not a boolean; use one of true/false, yes/no, 1/0, on/off.")
+    raise EnvError(
+        f"{name}={value!r} is not a boolean; use one of true/false, yes/no, 1/0, on/off."
+    )
 
 
 def env_int(

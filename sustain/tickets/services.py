@@ -41,8 +41,11 @@ def _check_choice(name: str, value: str, choices: Any) -> None:
         raise ValidationFailed.field(name, f"'{value}' is not one of: {allowed}.")
 
 
-def _check_text(name: str, value: str, *, max_length: int | None = None) -> str:
-    value = value.strip()
+def _check_text(
+    name: str, value: str, *, max_length: int | None = None, single_line: bool = False
+) -> str:
+    # A title travels into e-mail subjects, where a line break would forge headers.
+    value = " ".join(value.split()) if single_line else value.strip()
     if not value:
         raise ValidationFailed.field(name, "This field cannot be empty.")
     if max_length and len(value) > max_length:
@@ -135,7 +138,7 @@ _STAFF_ONLY_ON_CREATE = ("team", "assignee", "watchers", "tags", "priority", "re
 
 
 def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -> Ticket:
-    title = _check_text("title", data.title, max_length=250)
+    title = _check_text("title", data.title, max_length=250, single_line=True)
     description = _check_text("description", data.description)
     _check_choice("kind", data.kind, Kind)
     if data.maintenance_type:
@@ -327,7 +330,7 @@ def _apply_changes(
 
 def _set_simple(actor: User, ticket: Ticket, name: str, value: Any, channel: str) -> list[str]:
     if name == "title":
-        value = _check_text("title", value, max_length=250)
+        value = _check_text("title", value, max_length=250, single_line=True)
     elif name == "kind":
         _check_choice("kind", value, Kind)
     elif name == "maintenance_type" and value:

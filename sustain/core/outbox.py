@@ -1,0 +1,265 @@
+"""The outbox: the only way side effects (e-mail, webhooks…) leave Sustain.
+
+A service calls :func:`record` (or :func:`record_email`) inside the transaction of the change
+that causes the effect, so the effect exists if and only if the change commits. On commit a
+delivery task is enqueued for the new row, which makes delivery fast when all goes well; the
+periodic sweep (:func:`deliver_due`, scheduled in ``sustain/core/schedule.py``) picks up
+whatever that missed: a crash between commit and enqueue, a queue that was down, a retry.
+
+Delivery is at-least-once. A worker claims a row with a conditional UPDATE before sending, so
+two workers never send the same row at once; a worker that dies after sending but before
+marking the row sent causes one repeat, which carries the same Message-ID (derived from the
+idempotency key) so that the receiver can drop it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from sustain.core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+Handler = Callable[[Payload], None]
+
+DEFAULT_LEASE_SECONDS = 300
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+# Long enough for an SMTP conversation transcript, short enough to keep the row small.
+MAX_ERROR_CHARS = 2000
+_KEY_MAX_LENGTH = OutboxMessage._meta.get_field("idempotency_key").max_length or 200
+
+
+class OutboxError(RuntimeError):
+    """The outbox was used in a way that could lose or duplicate a side effect."""
+
+
+# --- Recording ----------------------------------------------------------------------------
+
+
+def record(*, kind: str, key: str, payload: Payload) -> OutboxMessage:
+    """Write a side effect to the outbox in the caller's transaction.
+
+    Recording a key that already exists returns the existing row unchanged, so a service that
+    runs twice (a retried request, a re-imported e-mail) produces the effect once.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise OutboxError(
+            "outbox.record() must be called inside transaction.atomic(): the message has to "
+            "commit or roll back together with the change that causes it."
+        )
+    if kind not in HANDLERS:
+        raise ValueError(f"Unknown outbox kind {kind!r}; known kinds: {', '.join(HANDLERS)}.")
+    if not key or len(key) > _KEY_MAX_LENGTH:
+        raise ValueError(f"An outbox key must be 1 to {_KEY_MAX_LENGTH} characters long.")
+    # get_or_create inserts under a savepoint and falls back to a read on IntegrityError, so a
+    # concurrent recorder of the same key gets the winner's row on SQLite and PostgreSQL alike.
+    message, created = OutboxMessage.objects.get_or_create(
+        idempotency_key=key, defaults={"kind": kind, "payload": payload}
+    )
+    if created:
+        # robust: a queue that is down must not turn a committed change into an error page;
+        # the sweep delivers the row anyway.
+        transaction.on_commit(partial(_enqueue, message.pk), robust=True)
+    return message
+
+
+def record_email(
+    *,
+    key: str,
+    to: list[str],
+    subject: str,
+    body: str,
+    html_body: str | None = None,
+    headers: dict[str, str] | None = None,
+    automatic: bool = True,
+) -> OutboxMessage:
+    """Record an e-mail. ``automatic`` marks mail no human wrote, so auto-responders stay quiet."""
+    if not to:
+        raise ValueError("An e-mail needs at least one recipient.")
+    all_headers = dict(headers or {})
+    if automatic:
+        all_headers["Auto-Submitted"] = "auto-generated"
+    all_headers["Message-ID"] = message_id_for(key)
+    _reject_line_breaks({"Subject": subject, "To": ", ".join(to), **all_headers})
+    payload: Payload = {
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "to": list(to),
+        "subject": subject,
+        "body": body,
+        "html_body": html_body,
+        "headers": all_headers,
+    }
+    return record(kind="email", key=key, payload=payload)
+
+
+def message_id_for(key: str) -> str:
+    """The Message-ID of the e-mail recorded under ``key``: the same for every redelivery."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{_mail_domain()}>"
+
+
+def _mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2]
+    return domain or urlsplit(settings.SUSTAIN_BASE_URL).hostname or "sustain.invalid"
+
+
+def _reject_line_breaks(headers: dict[str, str]) -> None:
+    # Checked here rather than at send time: a bad header would otherwise fail every retry
+    # and surface hours later as a dead message, far from the code that wrote it.
+    for name, value in headers.items():
+        if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
+            raise ValueError(f"E-mail header {name!r} must not contain line breaks.")
+
+
+def _enqueue(message_id: int) -> None:
+    # Imported here because tasks.py imports this module.
+    from sustain.core.tasks import deliver_outbox_message_task
+
+    deliver_outbox_message_task(message_id)
+
+
+# --- Delivery -----------------------------------------------------------------------------
+
+
+def claim(message_id: int, *, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> bool:
+    """Take the row for one delivery attempt; False if it is not due or someone else has it.
+
+    The UPDATE is conditional and the row count decides, so of two workers racing for the
+    same row exactly one wins (PostgreSQL re-checks the WHERE clause after the row lock;
+    SQLite serialises writers). A lease instead of a flag lets a dead worker's row be
+    claimed again once the lease runs out.
+    """
+    now = timezone.now()
+    changed = (
+        _due(now)
+        .filter(pk=message_id)
+        .update(
+            claimed_until=now + timedelta(seconds=lease_seconds),
+            attempts=F("attempts") + 1,
+        )
+    )
+    return changed == 1
+
+
+def deliver(message_id: int) -> bool:
+    """Claim the row, run its handler and record the outcome; True if it was sent now.
+
+    Call it outside a transaction (as the worker does), so that the claim is committed and
+    visible to other workers before the side effect happens.
+    """
+    if not claim(message_id):
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    handler = HANDLERS.get(message.kind)
+    if handler is None:
+        _give_up(message, f"No handler for outbox kind {message.kind!r}.")
+        return False
+    try:
+        handler(message.payload)
+    except Exception as exc:  # any failure of the handler is a failed attempt, retried later
+        _record_failure(message, exc)
+        return False
+    return _mark_sent(message)
+
+
+def deliver_due(limit: int = 200) -> int:
+    """The sweep: deliver every due row (up to ``limit``); returns how many were sent."""
+    now = timezone.now()
+    ids = list(
+        _due(now).order_by("available_at", "id").values_list("id", flat=True)[:limit],
+    )
+    return sum(1 for message_id in ids if deliver(message_id))
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter, so that rows failing together do not retry together."""
+    ceiling = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
+
+
+def _due(now: datetime) -> QuerySet[OutboxMessage]:
+    return OutboxMessage.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        state=OutboxMessage.State.PENDING,
+        available_at__lte=now,
+    )
+
+
+def _pending(message: OutboxMessage) -> QuerySet[OutboxMessage]:
+    # Every outcome is written only while the row is still pending, so a late worker cannot
+    # overwrite "sent" with "failed".
+    return OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.PENDING)
+
+
+def _mark_sent(message: OutboxMessage) -> bool:
+    changed = _pending(message).update(
+        state=OutboxMessage.State.SENT, sent_at=timezone.now(), claimed_until=None
+    )
+    return changed == 1
+
+
+def _record_failure(message: OutboxMessage, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+    if message.attempts >= settings.SUSTAIN_OUTBOX_MAX_ATTEMPTS:
+        _give_up(message, error)
+        return
+    retry_at = timezone.now() + backoff_delay(message.attempts)
+    _pending(message).update(last_error=error, claimed_until=None, available_at=retry_at)
+    logger.warning(
+        "Outbox message %s (%s) failed on attempt %s, retrying at %s: %s",
+        message.pk,
+        message.kind,
+        message.attempts,
+        retry_at.isoformat(),
+        error,
+    )
+
+
+def _give_up(message: OutboxMessage, error: str) -> None:
+    _pending(message).update(state=OutboxMessage.State.DEAD, last_error=error, claimed_until=None)
+    logger.error(
+        "Outbox message %s (%s, key %s) is dead after %s attempts: %s",
+        message.pk,
+        message.kind,
+        message.idempotency_key,
+        message.attempts,
+        error,
+    )
+
+
+# --- Handlers -----------------------------------------------------------------------------
+
+
+def send_email(payload: Payload) -> None:
+    """Send a recorded e-mail through the default mailer (``settings.MAILERS["default"]``)."""
+    email = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=payload.get("from_email") or settings.DEFAULT_FROM_EMAIL,
+        to=payload["to"],
+        headers=payload.get("headers") or {},
+    )
+    if payload.get("html_body"):
+        email.attach_alternative(payload["html_body"], "text/html")
+    email.send()
+
+
+# Explicit, so that the kinds Sustain can deliver are listed in one place.
+HANDLERS: dict[str, Handler] = {"email": send_email}

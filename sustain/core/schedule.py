@@ -1,0 +1,21 @@
+"""Every periodic job of Sustain, in one place.
+
+A job here is a thin caller of a service: it takes no arguments, is idempotent, and is safe to
+run on several workers at once (services claim their work with conditional UPDATEs). Other apps
+add their periodic jobs to this module rather than declaring them in their own ``tasks.py``,
+so that what runs when can be read in one screen. ``sustain/core/tasks.py`` imports this module
+so that the huey consumer, which autodiscovers ``tasks`` modules, registers these jobs.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from sustain.core import outbox
+
+
+# Every minute: delivers what the on-commit enqueue missed (crash, queue outage) and retries.
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]  # huey is untyped
+def deliver_due_outbox_task() -> int:
+    return outbox.deliver_due()

@@ -1,0 +1,16 @@
+"""Background tasks of the core app: they take ids and call services."""
+
+from __future__ import annotations
+
+from huey.contrib.djhuey import db_task
+
+# The consumer (`manage.py run_huey`) only autodiscovers modules named ``tasks``; importing the
+# schedule here is what registers every periodic job of Sustain with the consumer.
+from sustain.core import outbox, schedule  # noqa: F401
+
+
+# retries=0: the outbox keeps its own attempt count and backoff, and a huey retry would only
+# find the row claimed or not yet due.
+@db_task(retries=0)  # type: ignore[untyped-decorator]  # huey ships no type hints
+def deliver_outbox_message_task(message_id: int) -> bool:
+    return outbox.deliver(message_id)
