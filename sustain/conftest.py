@@ -20,6 +20,19 @@ from sustain.tickets.models import Ticket
 from sustain.tickets.services import NewTicket, create_ticket
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` need what SQLite cannot do (concurrent writers); on a SQLite
+    run they are deselected, not skipped, and `make test` runs them on PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
 @pytest.fixture
 def acme(db: None) -> Organisation:
     return Organisation.objects.create(name="Acme", domains=["acme.test"])

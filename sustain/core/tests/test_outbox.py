@@ -317,7 +317,6 @@ def test_periodic_sweep_runs_every_minute_and_delivers(mailoutbox, no_enqueue):
     assert len(mailoutbox) == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_on_postgresql_send_one_mail(mailoutbox, no_enqueue):
