@@ -52,8 +52,8 @@ def _sustain(*args: str, env: dict[str, str], timeout: float = 120) -> str:
 def scaled_env(redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     db = settings.DATABASES["default"]
     name = f"sustain_scaled_{uuid.uuid4().hex[:8]}"
-    admin = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"] or None}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+    admin = f"postgres://{db['USER'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     queue = f"sustain-scaled-{uuid.uuid4().hex[:8]}"
     env = {
@@ -63,9 +63,7 @@ def scaled_env(redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     }
     env.update(
         DJANGO_SETTINGS_MODULE="sustain.settings",
-        DATABASE_URL=(
-            f"postgres://{db['USER'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-        ),
+        DATABASE_URL=f"{admin}/{name}",
         REDIS_URL=redis_url,
         SUSTAIN_QUEUE_NAME=queue,
         SUSTAIN_DATA_DIR=str(tmp_path),
@@ -78,7 +76,7 @@ def scaled_env(redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
         for key in client.scan_iter(f"*{queue}*"):
             client.delete(key)
         client.close()
-        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
