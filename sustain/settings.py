@@ -262,5 +262,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"huey": {"level": env_str("LOG_LEVEL", "INFO").upper()}},
+    # The consumer adds no handler of its own when one is configured; not propagating keeps
+    # each worker line from being printed twice.
+    "loggers": {
+        "huey": {
+            "handlers": ["stderr"],
+            "level": env_str("LOG_LEVEL", "INFO").upper(),
+            "propagate": False,
+        }
+    },
 }
