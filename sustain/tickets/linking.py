@@ -138,9 +138,17 @@ def merge_tickets(
                 )
         moved = Message.objects.filter(ticket=source).update(ticket=target)
         Attachment.objects.filter(ticket=source).update(ticket=target)
-        watchers = {u.pk for u in source.watchers.all()} | {source.requester_id}
-        watchers.discard(target.requester_id)
-        target.watchers.add(*watchers)
+        # People of the duplicate follow the surviving ticket, unless that would show a
+        # customer the ticket of another organisation.
+        people = [*source.watchers.all(), source.requester]
+        target.watchers.add(
+            *{
+                p.pk
+                for p in people
+                if p.pk != target.requester_id
+                and (p.is_staff_member or p.organisation_id == target.organisation_id)
+            }
+        )
         TicketLink.objects.get_or_create(
             source=source,
             target=target,

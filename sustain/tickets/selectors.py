@@ -23,9 +23,11 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
         return tickets.filter(
             Q(team__in=user.teams.values("pk")) | Q(team__isnull=True) | Q(assignee=user)
         )
+    # A subquery, not a join: a join on watchers would repeat a ticket once per watcher.
+    watched = Q(pk__in=Ticket.watchers.through.objects.filter(user=user).values("ticket_id"))
     if user.role == Role.CUSTOMER_ADMIN and user.organisation_id is not None:
-        return tickets.filter(Q(organisation_id=user.organisation_id) | Q(requester=user))
-    return tickets.filter(requester=user)
+        return tickets.filter(Q(organisation_id=user.organisation_id) | Q(requester=user) | watched)
+    return tickets.filter(Q(requester=user) | watched)
 
 
 def parse_ticket_ref(ref: str | int) -> int | None:

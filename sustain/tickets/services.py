@@ -233,6 +233,9 @@ EDITABLE_FIELDS = frozenset(
         "watchers",
     }
 )
+_NOT_NULL_FIELDS = frozenset(
+    {"title", "kind", "impact", "urgency", "status", "requester", "tags", "watchers"}
+)
 _SIMPLE_FIELDS = ("title", "kind", "maintenance_type", "organisation", "requester")
 _CUSTOMER_FIELDS = frozenset({"status"})
 
@@ -301,6 +304,10 @@ def _apply_changes(
             f"{expected_revision}). Reload it and apply your change again.",
             errors={"revision": [f"current revision is {ticket.revision}"]},
         )
+    for name in _NOT_NULL_FIELDS & {k for k, v in changes.items() if v is None}:
+        raise ValidationFailed.field(name, "This field cannot be empty (null).")
+    if "maintenance_type" in changes and changes["maintenance_type"] is None:
+        changes["maintenance_type"] = ""
     changed: list[str] = []
     events: list[tuple[str, Activity]] = []
     for name in _SIMPLE_FIELDS:
@@ -316,11 +323,12 @@ def _apply_changes(
         activity = _set_status(actor, ticket, str(changes["status"]), channel)
         changed += ["status", "resolved_at", "closed_at"]
         events.append(("status", activity))
-    if "tags" in changes:
-        _set_tags(actor, ticket, changes["tags"], channel)
+    related_changed = "tags" in changes and _set_tags(actor, ticket, changes["tags"], channel)
     if "watchers" in changes:
-        _set_watchers(actor, ticket, changes["watchers"], channel)
-    touch_ticket(ticket, changed)
+        related_changed |= _set_watchers(actor, ticket, changes["watchers"], channel)
+    # A change that changes nothing keeps the revision, so nobody else gets a false conflict.
+    if changed or related_changed:
+        touch_ticket(ticket, changed)
     for kind, activity in events:
         if kind == "assigned":
             notifications.assigned(ticket, activity, actor)
@@ -355,13 +363,18 @@ def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel:
     urgency = changes.get("urgency", ticket.urgency)
     _check_choice("impact", impact, Level)
     _check_choice("urgency", urgency, Level)
-    if "priority" in changes:
+    if changes.get("priority") is not None:
         priority = changes["priority"]
         reason = _check_priority(priority, changes.get("priority_reason", ""), impact, urgency)
-    elif ticket.priority_override_reason and not {"impact", "urgency"} & set(changes):
+    elif (
+        ticket.priority_override_reason
+        and "priority" not in changes
+        and not {"impact", "urgency"} & set(changes)
+    ):
         priority, reason = ticket.priority, ticket.priority_override_reason
     else:
-        # A new impact or urgency re-derives the priority and ends any earlier override.
+        # A new impact or urgency (or priority null) re-derives the priority and ends any
+        # earlier override.
         priority, reason = priority_for(impact, urgency), ""
     changed = []
     for name, new in (("impact", impact), ("urgency", urgency), ("priority", priority)):
@@ -501,23 +514,25 @@ def _check_reopen_window(ticket: Ticket, now: Any) -> None:
         )
 
 
-def _set_tags(actor: User, ticket: Ticket, names: Iterable[str], channel: str) -> None:
+def _set_tags(actor: User, ticket: Ticket, names: Iterable[str], channel: str) -> bool:
     new = _tags(names)
     old = sorted(t.name for t in ticket.tags.all())
-    if old != [t.name for t in new]:
-        ticket.tags.set(new)
-        log_activity(
-            ticket,
-            actor,
-            channel,
-            Activity.Action.CHANGED,
-            field_name="tags",
-            old=old,
-            new=[t.name for t in new],
-        )
+    if old == [t.name for t in new]:
+        return False
+    ticket.tags.set(new)
+    log_activity(
+        ticket,
+        actor,
+        channel,
+        Activity.Action.CHANGED,
+        field_name="tags",
+        old=old,
+        new=[t.name for t in new],
+    )
+    return True
 
 
-def _set_watchers(actor: User, ticket: Ticket, users: Iterable[User], channel: str) -> None:
+def _set_watchers(actor: User, ticket: Ticket, users: Iterable[User], channel: str) -> bool:
     new = {u.pk: u for u in users}
     for user in new.values():
         if not user.is_active:
@@ -527,17 +542,19 @@ def _set_watchers(actor: User, ticket: Ticket, users: Iterable[User], channel: s
                 "watchers", f"{user.email} belongs to another organisation."
             )
     old = {u.pk: u for u in ticket.watchers.all()}
-    if set(old) != set(new):
-        ticket.watchers.set(list(new.values()))
-        log_activity(
-            ticket,
-            actor,
-            channel,
-            Activity.Action.WATCHED,
-            field_name="watchers",
-            old=sorted(u.email for u in old.values()),
-            new=sorted(u.email for u in new.values()),
-        )
+    if set(old) == set(new):
+        return False
+    ticket.watchers.set(list(new.values()))
+    log_activity(
+        ticket,
+        actor,
+        channel,
+        Activity.Action.WATCHED,
+        field_name="watchers",
+        old=sorted(u.email for u in old.values()),
+        new=sorted(u.email for u in new.values()),
+    )
+    return True
 
 
 # --- conversation -------------------------------------------------------------------------

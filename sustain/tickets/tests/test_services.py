@@ -365,3 +365,40 @@ def test_merge_moves_conversation_and_closes_duplicate(make_ticket, alice, bob, 
 def test_title_is_kept_on_one_line(make_ticket, alice):
     ticket = make_ticket(alice, title="Broken\r\nBcc: victim@example.com")
     assert ticket.title == "Broken Bcc: victim@example.com"
+
+
+def test_a_change_that_changes_nothing_keeps_the_revision(make_ticket, alice):
+    ticket = make_ticket(alice, tags=["sync"])
+    services.update_ticket(
+        actor=alice, ref=ticket.pk, changes={"title": ticket.title, "tags": ["sync"]}
+    )
+    ticket.refresh_from_db()
+    assert ticket.revision == 1
+
+
+def test_null_for_a_required_field_is_refused(make_ticket, alice):
+    ticket = make_ticket(alice)
+    with pytest.raises(ValidationFailed) as exc:
+        services.update_ticket(actor=alice, ref=ticket.pk, changes={"title": None})
+    assert "title" in exc.value.errors
+
+
+def test_priority_null_returns_to_the_matrix(make_ticket, alice):
+    ticket = make_ticket(alice, priority=1, priority_reason="VIP")
+    services.update_ticket(actor=alice, ref=ticket.pk, changes={"priority": None})
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.priority_override_reason) == (3, "")
+
+
+def test_customer_watcher_sees_the_ticket_once(bobs_ticket, bob_colleague, alice, dave):
+    services.update_ticket(
+        actor=alice, ref=bobs_ticket.pk, changes={"watchers": [bob_colleague, alice]}
+    )
+    assert list(visible_tickets(bob_colleague)) == [bobs_ticket]
+
+
+def test_merge_keeps_other_organisations_out(make_ticket, alice, bob, carol):
+    original = make_ticket(bob)
+    duplicate = make_ticket(carol)
+    linking.merge_tickets(actor=alice, source_ref=duplicate.pk, target_ref=original.pk)
+    assert carol not in original.watchers.all()
