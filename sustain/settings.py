@@ -12,10 +12,12 @@ from django.utils.csp import CSP
 from sustain.core.env import (
     EnvError,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_path,
     env_str,
+    env_time_zone,
     env_url,
 )
 
@@ -250,24 +252,27 @@ SUSTAIN_METRICS_TOKEN = env_str("SUSTAIN_METRICS_TOKEN")
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     # The consumer adds no handler of its own when one is configured; not propagating keeps
     # each worker line from being printed twice.
     "loggers": {
         "huey": {
             "handlers": ["stderr"],
-            "level": env_str("LOG_LEVEL", "INFO").upper(),
+            "level": LOG_LEVEL,
             "propagate": False,
         }
     },

@@ -8,6 +8,7 @@ Secrets can be given as ``NAME_FILE`` pointing at a file (Docker/Kubernetes secr
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,6 +75,35 @@ def env_int(
     if maximum is not None and number > maximum:
         raise EnvError(f"{name}={number} is above the maximum of {maximum}.")
     return number
+
+
+def env_choice(
+    name: str,
+    default: str,
+    *,
+    choices: tuple[str, ...],
+    case_insensitive: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    value = _raw(name, environ)
+    if value is None or value.strip() == "":
+        return default
+    value = value.strip()
+    for choice in choices:
+        if value == choice or (case_insensitive and value.lower() == choice.lower()):
+            return choice
+    raise EnvError(f"{name}={value!r} is not one of: {', '.join(choices)}.")
+
+
+def env_time_zone(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    value = env_str(name, default, environ).strip() or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise EnvError(
+            f"{name}={value!r} is not an IANA time zone such as Europe/Berlin."
+        ) from None
+    return value
 
 
 def env_list(

@@ -193,3 +193,24 @@ def test_path_unset_or_empty_gives_the_default():
 def test_path_must_be_absolute():
     with pytest.raises(EnvError, match=r"SUSTAIN_DATA_DIR='var/data' must be an absolute path"):
         env_path("SUSTAIN_DATA_DIR", Path("/d"), environ={"SUSTAIN_DATA_DIR": "var/data"})
+
+
+def test_env_choice_accepts_any_case_and_names_the_choices():
+    from sustain.core.env import env_choice
+
+    assert (
+        env_choice("LOG_LEVEL", "INFO", choices=("INFO", "DEBUG"), environ={"LOG_LEVEL": "debug"})
+        == "DEBUG"
+    )
+    with pytest.raises(EnvError, match="not one of: INFO, DEBUG"):
+        env_choice("LOG_LEVEL", "INFO", choices=("INFO", "DEBUG"), environ={"LOG_LEVEL": "loud"})
+
+
+def test_env_time_zone_rejects_unknown_zones():
+    from sustain.core.env import env_time_zone
+
+    assert (
+        env_time_zone("TIME_ZONE", "UTC", environ={"TIME_ZONE": "Europe/Berlin"}) == "Europe/Berlin"
+    )
+    with pytest.raises(EnvError, match="IANA"):
+        env_time_zone("TIME_ZONE", "UTC", environ={"TIME_ZONE": "Mars/Olympus"})
