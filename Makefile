@@ -29,7 +29,7 @@ run: bootstrap
 	@if [ -z "$${SECRET_KEY:-}" ] && [ -z "$${SECRET_KEY_FILE:-}" ]; then \
 		export SECRET_KEY_FILE="$(SECRET_KEY_PATH)"; \
 	fi; \
-	export SUSTAIN_EMBEDDED=1 PORT="$(PORT)"; \
+	export PORT="$(PORT)"; \
 	export SUSTAIN_BASE_URL="$${SUSTAIN_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
 	exec $(BIN)/sustain run
 

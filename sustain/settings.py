@@ -28,13 +28,18 @@ DEBUG = env_bool("DEBUG", default=False)
 TESTING = env_bool("SUSTAIN_TESTING", default=False)
 
 SECRET_KEY = env_str("SECRET_KEY")
+_embedded_key = DATA_DIR / "secret_key"
+if not SECRET_KEY and _embedded_key.is_file():
+    # `make run` writes this file once, so that every `sustain` command beside the embedded
+    # demo signs with the same key without exporting anything.
+    SECRET_KEY = _embedded_key.read_text(encoding="utf-8").strip()
 if not SECRET_KEY:
-    if not (DEBUG or TESTING or env_bool("SUSTAIN_EMBEDDED", default=False)):
+    if not (DEBUG or TESTING):
         raise EnvError(
             "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE) to a long random "
-            "string; `make run` sets one for the embedded demo."
+            f"string, or put one in {_embedded_key} (`make run` does that)."
         )
-    SECRET_KEY = "insecure-embedded-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "insecure-test-key-do-not-use-in-production"  # noqa: S105
 
 SUSTAIN_BASE_URL = env_url(
     "SUSTAIN_BASE_URL", default="http://127.0.0.1:8000", schemes=("http", "https")
