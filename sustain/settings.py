@@ -253,6 +253,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUSTAIN_TICKET_PREFIX = env_str("SUSTAIN_TICKET_PREFIX", "SUS")
 SUSTAIN_REOPEN_DAYS = env_int("SUSTAIN_REOPEN_DAYS", 14, minimum=0)
 SUSTAIN_OUTBOX_MAX_ATTEMPTS = env_int("SUSTAIN_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+SUSTAIN_OUTBOX_RETENTION_DAYS = env_int("SUSTAIN_OUTBOX_RETENTION_DAYS", 30, minimum=1)
 SUSTAIN_METRICS_TOKEN = env_str("SUSTAIN_METRICS_TOKEN")
 
 # --- Internationalisation -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -186,6 +187,48 @@ def deliver_due(limit: int = 200) -> int:
         _due(now).order_by("available_at", "id").values_list("id", flat=True)[:limit],
     )
     return sum(1 for message_id in ids if deliver(message_id))
+
+
+def drain_due(*, budget_seconds: float = 45.0, batch: int = 200) -> int:
+    """Deliver due rows batch after batch until none is left or the time budget is spent.
+
+    The periodic sweep uses this so that a backlog after an outage drains at the speed of the
+    mail server, not at one batch per minute; the budget keeps a run shorter than the minute
+    between runs.
+    """
+    deadline = time.monotonic() + budget_seconds
+    sent = 0
+    while time.monotonic() < deadline:
+        due = _due(timezone.now()).order_by("available_at", "id")
+        ids = list(due.values_list("id", flat=True)[:batch])
+        if not ids:
+            break
+        sent += sum(1 for message_id in ids if deliver(message_id))
+        if len(ids) < batch:
+            break
+    return sent
+
+
+def prune_sent(*, older_than: timedelta) -> int:
+    """Delete delivered rows older than ``older_than``; dead rows stay for an operator."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = OutboxMessage.objects.filter(
+        state=OutboxMessage.State.SENT, sent_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+def requeue_dead(*, ids: list[int] | None = None) -> int:
+    """Give dead rows (all, or the given ones) a fresh set of attempts, due now."""
+    dead = OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
+    if ids is not None:
+        dead = dead.filter(pk__in=ids)
+    return dead.update(
+        state=OutboxMessage.State.PENDING,
+        attempts=0,
+        available_at=timezone.now(),
+        claimed_until=None,
+    )
 
 
 def backoff_delay(attempts: int) -> timedelta:

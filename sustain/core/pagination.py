@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Field, Model, Q, QuerySet
 
 from sustain.core.errors import ValidationFailed
 
@@ -36,6 +37,19 @@ def _decode(cursor: str, count: int) -> list[Any]:
     return values
 
 
+def _clean(model: type[Model], name: str, values: list[Any]) -> list[Any]:
+    # A cursor decodes to whatever JSON its sender wrote; values the fields cannot take would
+    # otherwise surface as a database error (500) instead of a bad-input answer.
+    field, pk = model._meta.get_field(name), model._meta.pk
+    assert isinstance(field, Field)
+    assert pk is not None
+    value, last_pk = values
+    try:
+        return [field.to_python(value), pk.to_python(last_pk)]
+    except (ValidationError, TypeError, ValueError):
+        raise ValidationFailed.field("cursor", "This cursor is not one Sustain gave out.") from None
+
+
 def paginate[M: Model](
     queryset: QuerySet[M], *, order: str, cursor: str | None, limit: int
 ) -> Page[M]:
@@ -45,7 +59,7 @@ def paginate[M: Model](
     direction = "-" if descending else ""
     queryset = queryset.order_by(f"{direction}{name}", f"{direction}pk")
     if cursor:
-        value, last_pk = _decode(cursor, 2)
+        value, last_pk = _clean(queryset.model, name, _decode(cursor, 2))
         op = "lt" if descending else "gt"
         queryset = queryset.filter(
             Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": last_pk})

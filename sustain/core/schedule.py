@@ -9,6 +9,9 @@ so that the huey consumer, which autodiscovers ``tasks`` modules, registers thes
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -18,4 +21,10 @@ from sustain.core import outbox
 # Every minute: delivers what the on-commit enqueue missed (crash, queue outage) and retries.
 @db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]  # huey is untyped
 def deliver_due_outbox_task() -> int:
-    return outbox.deliver_due()
+    return outbox.drain_due()
+
+
+# Nightly: delivered side effects are kept for a while for support questions, then dropped.
+@db_periodic_task(crontab(minute="17", hour="3"), retries=0)  # type: ignore[untyped-decorator]
+def prune_outbox_task() -> int:
+    return outbox.prune_sent(older_than=timedelta(days=settings.SUSTAIN_OUTBOX_RETENTION_DAYS))

@@ -339,3 +339,25 @@ def test_concurrent_workers_on_postgresql_send_one_mail(mailoutbox, no_enqueue):
 
     assert sorted(results) == [False, False, False, True]
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drain_delivers_a_backlog_larger_than_one_batch(mailoutbox, no_enqueue):
+    for n in range(7):
+        _record(key=f"backlog:{n}")
+
+    assert outbox.drain_due(batch=3) == 7
+
+    assert len(mailoutbox) == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prune_drops_old_sent_rows_and_keeps_the_rest(mailoutbox, no_enqueue):
+    old, recent, dead = _record(key="old"), _record(key="recent"), _record(key="dead")
+    outbox.deliver_due()
+    OutboxMessage.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=40))
+    OutboxMessage.objects.filter(pk=dead.pk).update(state=State.DEAD)
+
+    assert outbox.prune_sent(older_than=timedelta(days=30)) == 1
+
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk}
