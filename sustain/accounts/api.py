@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from sustain.accounts import services, tokens
@@ -83,6 +84,10 @@ def _staff_users(actor: User, ids: list[int], field: str) -> list[User]:
     missing = sorted(set(ids) - {u.pk for u in users})
     if missing:
         raise ValidationFailed.field(field, f"No users with ids {missing}.")
+    # Checked here too (services check again) so that the error names the field the client sent.
+    customers = sorted(u.pk for u in users if not u.is_staff_member)
+    if customers:
+        raise ValidationFailed.field(field, f"Users {customers} are not staff members.")
     return users
 
 
@@ -227,6 +232,8 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreated]
     owner = actor
     if payload.user_id is not None and payload.user_id != actor.pk:
         owner = services.get_user_for(actor, payload.user_id)
+    if payload.expires_at is not None and timezone.is_naive(payload.expires_at):
+        raise ValidationFailed.field("expires_at", "Give a UTC offset, e.g. 2030-01-01T00:00Z.")
     token, raw = tokens.create_token(
         actor=actor, user=owner, name=payload.name, expires_at=payload.expires_at
     )

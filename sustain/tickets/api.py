@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -10,13 +11,13 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from sustain.accounts.api import actor_of, user_ref
 from sustain.accounts.models import User
 from sustain.accounts.schemas import OrganisationRef, TeamRef
 from sustain.accounts.services import visible_organisations, visible_teams, visible_users
-from sustain.core.errors import ValidationFailed
+from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
@@ -117,8 +118,10 @@ def link_out(link: TicketLink, ticket: Ticket) -> LinkOut:
     )
 
 
-def ticket_detail(actor: User, ref: str | int) -> TicketDetail:
-    ticket = get_ticket_for(actor, ref)
+def ticket_detail(actor: User, ref: str | int | Ticket) -> TicketDetail:
+    # A Ticket is taken as is: after a change the actor may no longer see it (e.g. they handed
+    # it to another team), yet the change succeeded and the answer must say so.
+    ticket = ref if isinstance(ref, Ticket) else get_ticket_for(actor, ref)
     visible = set(
         visible_tickets(actor)
         .filter(Q(links_in__source=ticket) | Q(links_out__target=ticket))
@@ -184,6 +187,40 @@ def _resolve(actor: User, data: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+_CLEARABLE_IDS = (
+    "organisation_id",
+    "team_id",
+    "assignee_id",
+    "product_id",
+    "component_id",
+    "version_id",
+)
+# Fields a client may send as null: the ids clear the relation, a null priority returns to what
+# impact and urgency give. Any other null is refused here, before it reaches a lookup or a
+# service that expects a value.
+_NULLABLE = frozenset({*_CLEARABLE_IDS, "priority", "maintenance_type"})
+# Services name the model field ("assignee"); the client knows it as "assignee_id".
+_CLIENT_FIELDS = {name.removesuffix("_id"): name for name in _CLEARABLE_IDS} | {
+    "requester": "requester_id",
+    "watchers": "watcher_ids",
+}
+
+
+def _reject_nulls(data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if value is None and key not in _NULLABLE:
+            raise ValidationFailed.field(key, "This field cannot be null.")
+
+
+@contextmanager
+def _client_field_names() -> Iterator[None]:
+    try:
+        yield
+    except ValidationFailed as exc:
+        exc.errors = {_CLIENT_FIELDS.get(k, k): v for k, v in exc.errors.items()}
+        raise
+
+
 # --- tickets ------------------------------------------------------------------------------
 class TicketFilters(Schema):
     status: list[Status] = Field([], description="One or more statuses")
@@ -195,7 +232,7 @@ class TicketFilters(Schema):
     requester: int | None = None
     tag: str | None = None
     q: str | None = Field(None, description="A ticket number or words of the title")
-    updated_since: datetime | None = None
+    updated_since: AwareDatetime | None = Field(None, description="With a UTC offset or Z")
     ordering: Literal[
         "-updated_at", "updated_at", "-created_at", "created_at", "priority", "-priority"
     ] = "-updated_at"
@@ -231,7 +268,10 @@ def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(updated_at__gte=f.updated_since)
     if f.q and f.q.strip():
         number = parse_ticket_ref(f.q)
-        text = Q(title__icontains=f.q.strip())
+        # Every word must appear in the title, in any order.
+        text = Q()
+        for word in f.q.split():
+            text &= Q(title__icontains=word)
         tickets = tickets.filter(text | Q(pk=number) if number else text)
     return tickets
 
@@ -251,11 +291,26 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketP
 def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpStatus[TicketDetail]:
     actor = actor_of(request)
     data = payload.dict(exclude_unset=True)
-    fields = _resolve(actor, data)
-    ticket = services.create_ticket(
-        actor=actor, data=services.NewTicket(**fields), channel=Channel.API
-    )
-    return HttpStatus(201, ticket_detail(actor, ticket.pk))
+    with _client_field_names():
+        ticket = services.create_ticket(
+            actor=actor, data=services.NewTicket(**_resolve(actor, data)), channel=Channel.API
+        )
+    return HttpStatus(201, ticket_detail(actor, ticket))
+
+
+# Registered before /tickets/{ref}: Django would otherwise route POST /tickets/bulk to the
+# {ref} view, which has no POST, and answer 405.
+@router.post("/tickets/bulk", response=list[TicketOut], summary="Change many tickets at once")
+def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
+    actor = actor_of(request)
+    changes = payload.changes.dict(exclude_unset=True)
+    changes.pop("revision", None)
+    _reject_nulls(changes)
+    with _client_field_names():
+        tickets = services.bulk_update_tickets(
+            actor=actor, refs=payload.tickets, changes=_resolve(actor, changes), channel=Channel.API
+        )
+    return [TicketOut(**ticket_fields(t)) for t in tickets]
 
 
 @router.get("/tickets/{ref}", response=TicketDetail, summary="One ticket")
@@ -268,25 +323,16 @@ def update_ticket(request: HttpRequest, ref: str, payload: TicketPatch) -> Ticke
     actor = actor_of(request)
     data = payload.dict(exclude_unset=True)
     revision = data.pop("revision", None)
-    services.update_ticket(
-        actor=actor,
-        ref=ref,
-        changes=_resolve(actor, data),
-        channel=Channel.API,
-        expected_revision=revision,
-    )
-    return ticket_detail(actor, ref)
-
-
-@router.post("/tickets/bulk", response=list[TicketOut], summary="Change many tickets at once")
-def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
-    actor = actor_of(request)
-    changes = payload.changes.dict(exclude_unset=True)
-    changes.pop("revision", None)
-    tickets = services.bulk_update_tickets(
-        actor=actor, refs=payload.tickets, changes=_resolve(actor, changes), channel=Channel.API
-    )
-    return [TicketOut(**ticket_fields(t)) for t in tickets]
+    _reject_nulls(data)
+    with _client_field_names():
+        ticket = services.update_ticket(
+            actor=actor,
+            ref=ref,
+            changes=_resolve(actor, data),
+            channel=Channel.API,
+            expected_revision=revision,
+        )
+    return ticket_detail(actor, ticket)
 
 
 @router.get("/tickets/{ref}/transitions", response=TransitionsOut)
@@ -435,7 +481,10 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> HttpStatus[Link
 @router.delete("/tickets/{ref}/links/{link_id}", response={204: None})
 def remove_link(request: HttpRequest, ref: str, link_id: int) -> HttpStatus[None]:
     actor = actor_of(request)
-    get_ticket_for(actor, ref)
+    ticket = get_ticket_for(actor, ref)
+    # The link must be one of this ticket's: the URL must not reach links of other tickets.
+    if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
+        raise NotFound(f"{ticket.number} has no link {link_id}.")
     linking.unlink_tickets(actor=actor, link_id=link_id, channel=Channel.API)
     return HttpStatus(204, None)
 

@@ -130,6 +130,13 @@ def merge_tickets(
         target = get_ticket_for(actor, target_ref, for_update=True)
         if source.pk == target.pk:
             raise ValidationFailed.field("target", "A ticket cannot be merged into itself.")
+        if source.organisation_id != target.organisation_id:
+            # The conversation moves over: it must not land where another customer reads it.
+            raise ValidationFailed.field(
+                "target",
+                f"{target.number} belongs to another organisation than {source.number}; "
+                "link them instead.",
+            )
         for ticket in (source, target):
             if ticket.merged_into_id is not None:
                 raise Conflict(

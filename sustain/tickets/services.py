@@ -200,7 +200,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         if data.tags:
             ticket.tags.set(_tags(data.tags))
         if data.watchers:
-            ticket.watchers.set(data.watchers)
+            _set_watchers(actor, ticket, data.watchers, channel)
         message = Message.objects.create(
             ticket=ticket, author=actor, body=description, channel=channel, created_at=now
         )
@@ -478,6 +478,12 @@ def _set_status(
 ) -> Activity:
     """Move the ticket; ``automatic`` moves (a reply resuming it) use the staff workflow."""
     _check_choice("status", status, Status)
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"{ticket.number} was merged into {settings.SUSTAIN_TICKET_PREFIX}-"
+            f"{ticket.merged_into_id}; change that ticket instead.",
+            errors={"status": ["merged tickets stay closed"]},
+        )
     allowed = allowed_transitions(ticket.status, customer=actor.is_customer and not automatic)
     if status not in allowed:
         raise InvalidTransition(ticket.status, status, allowed)

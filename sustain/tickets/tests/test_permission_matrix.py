@@ -1,0 +1,453 @@
+"""Who may call which endpoint: every operation of /api/v1/ × every persona.
+
+The world: bob (customer at Acme) asked for ``ticket`` (team Support); ``other`` is a second
+ticket of bob's in Support, linked to the first. alice and the viewer are in Support; dave is
+an agent of Platform; carol is a customer at Globex. The ticket carries a public reply and an
+internal note, each with a file.
+
+A new endpoint without a row in MATRIX fails ``test_every_endpoint_has_a_matrix_row``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern
+from django.utils import timezone
+
+from sustain.accounts.models import ApiToken, Organisation, Team, User
+from sustain.accounts.tokens import create_token
+from sustain.api import api
+from sustain.tickets.attachments import Upload
+from sustain.tickets.linking import link_tickets
+from sustain.tickets.models import Attachment, Ticket, TicketLink
+from sustain.tickets.services import add_message
+
+PERSONAS = ("anonymous", "bob", "carol", "alice", "dave", "viewer", "admin")
+PROBLEM = "application/problem+json"
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    acme: Organisation
+    support: Team
+    ticket: Ticket
+    other: Ticket
+    public_file: Attachment
+    internal_file: Attachment
+    link: TicketLink
+    bobs_token: ApiToken
+
+    def ids(self) -> dict[str, Any]:
+        return {
+            "ref": self.ticket.number,
+            "user_id": self.users["bob"].pk,
+            "organisation_id": self.acme.pk,
+            "team_id": self.support.pk,
+            "token_id": self.bobs_token.pk,
+            "link_id": self.link.pk,
+        }
+
+
+@pytest.fixture
+def world(
+    settings, tmp_path, acme, bob, carol, alice, dave, viewer, admin, support, platform, make_ticket
+) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    support.members.add(viewer)
+    ticket = make_ticket(alice, requester=bob, title="Sync fails after upgrade")
+    other = make_ticket(alice, requester=bob, title="Sync is slow")
+    public = add_message(
+        actor=alice,
+        ref=ticket.pk,
+        body="Here is the log.",
+        attachments=[Upload("sync.log", b"sync started\nsync failed\n")],
+    )
+    note = add_message(
+        actor=alice,
+        ref=ticket.pk,
+        body="Customer runs an unsupported database.",
+        internal=True,
+        attachments=[Upload("notes.txt", b"internal notes\n")],
+    )
+    link = link_tickets(actor=alice, source_ref=other.pk, target_ref=ticket.pk, kind="related")
+    bobs_token, _ = create_token(actor=bob, user=bob, name="laptop")
+    return World(
+        users={
+            "bob": bob,
+            "carol": carol,
+            "alice": alice,
+            "dave": dave,
+            "viewer": viewer,
+            "admin": admin,
+        },
+        acme=acme,
+        support=support,
+        ticket=ticket,
+        other=other,
+        public_file=public.attachments.get(),
+        internal_file=note.attachments.get(),
+        link=link,
+        bobs_token=bobs_token,
+    )
+
+
+# --- the matrix ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # as the OpenAPI document spells it
+    expected: dict[str, int]
+    body: Callable[[World], Any] | None = None
+    multipart: bool = False
+    # Overrides of the path parameters that World.ids() gives.
+    params: Callable[[World], dict[str, Any]] | None = None
+    case: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}" + (f" [{self.case}]" if self.case else "")
+
+
+def expect(bob: int, carol: int, alice: int, dave: int, viewer: int, admin: int) -> dict[str, int]:
+    return {
+        "anonymous": 401,
+        "bob": bob,
+        "carol": carol,
+        "alice": alice,
+        "dave": dave,
+        "viewer": viewer,
+        "admin": admin,
+    }
+
+
+EVERYONE_200 = expect(200, 200, 200, 200, 200, 200)
+ADMIN_ONLY_201 = expect(403, 403, 403, 403, 403, 201)
+# Reading bob's ticket and what hangs off it.
+TICKET_READ = expect(200, 404, 200, 404, 200, 200)
+
+V1 = "/api/v1"
+MATRIX: list[Row] = [
+    # people
+    Row("GET", f"{V1}/users/me", EVERYONE_200),
+    # Everyone gets 200; customers see only themselves (test_api of accounts checks content).
+    Row("GET", f"{V1}/users", EVERYONE_200),
+    Row(
+        "POST",
+        f"{V1}/users",
+        ADMIN_ONLY_201,
+        body=lambda w: {"email": "new.agent@example.com", "role": "agent"},
+    ),
+    Row("GET", f"{V1}/users/{{user_id}}", expect(200, 404, 200, 200, 200, 200)),
+    Row(
+        "PATCH",
+        f"{V1}/users/{{user_id}}",
+        expect(200, 404, 403, 403, 403, 200),
+        body=lambda w: {"full_name": "Robert Tables"},
+    ),
+    Row("GET", f"{V1}/contacts", EVERYONE_200),
+    # carol cannot see Acme, so its id is not a valid organisation to her (422, not 403).
+    Row(
+        "POST",
+        f"{V1}/contacts",
+        expect(403, 422, 403, 403, 403, 201),
+        body=lambda w: {"email": "new.contact@example.com", "organisation_id": w.acme.pk},
+    ),
+    Row("GET", f"{V1}/organisations", EVERYONE_200),
+    Row("POST", f"{V1}/organisations", ADMIN_ONLY_201, body=lambda w: {"name": "Initech"}),
+    Row("GET", f"{V1}/organisations/{{organisation_id}}", expect(200, 404, 200, 200, 200, 200)),
+    # Customers get an empty list.
+    Row("GET", f"{V1}/teams", EVERYONE_200),
+    Row("POST", f"{V1}/teams", ADMIN_ONLY_201, body=lambda w: {"name": "Night shift"}),
+    Row("GET", f"{V1}/teams/{{team_id}}", expect(404, 404, 200, 200, 200, 200)),
+    Row(
+        "PUT",
+        f"{V1}/teams/{{team_id}}/members",
+        expect(404, 404, 403, 403, 403, 200),
+        body=lambda w: {"member_ids": [w.users["alice"].pk]},
+    ),
+    Row("GET", f"{V1}/tokens", EVERYONE_200),
+    Row(
+        "POST", f"{V1}/tokens", expect(201, 201, 201, 201, 201, 201), body=lambda w: {"name": "ci"}
+    ),
+    # The token is bob's: only bob and an administrator may revoke it.
+    Row("DELETE", f"{V1}/tokens/{{token_id}}", expect(204, 404, 404, 404, 404, 204)),
+    # tickets
+    Row("GET", f"{V1}/tickets", EVERYONE_200),
+    Row(
+        "POST",
+        f"{V1}/tickets",
+        expect(201, 201, 201, 201, 403, 201),
+        body=lambda w: {"title": "VPN down", "description": "Nobody can connect."},
+    ),
+    Row("GET", f"{V1}/tickets/{{ref}}", TICKET_READ),
+    Row(
+        "PATCH",
+        f"{V1}/tickets/{{ref}}",
+        expect(403, 404, 200, 404, 403, 200),
+        body=lambda w: {"title": "Sync fails after upgrade to 2.1"},
+    ),
+    Row(
+        "POST",
+        f"{V1}/tickets/bulk",
+        expect(403, 403, 200, 404, 403, 200),
+        body=lambda w: {"tickets": [w.ticket.number], "changes": {"impact": "high"}},
+    ),
+    Row("GET", f"{V1}/tickets/{{ref}}/transitions", TICKET_READ),
+    # A customer may close their own ticket.
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/transitions",
+        expect(200, 404, 200, 404, 403, 200),
+        body=lambda w: {"status": "closed"},
+    ),
+    Row("GET", f"{V1}/tickets/{{ref}}/messages", TICKET_READ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/messages",
+        expect(201, 404, 201, 404, 403, 201),
+        body=lambda w: {"body": "Any news?"},
+    ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/attachments",
+        expect(201, 404, 201, 404, 403, 201),
+        body=lambda w: {
+            "files": [SimpleUploadedFile("trace.txt", b"Traceback ...\n", "text/plain")],
+            "body": "The trace",
+        },
+        multipart=True,
+    ),
+    Row(
+        "GET",
+        f"{V1}/attachments/{{attachment_id}}",
+        TICKET_READ,
+        params=lambda w: {"attachment_id": w.public_file.pk},
+        case="file of a public reply",
+    ),
+    Row(
+        "GET",
+        f"{V1}/attachments/{{attachment_id}}",
+        expect(404, 404, 200, 404, 200, 200),
+        params=lambda w: {"attachment_id": w.internal_file.pk},
+        case="file of an internal note",
+    ),
+    Row("GET", f"{V1}/tickets/{{ref}}/activity", TICKET_READ),
+    Row("GET", f"{V1}/tickets/{{ref}}/links", TICKET_READ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/links",
+        expect(403, 403, 201, 404, 403, 201),
+        body=lambda w: {"target": w.other.number, "kind": "blocks"},
+    ),
+    Row("DELETE", f"{V1}/tickets/{{ref}}/links/{{link_id}}", expect(403, 404, 204, 404, 403, 204)),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/merge",
+        expect(403, 403, 200, 404, 403, 200),
+        body=lambda w: {"target": w.other.number},
+    ),
+]
+
+
+def openapi_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method.upper(), path) for path, ops in paths.items() for method in ops}
+
+
+def test_every_endpoint_has_a_matrix_row():
+    assert openapi_operations() == {(row.method, row.path) for row in MATRIX}
+
+
+def test_every_routed_path_is_in_the_openapi_document():
+    # An endpoint left out of the schema (include_in_schema=False) would escape the matrix.
+    routed = set()
+    for pattern in api.urls[0]:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name in ("openapi-json", "openapi-view", "api-root"):
+            continue
+        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+        routed.add(f"{V1}/{route}")
+    assert routed == set(api.get_openapi_schema()["paths"])
+
+
+def _client(persona: str, world: World, api_client):
+    if persona == "anonymous":
+        # Django's test client skips CSRF checks; what a real client without a CSRF token gets
+        # is checked by test_anonymous_write_from_a_client_without_csrf_token_gets_401.
+        return Client()
+    return api_client(world.users[persona])
+
+
+def _call(client: Client, row: Row, world: World):
+    url = row.path.removeprefix(V1).format(
+        **{**world.ids(), **(row.params(world) if row.params else {})}
+    )
+    url = V1 + url
+    body = row.body(world) if row.body else None
+    if row.multipart:
+        return client.post(url, body)
+    if body is None:
+        return client.generic(row.method, url)
+    return client.generic(row.method, url, json.dumps(body), content_type="application/json")
+
+
+def _problem_defects(response) -> list[str]:
+    """What is wrong with an error response that should be RFC 9457 problem details."""
+    if response["Content-Type"] != PROBLEM:
+        return [f"content type {response['Content-Type']}"]
+    problem = response.json()
+    defects = []
+    if problem.get("status") != response.status_code or not problem.get("detail"):
+        defects.append(f"body {problem}")
+    if response.status_code == 401 and not response.get("WWW-Authenticate", "").startswith(
+        "Bearer"
+    ):
+        defects.append("no WWW-Authenticate: Bearer")
+    return defects
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.id)
+def test_permission_matrix(row: Row, world: World, api_client):
+    """One row, every persona; each call is rolled back so that all start from the same world.
+
+    Comparing whole rows reports every wrong cell at once, and builds the world once per row
+    instead of once per cell.
+    """
+    statuses, defects = {}, {}
+    for persona in PERSONAS:
+        with transaction.atomic():
+            response = _call(_client(persona, world, api_client), row, world)
+            transaction.set_rollback(True)
+        statuses[persona] = response.status_code
+        if response.status_code >= 400 and (found := _problem_defects(response)):
+            defects[persona] = found
+
+    assert statuses == row.expected
+    assert defects == {}
+
+
+# --- what a permitted reader sees ---------------------------------------------------------
+def test_customer_does_not_see_internal_notes_or_their_files(world: World, api_client):
+    messages = api_client(world.users["bob"]).get(f"{V1}/tickets/{world.ticket.number}/messages")
+
+    assert messages.status_code == 200
+    bodies = [m["body"] for m in messages.json()]
+    assert "Customer runs an unsupported database." not in bodies
+    assert "Here is the log." in bodies
+    files = [a["filename"] for m in messages.json() for a in m["attachments"]]
+    assert files == ["sync.log"]
+
+
+def test_agent_sees_internal_notes_and_their_files(world: World, api_client):
+    messages = api_client(world.users["alice"]).get(f"{V1}/tickets/{world.ticket.number}/messages")
+
+    internal = [m for m in messages.json() if m["internal"]]
+    assert [m["body"] for m in internal] == ["Customer runs an unsupported database."]
+    assert [a["filename"] for a in internal[0]["attachments"]] == ["notes.txt"]
+
+
+def test_customer_sees_no_teams(world: World, api_client):
+    response = api_client(world.users["bob"]).get(f"{V1}/teams")
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_other_customer_does_not_find_the_ticket_in_lists_or_search(world: World, api_client):
+    carol = api_client(world.users["carol"])
+
+    listed = carol.get(f"{V1}/tickets", {"q": world.ticket.number}).json()["items"]
+    assert listed == []
+
+
+def test_agent_of_another_team_does_not_find_the_ticket_in_lists(world: World, api_client):
+    listed = api_client(world.users["dave"]).get(f"{V1}/tickets").json()["items"]
+
+    assert world.ticket.number not in {t["number"] for t in listed}
+
+
+def test_customer_ticket_links_hide_tickets_the_customer_cannot_see(
+    world: World, api_client, make_ticket, carol
+):
+    hidden = make_ticket(carol)
+    link_tickets(
+        actor=world.users["admin"], source_ref=world.ticket.pk, target_ref=hidden.pk, kind="blocks"
+    )
+
+    bobs_links = api_client(world.users["bob"]).get(f"{V1}/tickets/{world.ticket.number}/links")
+    admins_links = api_client(world.users["admin"]).get(f"{V1}/tickets/{world.ticket.number}/links")
+
+    assert {link["ticket"] for link in bobs_links.json()} == {world.other.number}
+    assert {link["ticket"] for link in admins_links.json()} == {world.other.number, hidden.number}
+
+
+def test_anonymous_write_from_a_client_without_csrf_token_gets_401(world: World):
+    """A plain HTTP client (no cookie, no CSRF token) must be told to authenticate."""
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(
+        f"{V1}/tickets/{world.ticket.number}/messages",
+        {"body": "hello"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_revoked_token_gets_401_on_writes_too(world: World):
+    """A client with a stale token and no session must be told to authenticate, not 'CSRF'."""
+    _, raw = create_token(actor=world.users["alice"], user=world.users["alice"], name="old")
+    ApiToken.objects.filter(user=world.users["alice"]).update(revoked_at=timezone.now())
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
+
+    response = client.post(
+        f"{V1}/tickets/{world.ticket.number}/messages",
+        {"body": "hello"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"] == PROBLEM
+
+
+# --- the API's own documents --------------------------------------------------------------
+def test_openapi_document_is_public(db):
+    response = Client().get(f"{V1}/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert f"{V1}/tickets" in document["paths"]
+
+
+def test_openapi_document_declares_bearer_auth(db):
+    document = Client().get(f"{V1}/openapi.json").json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert any(s.get("scheme") == "bearer" for s in schemes.values())
+
+
+def test_docs_page_renders_without_any_cdn(db):
+    response = Client().get(f"{V1}/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert f"{V1}/openapi.json" in html
+    # Every external reference is a same-origin path: an air-gapped install must work.
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert urls
+    assert all(u.startswith("/static/") for u in urls), urls
+    assert "cdn" not in html.lower()
+    assert "//" not in "".join(urls)
