@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -15,7 +16,9 @@ from sustain.accounts.schemas import (
     ContactIn,
     OrganisationIn,
     OrganisationOut,
+    OrganisationPage,
     OrganisationRef,
+    PageParams,
     TeamIn,
     TeamMembersIn,
     TeamOut,
@@ -24,10 +27,12 @@ from sustain.accounts.schemas import (
     TokenOut,
     UserIn,
     UserOut,
+    UserPage,
     UserPatch,
     UserRef,
 )
 from sustain.core.errors import NotFound, ValidationFailed
+from sustain.core.pagination import paginate
 
 router = Router(tags=["people"])
 
@@ -102,8 +107,10 @@ def me(request: HttpRequest) -> UserOut:
     return user_out(actor_of(request))
 
 
-@router.get("/users", response=list[UserOut], summary="Users visible to you")
-def list_users(request: HttpRequest, filters: Query[UserFilters]) -> list[UserOut]:
+@router.get("/users", response=UserPage, summary="Users visible to you")
+def list_users(
+    request: HttpRequest, filters: Query[UserFilters], page: Query[PageParams]
+) -> UserPage:
     users = services.visible_users(actor_of(request))
     if filters.role:
         users = users.filter(role=filters.role)
@@ -113,7 +120,12 @@ def list_users(request: HttpRequest, filters: Query[UserFilters]) -> list[UserOu
         users = users.filter(email__icontains=filters.q) | users.filter(
             full_name__icontains=filters.q
         )
-    return [user_out(u) for u in users[:500]]
+    return _user_page(users, page)
+
+
+def _user_page(users: QuerySet[User], params: PageParams) -> UserPage:
+    page = paginate(users, order="email", cursor=params.cursor, limit=params.limit)
+    return UserPage(items=[user_out(u) for u in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("/users", response={201: UserOut}, summary="Create a user (administrators)")
@@ -148,12 +160,14 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> UserO
     return user_out(services.update_user(actor=actor, user=user, changes=changes))
 
 
-@router.get("/contacts", response=list[UserOut], summary="Customer contacts visible to you")
-def list_contacts(request: HttpRequest, organisation_id: int | None = None) -> list[UserOut]:
+@router.get("/contacts", response=UserPage, summary="Customer contacts visible to you")
+def list_contacts(
+    request: HttpRequest, page: Query[PageParams], organisation_id: int | None = None
+) -> UserPage:
     users = services.visible_users(actor_of(request)).filter(role__in=list(CUSTOMER_ROLES))
     if organisation_id:
         users = users.filter(organisation_id=organisation_id)
-    return [user_out(u) for u in users[:500]]
+    return _user_page(users, page)
 
 
 @router.post("/contacts", response={201: UserOut}, summary="Add a customer contact")
@@ -169,9 +183,13 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[UserOut]:
     return Status(201, user_out(user))
 
 
-@router.get("/organisations", response=list[OrganisationOut])
-def list_organisations(request: HttpRequest) -> list[Organisation]:
-    return list(services.visible_organisations(actor_of(request))[:1000])
+@router.get("/organisations", response=OrganisationPage)
+def list_organisations(request: HttpRequest, page: Query[PageParams]) -> OrganisationPage:
+    organisations = services.visible_organisations(actor_of(request))
+    found = paginate(organisations, order="name", cursor=page.cursor, limit=page.limit)
+    return OrganisationPage(
+        items=[OrganisationOut.from_orm(o) for o in found.items], next_cursor=found.next_cursor
+    )
 
 
 @router.post("/organisations", response={201: OrganisationOut})

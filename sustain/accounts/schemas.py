@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from sustain.accounts.choices import AssignmentStrategy, Role
 
@@ -37,7 +37,9 @@ class UserOut(Schema):
 
 
 class UserIn(Schema):
-    email: EmailStr
+    email: str = Field(
+        ..., min_length=3, max_length=254, description="Checked like Django's EmailField"
+    )
     full_name: str = Field("", max_length=200)
     role: Role = Role.CUSTOMER
     organisation_id: int | None = None
@@ -46,7 +48,9 @@ class UserIn(Schema):
 
 
 class ContactIn(Schema):
-    email: EmailStr
+    email: str = Field(
+        ..., min_length=3, max_length=254, description="Checked like Django's EmailField"
+    )
     full_name: str = Field("", max_length=200)
     organisation_id: int
     customer_admin: bool = False
@@ -114,3 +118,18 @@ class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     expires_at: datetime | None = None
     user_id: int | None = Field(None, description="Administrators may create for others.")
+
+
+class PageParams(Schema):
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class UserPage(Schema):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class OrganisationPage(Schema):
+    items: list[OrganisationOut]
+    next_cursor: str | None

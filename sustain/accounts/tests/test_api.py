@@ -34,7 +34,7 @@ def assert_problem(response, status: int):
 
 def emails(response) -> set[str]:
     assert response.status_code == 200, response.content
-    return {u["email"] for u in response.json()}
+    return {u["email"] for u in response.json()["items"]}
 
 
 # --- users --------------------------------------------------------------------------------
@@ -366,7 +366,7 @@ def test_bad_domain_is_422(api_client, admin):
 def test_customer_sees_only_their_organisation(api_client, bob, acme, globex):
     response = api_client(bob).get(f"{V1}/organisations")
 
-    assert [o["name"] for o in response.json()] == ["Acme"]
+    assert [o["name"] for o in response.json()["items"]] == ["Acme"]
     assert_problem(api_client(bob).get(f"{V1}/organisations/{globex.pk}"), 404)
 
 
@@ -551,3 +551,27 @@ def test_customer_cannot_create_a_token_for_a_user_they_cannot_see(api_client, b
 
     assert_problem(response, 404)
     assert not ApiToken.objects.filter(user=carol).exists()
+
+
+def test_user_list_pages_with_a_cursor(api_client, admin, db):
+    from sustain.accounts.models import User
+
+    for n in range(5):
+        User.objects.create_user(f"u{n}@corp.local", role="agent")
+    client = api_client(admin)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = client.get(f"{V1}/users", params).json()
+        seen += [u["email"] for u in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen)) == 6
+
+
+def test_intranet_addresses_are_accepted(api_client, admin):
+    response = send(api_client(admin), "POST", "/users", {"email": "ops@corp.local"})
+    assert response.status_code == 201, response.content
