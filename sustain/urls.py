@@ -1,11 +1,12 @@
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from sustain.api import api
-from sustain.core.views import home
+from sustain.core.views import api_not_found, home
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", home, name="home"),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("accounts/", include("sustain.accounts.urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -139,3 +139,10 @@ def test_requests_are_counted_by_view_name_not_by_path(client):
     assert _requests_counted("unmatched", "4xx") == unmatched_before + 1
     labels = {"method": "GET", "view": "core:healthz"}
     assert REGISTRY.get_sample_value("sustain_http_request_duration_seconds_count", labels)
+
+
+def test_unknown_api_path_answers_with_problem_details(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert "/api/v1/no-such-thing" in response.json()["detail"]
