@@ -345,11 +345,8 @@ class _Cast:
 
 
 def demo_loaded() -> bool:
-    return User.objects.filter(email=DEMO_ADMIN_EMAIL).exists() and _demo_tickets().exists()
-
-
-def _demo_tickets() -> Any:
-    return Ticket.objects.filter(requester__email__in=demo_emails())
+    demo_tickets = Ticket.objects.filter(requester__email__in=demo_emails())
+    return User.objects.filter(email=DEMO_ADMIN_EMAIL).exists() and demo_tickets.exists()
 
 
 def load_demo(*, tickets: int = DEFAULT_TICKETS, seed: int = SEED) -> DemoSummary | None:
@@ -759,7 +756,7 @@ def _spread_times(start: dict[int, datetime], rng: random.Random) -> None:
         )
     }
     messages = {
-        m[0]: m for m in Message.objects.filter(pk__in=_message_ids(start)).values_list(
+        m[0]: m for m in Message.objects.filter(ticket_id__in=start).values_list(
             "pk", "author__role", "author_id", "is_internal"
         )
     }  # fmt: skip
@@ -807,12 +804,6 @@ def _spread_times(start: dict[int, datetime], rng: random.Random) -> None:
         ticket_rows,
         ["created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"],
         batch_size=200,
-    )
-
-
-def _message_ids(ticket_ids: dict[int, datetime]) -> Any:
-    return Activity.objects.filter(ticket_id__in=ticket_ids, message__isnull=False).values(
-        "message_id"
     )
 
 
