@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from sustain.accounts.api import router as accounts_router
 from sustain.core import problems
 from sustain.core.auth import API_AUTH
+from sustain.core.renderers import ORJSONRenderer
 from sustain.tickets.api import router as tickets_router
 
 api = NinjaAPI(
@@ -17,6 +18,7 @@ api = NinjaAPI(
     ),
     auth=API_AUTH,
     urls_namespace="api-v1",
+    renderer=ORJSONRenderer(),
 )
 problems.install(api)
 api.add_router("/", accounts_router)

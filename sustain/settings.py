@@ -120,6 +120,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Parameters travel separately from the SQL, so psycopg prepares the statements a process
+    # runs often and PostgreSQL stops parsing and planning them again on every request.
+    _db["OPTIONS"] = {"server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True)}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_SQLITE = _db["ENGINE"] == "django.db.backends.sqlite3"

@@ -6,20 +6,21 @@ from ninja import Schema
 from pydantic import Field
 
 from sustain.accounts.choices import AssignmentStrategy, Role
+from sustain.core.schemas import Out
 
 
-class UserRef(Schema):
+class UserRef(Out):
     id: int
     name: str
     email: str
 
 
-class OrganisationRef(Schema):
+class OrganisationRef(Out):
     id: int
     name: str
 
 
-class TeamRef(Schema):
+class TeamRef(Out):
     id: int
     name: str
 

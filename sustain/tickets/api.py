@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -15,7 +16,6 @@ from pydantic import AwareDatetime, Field
 
 from sustain.accounts.api import actor_of, user_ref
 from sustain.accounts.models import User
-from sustain.accounts.schemas import OrganisationRef, TeamRef
 from sustain.accounts.services import visible_organisations, visible_teams, visible_users
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
@@ -35,7 +35,6 @@ from sustain.tickets.schemas import (
     MergeIn,
     MessageIn,
     MessageOut,
-    Ref,
     TicketDetail,
     TicketIn,
     TicketOut,
@@ -45,32 +44,40 @@ from sustain.tickets.schemas import (
     TransitionsOut,
 )
 from sustain.tickets.selectors import (
+    catalogue_names,
     get_attachment_for,
     get_ticket_for,
     parse_ticket_ref,
+    tag_names,
     visible_tickets,
 )
 
 router = Router(tags=["tickets"])
 
-LIST_RELATIONS = (
-    "requester",
-    "assignee",
-    "team",
-    "organisation",
-    "product",
-    "component",
-    "version",
-)
+# Only the users are joined; catalogue names come from `catalogue_names` (see there why).
+LIST_JOINED = ("requester", "assignee")
 
 
 # --- shaping answers ----------------------------------------------------------------------
-def _ref(obj: Model | None) -> Ref | None:
-    return Ref(id=obj.pk, name=str(getattr(obj, "name", obj))) if obj is not None else None
+def _named(names: dict[tuple[str, int], str], kind: str, pk: int | None) -> dict[str, Any] | None:
+    return {"id": pk, "name": names.get((kind, pk), "")} if pk is not None else None
 
 
-def ticket_fields(ticket: Ticket) -> dict[str, Any]:
-    org, team = ticket.organisation, ticket.team
+@dataclass(frozen=True)
+class Lookups:
+    """What a page of tickets refers to, fetched once for the whole page."""
+
+    names: dict[tuple[str, int], str]
+    tags: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, tickets: list[Ticket]) -> Lookups:
+        return cls(names=catalogue_names(tickets), tags=tag_names(t.pk for t in tickets))
+
+
+def ticket_fields(ticket: Ticket, lookups: Lookups) -> dict[str, Any]:
+    """The fields of TicketOut."""
+    names = lookups.names
     requester = user_ref(ticket.requester)
     assert requester is not None
     return {
@@ -84,15 +91,14 @@ def ticket_fields(ticket: Ticket) -> dict[str, Any]:
         "priority_override_reason": ticket.priority_override_reason,
         "status": ticket.status,
         "channel": ticket.channel,
-        "organisation": OrganisationRef(id=org.pk, name=org.name) if org else None,
+        "organisation": _named(names, "organisation", ticket.organisation_id),
         "requester": requester,
         "assignee": user_ref(ticket.assignee),
-        "team": TeamRef(id=team.pk, name=team.name) if team else None,
-        "product": _ref(ticket.product),
-        "component": _ref(ticket.component),
-        "version": _ref(ticket.version),
-        # Read from the prefetch cache: sorting in Python keeps it to one query per page.
-        "tags": sorted(t.name for t in ticket.tags.all()),
+        "team": _named(names, "team", ticket.team_id),
+        "product": _named(names, "product", ticket.product_id),
+        "component": _named(names, "component", ticket.component_id),
+        "version": _named(names, "version", ticket.version_id),
+        "tags": lookups.tags.get(ticket.pk, []),
         "merged_into": Ticket(pk=ticket.merged_into_id).number if ticket.merged_into_id else None,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
@@ -122,19 +128,25 @@ def ticket_detail(actor: User, ref: str | int | Ticket) -> TicketDetail:
     # A Ticket is taken as is: after a change the actor may no longer see it (e.g. they handed
     # it to another team), yet the change succeeded and the answer must say so.
     ticket = ref if isinstance(ref, Ticket) else get_ticket_for(actor, ref)
-    visible = set(
-        visible_tickets(actor)
-        .filter(Q(links_in__source=ticket) | Q(links_out__target=ticket))
-        .values_list("pk", flat=True)
+    watchers = ticket.watchers.order_by("email")
+    all_links = linking.links_of(ticket)
+    # Links are few; checking just their ends keeps this an indexed lookup at any table size.
+    others = {
+        link.target_id if link.source_id == ticket.pk else link.source_id for link in all_links
+    }
+    visible = (
+        set(visible_tickets(actor).filter(pk__in=others).values_list("pk", flat=True))
+        if others
+        else set()
     )
     links = [
         link_out(link, ticket)
-        for link in linking.links_of(ticket)
+        for link in all_links
         if (link.target_id if link.source_id == ticket.pk else link.source_id) in visible
     ]
     return TicketDetail(
-        **ticket_fields(ticket),
-        watchers=[r for w in ticket.watchers.all() if (r := user_ref(w)) is not None],
+        **ticket_fields(ticket, Lookups.of([ticket])),
+        watchers=[r for w in watchers if (r := user_ref(w)) is not None],
         links=links,
         allowed_transitions=sorted(allowed_transitions(ticket.status, customer=actor.is_customer)),
     )
@@ -279,11 +291,12 @@ def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
 @router.get("/tickets", response=TicketPage, summary="List tickets you can see")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketPage:
     actor = actor_of(request)
-    tickets = filter_tickets(actor, filters).select_related(*LIST_RELATIONS)
-    tickets = tickets.prefetch_related("tags")
+    tickets = filter_tickets(actor, filters).select_related(*LIST_JOINED)
     page = paginate(tickets, order=filters.ordering, cursor=filters.cursor, limit=filters.limit)
+    lookups = Lookups.of(page.items)
     return TicketPage(
-        items=[TicketOut(**ticket_fields(t)) for t in page.items], next_cursor=page.next_cursor
+        items=[TicketOut(**ticket_fields(t, lookups)) for t in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -310,7 +323,8 @@ def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
         tickets = services.bulk_update_tickets(
             actor=actor, refs=payload.tickets, changes=_resolve(actor, changes), channel=Channel.API
         )
-    return [TicketOut(**ticket_fields(t)) for t in tickets]
+    lookups = Lookups.of(tickets)
+    return [TicketOut(**ticket_fields(t, lookups)) for t in tickets]
 
 
 @router.get("/tickets/{ref}", response=TicketDetail, summary="One ticket")

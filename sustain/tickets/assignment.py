@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from sustain.accounts.choices import TICKET_WRITER_ROLES, AssignmentStrategy
 from sustain.accounts.models import Team, User
 from sustain.tickets.choices import OPEN_STATUSES
+from sustain.tickets.models import Ticket
 
 
 def available_members(team: Team) -> list[User]:
@@ -48,14 +49,13 @@ def _next_in_turn(members: list[User], last_id: int | None) -> User:
 
 
 def _fewest_open(members: list[User]) -> User:
+    # Counted from the tickets side so that the (assignee, status) index does the work.
     counts = dict(
-        User.objects.filter(pk__in=[m.pk for m in members])
-        .annotate(
-            open_count=Count(
-                "assigned_tickets", filter=Q(assigned_tickets__status__in=OPEN_STATUSES)
-            )
-        )
-        .values_list("pk", "open_count")
+        Ticket.objects.filter(assignee__in=[m.pk for m in members], status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("id"))
+        .values_list("assignee", "n")
     )
     # Ties go to the member who has waited longest by id order: deterministic and fair enough.
     return min(members, key=lambda m: (counts.get(m.pk, 0), m.pk))

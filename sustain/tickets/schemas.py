@@ -7,15 +7,16 @@ from ninja import Schema
 from pydantic import Field
 
 from sustain.accounts.schemas import OrganisationRef, TeamRef, UserRef
+from sustain.core.schemas import Out
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, MaintenanceType, Status
 
 
-class Ref(Schema):
+class Ref(Out):
     id: int
     name: str
 
 
-class TicketOut(Schema):
+class TicketOut(Out):
     number: str
     title: str
     kind: Kind
@@ -44,7 +45,7 @@ class TicketOut(Schema):
     url: str
 
 
-class LinkOut(Schema):
+class LinkOut(Out):
     id: int
     kind: LinkKind
     direction: Literal["outgoing", "incoming"]
@@ -59,7 +60,7 @@ class TicketDetail(TicketOut):
     allowed_transitions: list[Status]
 
 
-class TicketPage(Schema):
+class TicketPage(Out):
     items: list[TicketOut]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
@@ -116,7 +117,7 @@ class TransitionIn(Schema):
     status: Status
 
 
-class TransitionsOut(Schema):
+class TransitionsOut(Out):
     status: Status
     allowed: list[Status]
 
@@ -126,7 +127,7 @@ class MessageIn(Schema):
     internal: bool = False
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(Out):
     id: int
     filename: str
     content_type: str
@@ -134,7 +135,7 @@ class AttachmentOut(Schema):
     url: str
 
 
-class MessageOut(Schema):
+class MessageOut(Out):
     id: int
     author: UserRef
     internal: bool
@@ -144,7 +145,7 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class ActivityOut(Schema):
+class ActivityOut(Out):
     id: int
     actor: UserRef | None
     channel: Channel
