@@ -50,9 +50,9 @@ def _clean(model: type[Model], name: str, values: list[Any]) -> list[Any]:
         raise ValidationFailed.field("cursor", "This cursor is not one Sustain gave out.") from None
 
 
-def paginate[M: Model](
-    queryset: QuerySet[M], *, order: str, cursor: str | None, limit: int
-) -> Page[M]:
+def paginate[M: Model, R](
+    queryset: QuerySet[M, R], *, order: str, cursor: str | None, limit: int
+) -> Page[R]:
     """Order by ``order`` (a field, optionally prefixed with '-') then by id the same way."""
     descending = order.startswith("-")
     name = order.lstrip("-")
@@ -69,5 +69,9 @@ def paginate[M: Model](
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([getattr(last, name), last.pk])
+        # values() querysets give dicts; the cursor is the same either way.
+        if isinstance(last, dict):
+            next_cursor = _encode([last[name], last["id"]])
+        else:
+            next_cursor = _encode([getattr(last, name), getattr(last, "pk")])  # noqa: B009
     return Page(items=rows, next_cursor=next_cursor)

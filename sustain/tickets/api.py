@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -14,7 +13,7 @@ from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
 from pydantic import AwareDatetime, Field
 
-from sustain.accounts.api import actor_of, user_ref
+from sustain.accounts.api import actor_of
 from sustain.accounts.models import User
 from sustain.accounts.services import visible_organisations, visible_teams, visible_users
 from sustain.core.errors import NotFound, ValidationFailed
@@ -22,13 +21,11 @@ from sustain.core.pagination import paginate
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
 from sustain.tickets.attachments import Upload, is_inline_image
-from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, Kind, LinkKind, Status
+from sustain.tickets.choices import Channel, Kind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
-from sustain.tickets.notifications import ticket_url
 from sustain.tickets.rules import allowed_transitions
 from sustain.tickets.schemas import (
     ActivityOut,
-    AttachmentOut,
     BulkIn,
     LinkIn,
     LinkOut,
@@ -44,122 +41,24 @@ from sustain.tickets.schemas import (
     TransitionsOut,
 )
 from sustain.tickets.selectors import (
-    catalogue_names,
     get_attachment_for,
     get_ticket_for,
     parse_ticket_ref,
-    tag_names,
     visible_tickets,
+)
+from sustain.tickets.serializers import (
+    Lookups,
+    link_out,
+    message_out,
+    row_of,
+    ticket_detail,
+    ticket_fields,
+    ticket_rows,
+    user_ref,
+    visible_links,
 )
 
 router = Router(tags=["tickets"])
-
-# Only the users are joined; catalogue names come from `catalogue_names` (see there why).
-LIST_JOINED = ("requester", "assignee")
-
-
-# --- shaping answers ----------------------------------------------------------------------
-def _named(names: dict[tuple[str, int], str], kind: str, pk: int | None) -> dict[str, Any] | None:
-    return {"id": pk, "name": names.get((kind, pk), "")} if pk is not None else None
-
-
-@dataclass(frozen=True)
-class Lookups:
-    """What a page of tickets refers to, fetched once for the whole page."""
-
-    names: dict[tuple[str, int], str]
-    tags: dict[int, list[str]]
-
-    @classmethod
-    def of(cls, tickets: list[Ticket]) -> Lookups:
-        return cls(names=catalogue_names(tickets), tags=tag_names(t.pk for t in tickets))
-
-
-def ticket_fields(ticket: Ticket, lookups: Lookups) -> dict[str, Any]:
-    """The fields of TicketOut."""
-    names = lookups.names
-    requester = user_ref(ticket.requester)
-    assert requester is not None
-    return {
-        "number": ticket.number,
-        "title": ticket.title,
-        "kind": ticket.kind,
-        "maintenance_type": ticket.maintenance_type,
-        "impact": ticket.impact,
-        "urgency": ticket.urgency,
-        "priority": ticket.priority,
-        "priority_override_reason": ticket.priority_override_reason,
-        "status": ticket.status,
-        "channel": ticket.channel,
-        "organisation": _named(names, "organisation", ticket.organisation_id),
-        "requester": requester,
-        "assignee": user_ref(ticket.assignee),
-        "team": _named(names, "team", ticket.team_id),
-        "product": _named(names, "product", ticket.product_id),
-        "component": _named(names, "component", ticket.component_id),
-        "version": _named(names, "version", ticket.version_id),
-        "tags": lookups.tags.get(ticket.pk, []),
-        "merged_into": Ticket(pk=ticket.merged_into_id).number if ticket.merged_into_id else None,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "first_response_at": ticket.first_response_at,
-        "resolved_at": ticket.resolved_at,
-        "closed_at": ticket.closed_at,
-        "revision": ticket.revision,
-        "url": ticket_url(ticket),
-    }
-
-
-def link_out(link: TicketLink, ticket: Ticket) -> LinkOut:
-    outgoing = link.source_id == ticket.pk
-    other = link.target if outgoing else link.source
-    kind = LinkKind(link.kind)
-    return LinkOut(
-        id=link.pk,
-        kind=kind,
-        direction="outgoing" if outgoing else "incoming",
-        label=kind.label if outgoing else LINK_INVERSE_LABELS[kind],
-        ticket=other.number,
-        title=other.title,
-    )
-
-
-def ticket_detail(actor: User, ref: str | int | Ticket) -> TicketDetail:
-    # A Ticket is taken as is: after a change the actor may no longer see it (e.g. they handed
-    # it to another team), yet the change succeeded and the answer must say so.
-    ticket = ref if isinstance(ref, Ticket) else get_ticket_for(actor, ref)
-    watchers = ticket.watchers.order_by("email")
-    all_links = linking.links_of(ticket)
-    # Links are few; checking just their ends keeps this an indexed lookup at any table size.
-    others = {
-        link.target_id if link.source_id == ticket.pk else link.source_id for link in all_links
-    }
-    visible = (
-        set(visible_tickets(actor).filter(pk__in=others).values_list("pk", flat=True))
-        if others
-        else set()
-    )
-    links = [
-        link_out(link, ticket)
-        for link in all_links
-        if (link.target_id if link.source_id == ticket.pk else link.source_id) in visible
-    ]
-    return TicketDetail(
-        **ticket_fields(ticket, Lookups.of([ticket])),
-        watchers=[r for w in watchers if (r := user_ref(w)) is not None],
-        links=links,
-        allowed_transitions=sorted(allowed_transitions(ticket.status, customer=actor.is_customer)),
-    )
-
-
-def attachment_out(attachment: Attachment) -> AttachmentOut:
-    return AttachmentOut(
-        id=attachment.pk,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size=attachment.size,
-        url=f"/api/v1/attachments/{attachment.pk}",
-    )
 
 
 # --- resolving ids sent by the client -----------------------------------------------------
@@ -291,11 +190,11 @@ def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
 @router.get("/tickets", response=TicketPage, summary="List tickets you can see")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketPage:
     actor = actor_of(request)
-    tickets = filter_tickets(actor, filters).select_related(*LIST_JOINED)
-    page = paginate(tickets, order=filters.ordering, cursor=filters.cursor, limit=filters.limit)
+    rows = ticket_rows(filter_tickets(actor, filters))
+    page = paginate(rows, order=filters.ordering, cursor=filters.cursor, limit=filters.limit)
     lookups = Lookups.of(page.items)
     return TicketPage(
-        items=[TicketOut(**ticket_fields(t, lookups)) for t in page.items],
+        items=[TicketOut(**ticket_fields(row, lookups)) for row in page.items],
         next_cursor=page.next_cursor,
     )
 
@@ -323,8 +222,9 @@ def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
         tickets = services.bulk_update_tickets(
             actor=actor, refs=payload.tickets, changes=_resolve(actor, changes), channel=Channel.API
         )
-    lookups = Lookups.of(tickets)
-    return [TicketOut(**ticket_fields(t, lookups)) for t in tickets]
+    rows = [row_of(t) for t in tickets]
+    lookups = Lookups.of(rows)
+    return [TicketOut(**ticket_fields(row, lookups)) for row in rows]
 
 
 @router.get("/tickets/{ref}", response=TicketDetail, summary="One ticket")
@@ -370,20 +270,6 @@ def _messages(actor: User, ticket: Ticket) -> QuerySet[Message]:
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
     return messages if actor.is_staff_member else messages.filter(is_internal=False)
-
-
-def message_out(message: Message) -> MessageOut:
-    author = user_ref(message.author)
-    assert author is not None
-    return MessageOut(
-        id=message.pk,
-        author=author,
-        internal=message.is_internal,
-        body=message.body,
-        channel=message.channel,  # type: ignore[arg-type]
-        created_at=message.created_at,
-        attachments=[attachment_out(a) for a in message.attachments.all()],
-    )
 
 
 @router.get("/tickets/{ref}/messages", response=list[MessageOut], summary="The conversation")
@@ -462,7 +348,7 @@ def list_activity(request: HttpRequest, ref: str) -> list[ActivityOut]:
         ActivityOut(
             id=a.pk,
             actor=user_ref(a.actor),
-            channel=a.channel,  # type: ignore[arg-type]
+            channel=Channel(a.channel),
             action=a.action,
             field=a.field,
             old_value=a.old_value,
@@ -477,7 +363,8 @@ def list_activity(request: HttpRequest, ref: str) -> list[ActivityOut]:
 # --- links and merging --------------------------------------------------------------------
 @router.get("/tickets/{ref}/links", response=list[LinkOut])
 def list_links(request: HttpRequest, ref: str) -> list[LinkOut]:
-    return ticket_detail(actor_of(request), ref).links
+    actor = actor_of(request)
+    return visible_links(actor, get_ticket_for(actor, ref))
 
 
 @router.post("/tickets/{ref}/links", response={201: LinkOut}, summary="Link to another ticket")
@@ -489,7 +376,7 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> HttpStatus[Link
         kind=payload.kind,
         channel=Channel.API,
     )
-    return HttpStatus(201, link_out(link, link.source))
+    return HttpStatus(201, link_out(link, link.source_id, link.target.title))
 
 
 @router.delete("/tickets/{ref}/links/{link_id}", response={204: None})

@@ -112,10 +112,9 @@ def unlink_tickets(*, actor: User, link_id: int, channel: str = Channel.WEB) -> 
 
 
 def links_of(ticket: Ticket) -> list[TicketLink]:
+    """Both directions; the other ends are not loaded (callers check who may see them)."""
     return list(
-        TicketLink.objects.select_related("source", "target")
-        .filter(Q(source=ticket) | Q(target=ticket))
-        .order_by("created_at", "id")
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).order_by("created_at", "id")
     )
 
 
