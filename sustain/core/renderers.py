@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja.renderers import BaseRenderer
 
 _fallback = DjangoJSONEncoder()
@@ -23,3 +23,9 @@ class ORJSONRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
         return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
+
+
+def json_response(data: Any, *, status: int = 200) -> HttpResponse:
+    """An answer written straight to JSON, for endpoints that skip Ninja's validation."""
+    body = orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
+    return HttpResponse(body, status=status, content_type="application/json")

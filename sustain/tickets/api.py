@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.db.models import Model, Prefetch, Q, QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
@@ -18,6 +18,7 @@ from sustain.accounts.models import User
 from sustain.accounts.services import visible_organisations, visible_teams, visible_users
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
+from sustain.core.renderers import json_response
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
 from sustain.tickets.attachments import Upload, is_inline_image
@@ -188,15 +189,19 @@ def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
 
 
 @router.get("/tickets", response=TicketPage, summary="List tickets you can see")
-def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> TicketPage:
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpResponse:
     actor = actor_of(request)
     rows = ticket_rows(filter_tickets(actor, filters))
     page = paginate(rows, order=filters.ordering, cursor=filters.cursor, limit=filters.limit)
     lookups = Lookups.of(page.items)
-    return TicketPage(
-        items=[TicketOut(**ticket_fields(row, lookups)) for row in page.items],
-        next_cursor=page.next_cursor,
-    )
+    body = {
+        "items": [ticket_fields(row, lookups) for row in page.items],
+        "next_cursor": page.next_cursor,
+    }
+    # The busiest endpoint writes its rows straight to JSON: validating fifty answers that
+    # were built from the database's own typed columns cost a fifth of the request. A test
+    # checks every field of this answer against TicketPage.
+    return json_response(body)
 
 
 @router.post("/tickets", response={201: TicketDetail}, summary="Open a ticket")

@@ -1375,3 +1375,18 @@ def test_bulk_update_needs_at_least_one_ticket(api_client, alice):
     response = send(api_client(alice), "POST", "/tickets/bulk", {"tickets": [], "changes": {}})
 
     assert "tickets" in assert_problem(response, 422)["errors"]
+
+
+def test_ticket_list_answer_matches_its_documented_schema(
+    api_client, make_ticket, admin, alice, product
+):
+    from sustain.tickets.schemas import TicketPage
+
+    make_ticket(alice, assignee=alice, product=product, tags=["sync"], watchers=[alice])
+    make_ticket(admin, impact="high", urgency="high")
+    body = api_client(admin).get(f"{V1}/tickets").json()
+
+    page = TicketPage.model_validate(body)
+
+    assert len(page.items) == 2
+    assert page.model_dump(mode="json") == body
