@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -68,11 +68,15 @@ def record(*, kind: str, key: str, payload: Payload) -> OutboxMessage:
         raise ValueError(f"Unknown outbox kind {kind!r}; known kinds: {', '.join(HANDLERS)}.")
     if not key or len(key) > _KEY_MAX_LENGTH:
         raise ValueError(f"An outbox key must be 1 to {_KEY_MAX_LENGTH} characters long.")
-    # get_or_create inserts under a savepoint and falls back to a read on IntegrityError, so a
-    # concurrent recorder of the same key gets the winner's row on SQLite and PostgreSQL alike.
-    message, created = OutboxMessage.objects.get_or_create(
-        idempotency_key=key, defaults={"kind": kind, "payload": payload}
-    )
+    # Insert first under a savepoint and read only on a clash: a new key (nearly always) costs
+    # one INSERT, and a concurrent recorder of the same key gets the winner's row.
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(idempotency_key=key, kind=kind, payload=payload)
+        created = True
+    except IntegrityError:
+        message = OutboxMessage.objects.get(idempotency_key=key)
+        created = False
     if created:
         # robust: a queue that is down must not turn a committed change into an error page;
         # the sweep delivers the row anyway.

@@ -208,11 +208,10 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
 def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpStatus[TicketDetail]:
     actor = actor_of(request)
     data = payload.dict(exclude_unset=True)
+    new = services.NewTicket(**_resolve(actor, data))
     with _client_field_names():
-        ticket = services.create_ticket(
-            actor=actor, data=services.NewTicket(**_resolve(actor, data)), channel=Channel.API
-        )
-    return HttpStatus(201, ticket_detail(actor, ticket))
+        ticket = services.create_ticket(actor=actor, data=new, channel=Channel.API)
+    return HttpStatus(201, ticket_detail(actor, ticket, new_watchers=new.watchers))
 
 
 # Registered before /tickets/{ref}: Django would otherwise route POST /tickets/bulk to the

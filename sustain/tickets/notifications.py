@@ -48,8 +48,8 @@ def _watchers(ticket: Ticket) -> list[User]:
     return list(ticket.watchers.all())
 
 
-def ticket_created(ticket: Ticket, activity: Activity, actor: User) -> None:
-    users = _recipients([ticket.requester, ticket.assignee, *_watchers(ticket)], exclude=None)
+def ticket_created(ticket: Ticket, activity: Activity, actor: User, watchers: list[User]) -> None:
+    users = _recipients([ticket.requester, ticket.assignee, *watchers], exclude=None)
     body = (
         f"A new ticket was opened by {actor.display_name}.\n\n"
         f"Priority: {ticket.get_priority_display()}\nStatus: {ticket.get_status_display()}"

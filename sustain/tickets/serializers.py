@@ -172,16 +172,22 @@ def visible_links(actor: User, ticket: Ticket) -> list[LinkOut]:
     ]
 
 
-def ticket_detail(actor: User, ref: str | int | Ticket) -> TicketDetail:
+def ticket_detail(
+    actor: User, ref: str | int | Ticket, *, new_watchers: list[User] | None = None
+) -> TicketDetail:
+    """The ticket page. ``new_watchers`` marks a ticket just created with those watchers: it
+    has no links yet, so nothing more needs to be read."""
     # A Ticket is taken as is: after a change the actor may no longer see it (e.g. they handed
     # it to another team), yet the change succeeded and the answer must say so.
     ticket = ref if isinstance(ref, Ticket) else get_ticket_for(actor, ref)
     row = row_of(ticket)
-    watchers = [r for w in ticket.watchers.order_by("email") if (r := user_ref(w)) is not None]
+    fresh = new_watchers is not None
+    people = new_watchers if new_watchers is not None else ticket.watchers.all()
+    watchers = [r for w in sorted(people, key=lambda u: u.email) if (r := user_ref(w)) is not None]
     return TicketDetail(
         **ticket_fields(row, Lookups.of([row])),
         watchers=watchers,
-        links=visible_links(actor, ticket),
+        links=[] if fresh else visible_links(actor, ticket),
         allowed_transitions=sorted(allowed_transitions(ticket.status, customer=actor.is_customer)),
     )
 

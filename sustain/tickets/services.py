@@ -207,7 +207,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         for upload in data.attachments:
             store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
         activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)
-        notifications.ticket_created(ticket, activity, actor)
+        notifications.ticket_created(ticket, activity, actor, data.watchers)
     return ticket
 
 
