@@ -152,7 +152,7 @@ def discover(http: httpx.Client) -> tuple[list[int], int]:
     if me.status_code != 200:
         sys.exit(f"The token does not work against {http.base_url}: HTTP {me.status_code}.")
     teams = [t["id"] for t in http.get("/api/v1/teams").json()]
-    newest = http.get("/api/v1/tickets", params={"ordering": "-created_at", "limit": 1}).json()
+    newest = http.get("/api/v1/tickets", params={"ordering": "-number", "limit": 1}).json()
     items = newest.get("items") or []
     highest = int(items[0]["number"].rsplit("-", 1)[1]) if items else 0
     return teams, highest

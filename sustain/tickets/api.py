@@ -146,7 +146,14 @@ class TicketFilters(Schema):
     q: str | None = Field(None, description="A ticket number or words of the title")
     updated_since: AwareDatetime | None = Field(None, description="With a UTC offset or Z")
     ordering: Literal[
-        "-updated_at", "updated_at", "-created_at", "created_at", "priority", "-priority"
+        "-updated_at",
+        "updated_at",
+        "-created_at",
+        "created_at",
+        "priority",
+        "-priority",
+        "number",
+        "-number",
     ] = "-updated_at"
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -192,7 +199,8 @@ def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpResponse:
     actor = actor_of(request)
     rows = ticket_rows(filter_tickets(actor, filters))
-    page = paginate(rows, order=filters.ordering, cursor=filters.cursor, limit=filters.limit)
+    order = filters.ordering.replace("number", "id")  # the number is the id, shown prefixed
+    page = paginate(rows, order=order, cursor=filters.cursor, limit=filters.limit)
     lookups = Lookups.of(page.items)
     body = {
         "items": [ticket_fields(row, lookups) for row in page.items],

@@ -423,12 +423,26 @@ def ordered(make_ticket, admin) -> list[Ticket]:
         ("created_at", [0, 1, 2, 3]),
         ("priority", [1, 3, 0, 2]),
         ("-priority", [2, 0, 3, 1]),
+        ("number", [0, 1, 2, 3]),
+        ("-number", [3, 2, 1, 0]),
     ],
 )
 def test_list_ordering(api_client, admin, ordered, ordering, expected):
     response = api_client(admin).get(f"{V1}/tickets", {"ordering": ordering})
 
     assert numbers(response) == [ordered[i].number for i in expected]
+
+
+def test_number_ordering_pages_with_cursors(api_client, admin, ordered):
+    first = api_client(admin).get(f"{V1}/tickets", {"ordering": "-number", "limit": 2}).json()
+    cursor = first["next_cursor"]
+    second = (
+        api_client(admin)
+        .get(f"{V1}/tickets", {"ordering": "-number", "limit": 2, "cursor": cursor})
+        .json()
+    )
+    seen = [t["number"] for t in first["items"] + second["items"]]
+    assert seen == [ordered[i].number for i in (3, 2, 1, 0)]
 
 
 def test_default_ordering_is_most_recently_updated_first(api_client, admin, ordered):
