@@ -355,6 +355,29 @@ def _set_simple(actor: User, ticket: Ticket, name: str, value: Any, channel: str
     return [name]
 
 
+def _set_logged(
+    actor: User, ticket: Ticket, channel: str, values: Iterable[tuple[str, Any]]
+) -> list[Activity]:
+    """Set each field that differs and log it; returns the log entries written."""
+    logged = []
+    for name, new in values:
+        old = getattr(ticket, name)
+        if old != new:
+            setattr(ticket, name, new)
+            logged.append(
+                log_activity(
+                    ticket,
+                    actor,
+                    channel,
+                    Activity.Action.CHANGED,
+                    field_name=name,
+                    old=old,
+                    new=new,
+                )
+            )
+    return logged
+
+
 def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel: str) -> list[str]:
     keys = {"impact", "urgency", "priority", "priority_reason"}
     if not keys & set(changes):
@@ -376,15 +399,10 @@ def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel:
         # A new impact or urgency (or priority null) re-derives the priority and ends any
         # earlier override.
         priority, reason = priority_for(impact, urgency), ""
-    changed = []
-    for name, new in (("impact", impact), ("urgency", urgency), ("priority", priority)):
-        old = getattr(ticket, name)
-        if old != new:
-            setattr(ticket, name, new)
-            log_activity(
-                ticket, actor, channel, Activity.Action.CHANGED, field_name=name, old=old, new=new
-            )
-            changed.append(name)
+    logged = _set_logged(
+        actor, ticket, channel, (("impact", impact), ("urgency", urgency), ("priority", priority))
+    )
+    changed = [a.field for a in logged]
     if reason != ticket.priority_override_reason:
         ticket.priority_override_reason = reason
         changed.append("priority_override_reason")
@@ -422,16 +440,8 @@ def _set_catalogue(actor: User, ticket: Ticket, changes: dict[str, Any], channel
         ):
             version = None
     product = _check_catalogue(product, component, version)
-    changed = []
-    for name, new in (("product", product), ("component", component), ("version", version)):
-        old = getattr(ticket, name)
-        if old != new:
-            setattr(ticket, name, new)
-            log_activity(
-                ticket, actor, channel, Activity.Action.CHANGED, field_name=name, old=old, new=new
-            )
-            changed.append(name)
-    return changed
+    parts = (("product", product), ("component", component), ("version", version))
+    return [a.field for a in _set_logged(actor, ticket, channel, parts)]
 
 
 def _set_team_and_assignee(
@@ -454,23 +464,7 @@ def _set_team_and_assignee(
         _check_assignee(assignee, team)
     elif team is not None and team != ticket.team and "assignee" not in changes:
         assignee = pick_assignee(team)
-    logged = []
-    for name, new in (("team", team), ("assignee", assignee)):
-        old = getattr(ticket, name)
-        if old != new:
-            setattr(ticket, name, new)
-            logged.append(
-                log_activity(
-                    ticket,
-                    actor,
-                    channel,
-                    Activity.Action.CHANGED,
-                    field_name=name,
-                    old=old,
-                    new=new,
-                )
-            )
-    return logged
+    return _set_logged(actor, ticket, channel, (("team", team), ("assignee", assignee)))
 
 
 def _set_status(
