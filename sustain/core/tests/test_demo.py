@@ -145,3 +145,10 @@ def test_a_failed_ticket_phase_keeps_nothing_of_it_and_can_be_run_again(monkeypa
 def test_demo_rejects_a_bad_ticket_count(value):
     with pytest.raises(CommandError, match="--tickets must be a number"):
         call_command("demo", tickets=value)
+
+
+def test_demo_can_leave_the_logins_to_the_caller():
+    out = StringIO()
+    call_command("demo", tickets="5", no_logins=True, stdout=out)
+    assert "Loaded the demo" in out.getvalue()
+    assert "Demo logins" not in out.getvalue()

@@ -34,6 +34,11 @@ class Command(BaseCommand):
             default=str(DEFAULT_TICKETS),
             help=f"How many tickets to create (default {DEFAULT_TICKETS}).",
         )
+        parser.add_argument(
+            "--no-logins",
+            action="store_true",
+            help="Do not print the demo logins (`sustain run` prints them with the URL).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         tickets = ticket_count(str(options["tickets"]))
@@ -57,6 +62,8 @@ class Command(BaseCommand):
                 f"{summary.links} links."
             )
         )
+        if options["no_logins"]:
+            return
         self.stdout.write("Demo logins:")
         role_width = max(len(role) for role, _, _ in DEMO_LOGINS)
         email_width = max(len(email) for _, email, _ in DEMO_LOGINS)

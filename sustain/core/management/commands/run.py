@@ -109,7 +109,7 @@ class Command(BaseCommand):
                 )
             )
             return
-        call_command("demo")
+        call_command("demo", no_logins=True)
 
     def _create_server(self, host: str, port: int) -> Any:
         from waitress.server import create_server
