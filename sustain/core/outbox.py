@@ -19,6 +19,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import partial
@@ -53,21 +54,29 @@ class OutboxError(RuntimeError):
 # --- Recording ----------------------------------------------------------------------------
 
 
+def _check_atomic() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise OutboxError(
+            "outbox.record() must be called inside transaction.atomic(): the message has to "
+            "commit or roll back together with the change that causes it."
+        )
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > _KEY_MAX_LENGTH:
+        raise ValueError(f"An outbox key must be 1 to {_KEY_MAX_LENGTH} characters long.")
+
+
 def record(*, kind: str, key: str, payload: Payload) -> OutboxMessage:
     """Write a side effect to the outbox in the caller's transaction.
 
     Recording a key that already exists returns the existing row unchanged, so a service that
     runs twice (a retried request, a re-imported e-mail) produces the effect once.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise OutboxError(
-            "outbox.record() must be called inside transaction.atomic(): the message has to "
-            "commit or roll back together with the change that causes it."
-        )
+    _check_atomic()
     if kind not in HANDLERS:
         raise ValueError(f"Unknown outbox kind {kind!r}; known kinds: {', '.join(HANDLERS)}.")
-    if not key or len(key) > _KEY_MAX_LENGTH:
-        raise ValueError(f"An outbox key must be 1 to {_KEY_MAX_LENGTH} characters long.")
+    _check_key(key)
     # Insert first under a savepoint and read only on a clash: a new key (nearly always) costs
     # one INSERT, and a concurrent recorder of the same key gets the winner's row.
     try:
@@ -95,22 +104,55 @@ def record_email(
     automatic: bool = True,
 ) -> OutboxMessage:
     """Record an e-mail. ``automatic`` marks mail no human wrote, so auto-responders stay quiet."""
-    if not to:
-        raise ValueError("An e-mail needs at least one recipient.")
-    all_headers = dict(headers or {})
-    if automatic:
-        all_headers["Auto-Submitted"] = "auto-generated"
-    all_headers["Message-ID"] = message_id_for(key)
-    _reject_line_breaks({"Subject": subject, "To": ", ".join(to), **all_headers})
-    payload: Payload = {
-        "from_email": settings.DEFAULT_FROM_EMAIL,
-        "to": list(to),
-        "subject": subject,
-        "body": body,
-        "html_body": html_body,
-        "headers": all_headers,
-    }
-    return record(kind="email", key=key, payload=payload)
+    email = Email(key, to, subject, body, html_body, headers, automatic)
+    return record(kind="email", key=key, payload=email.payload())
+
+
+@dataclass(frozen=True)
+class Email:
+    key: str
+    to: list[str]
+    subject: str
+    body: str
+    html_body: str | None = None
+    headers: dict[str, str] | None = None
+    automatic: bool = True
+
+    def payload(self) -> Payload:
+        if not self.to:
+            raise ValueError("An e-mail needs at least one recipient.")
+        _check_key(self.key)
+        all_headers = dict(self.headers or {})
+        if self.automatic:
+            all_headers["Auto-Submitted"] = "auto-generated"
+        all_headers["Message-ID"] = message_id_for(self.key)
+        _reject_line_breaks({"Subject": self.subject, "To": ", ".join(self.to), **all_headers})
+        return {
+            "from_email": settings.DEFAULT_FROM_EMAIL,
+            "to": list(self.to),
+            "subject": self.subject,
+            "body": self.body,
+            "html_body": self.html_body,
+            "headers": all_headers,
+        }
+
+
+def record_emails(emails: list[Email]) -> None:
+    """Record several e-mails of one change with a single INSERT.
+
+    A key that exists already keeps its row (the INSERT skips it); its delivery job then finds
+    nothing to claim. One job delivers the whole batch after the commit.
+    """
+    _check_atomic()
+    if not emails:
+        return
+    rows = [
+        OutboxMessage(kind="email", idempotency_key=email.key, payload=email.payload())
+        for email in emails
+    ]
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [email.key for email in emails]
+    transaction.on_commit(partial(_enqueue_keys, keys), robust=True)
 
 
 def message_id_for(key: str) -> str:
@@ -138,6 +180,18 @@ def _enqueue(message_id: int) -> None:
     from sustain.core.tasks import deliver_outbox_message_task
 
     deliver_outbox_message_task(message_id)
+
+
+def _enqueue_keys(keys: list[str]) -> None:
+    from sustain.core.tasks import deliver_outbox_keys_task
+
+    deliver_outbox_keys_task(keys)
+
+
+def deliver_keys(keys: list[str]) -> int:
+    """Deliver the rows recorded under ``keys`` (the batch job); returns how many were sent."""
+    ids = OutboxMessage.objects.filter(idempotency_key__in=keys).values_list("id", flat=True)
+    return sum(1 for message_id in list(ids) if deliver(message_id))
 
 
 # --- Delivery -----------------------------------------------------------------------------

@@ -14,3 +14,8 @@ from sustain.core import outbox, schedule  # noqa: F401
 @db_task(retries=0)  # type: ignore[untyped-decorator]  # huey ships no type hints
 def deliver_outbox_message_task(message_id: int) -> bool:
     return outbox.deliver(message_id)
+
+
+@db_task(retries=0)  # type: ignore[untyped-decorator]  # huey ships no type hints
+def deliver_outbox_keys_task(keys: list[str]) -> int:
+    return outbox.deliver_keys(keys)

@@ -12,11 +12,9 @@ from sustain.tickets.models import Ticket
 
 def available_members(team: Team) -> list[User]:
     """Members who can take work now, in a stable order."""
-    return list(
-        team.members.filter(is_active=True, is_away=False, role__in=TICKET_WRITER_ROLES).order_by(
-            "pk"
-        )
-    )
+    members = team.members.filter(is_active=True, is_away=False, role__in=TICKET_WRITER_ROLES)
+    # Only what assignment and its notification read: teams can be large.
+    return list(members.only("id", "email", "full_name", "role", "is_active").order_by("pk"))
 
 
 def pick_assignee(team: Team) -> User | None:

@@ -34,14 +34,21 @@ def _recipients(users: Iterable[User | None], *, exclude: User | None) -> list[U
 
 
 def _send(ticket: Ticket, activity: Activity, users: list[User], subject: str, body: str) -> None:
-    for user in users:
-        outbox.record_email(
-            key=f"ticket:{ticket.pk}:activity:{activity.pk}:to:{user.pk}",
-            to=[user.email],
-            subject=f"[{ticket.number}] {subject}",
-            body=f"{body}\n\n-- \n{ticket.number}: {ticket.title}\n{ticket_url(ticket)}\n",
-            headers={"References": thread_id(ticket), "In-Reply-To": thread_id(ticket)},
-        )
+    # One e-mail per person: recipients never see each other's addresses.
+    footer = f"\n\n-- \n{ticket.number}: {ticket.title}\n{ticket_url(ticket)}\n"
+    thread = {"References": thread_id(ticket), "In-Reply-To": thread_id(ticket)}
+    outbox.record_emails(
+        [
+            outbox.Email(
+                key=f"ticket:{ticket.pk}:activity:{activity.pk}:to:{user.pk}",
+                to=[user.email],
+                subject=f"[{ticket.number}] {subject}",
+                body=body + footer,
+                headers=thread,
+            )
+            for user in users
+        ]
+    )
 
 
 def _watchers(ticket: Ticket) -> list[User]:

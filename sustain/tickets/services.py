@@ -198,7 +198,9 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             updated_at=now,
         )
         if data.tags:
-            ticket.tags.set(_tags(data.tags))
+            # A new ticket has no tags to compare with: one INSERT instead of set()'s diff.
+            through = Ticket.tags.through
+            through.objects.bulk_create([through(ticket=ticket, tag=t) for t in _tags(data.tags)])
         if data.watchers:
             _set_watchers(actor, ticket, data.watchers, channel)
         message = Message.objects.create(

@@ -361,3 +361,46 @@ def test_prune_drops_old_sent_rows_and_keeps_the_rest(mailoutbox, no_enqueue):
     assert outbox.prune_sent(older_than=timedelta(days=30)) == 1
 
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk}
+
+
+def _batch(*keys: str) -> list[outbox.Email]:
+    return [outbox.Email(key=k, to=[f"{k}@example.com"], subject="s", body="b") for k in keys]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_is_recorded_and_delivered_once_per_key(mailoutbox):
+    with transaction.atomic():
+        outbox.record_emails(_batch("b1", "b2"))
+    with transaction.atomic():
+        outbox.record_emails(_batch("b2", "b3"))  # b2 again: kept as it was
+
+    assert sorted(OutboxMessage.objects.values_list("idempotency_key", flat=True)) == [
+        "b1",
+        "b2",
+        "b3",
+    ]
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "b1@example.com",
+        "b2@example.com",
+        "b3@example.com",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_batch_leaves_nothing(mailoutbox):
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            outbox.record_emails(_batch("r1", "r2"))
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+
+    assert not OutboxMessage.objects.exists()
+    assert outbox.deliver_due() == 0
+    assert mailoutbox == []
+
+
+def test_a_batch_outside_a_transaction_is_refused():
+    with pytest.raises(outbox.OutboxError):
+        outbox.record_emails(_batch("x"))
