@@ -86,54 +86,57 @@ _CATALOGUE: dict[str, type[Model]] = {
 }
 
 
-def catalogue_names(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], str]:
-    """Names of the teams, organisations, products, components and versions that ticket
-    ``rows`` (with ``team_id`` … keys) refer to, as ``{(kind, id): name}``, in one query.
+def page_names(
+    rows: Iterable[Mapping[str, Any]],
+) -> tuple[dict[tuple[str, int], str], dict[int, list[str]]]:
+    """What a page of ticket ``rows`` (``id``, ``team_id`` … keys) refers to, in one query:
+    the names of its teams, organisations, products, components and versions as
+    ``{(kind, id): name}``, and the sorted tag names of each ticket as ``{ticket_id: [...]}``.
 
     Joining these to the ticket query would cost PostgreSQL more planning time (seven joins:
     ~80 ms) than the whole page takes otherwise; and the query is written out because the
-    ORM spends longer composing a five-part UNION than the database spends answering it.
+    ORM spends longer composing a six-part UNION than the database spends answering it.
     """
     wanted: dict[str, set[int]] = {kind: set() for kind in _CATALOGUE}
+    ticket_ids: set[int] = set()
     for row in rows:
+        ticket_ids.add(row["id"])
         for kind, ids in wanted.items():
             pk = row[f"{kind}_id"]
             if pk is not None:
                 ids.add(pk)
     parts: list[str] = []
     params: list[str | int] = []
-    for kind, ids in wanted.items():
-        if not ids:
-            continue
-        table = connection.ops.quote_name(_CATALOGUE[kind]._meta.db_table)
+
+    def part(sql: str, kind: str, ids: set[int]) -> None:
         marks = ", ".join(["%s"] * len(ids))
-        parts.append(f"SELECT %s, id, name FROM {table} WHERE id IN ({marks})")  # noqa: S608
-        params += [kind, *sorted(ids)]
+        parts.append(sql.format(marks=marks))
+        params.extend([kind, *sorted(ids)])
+
+    quote = connection.ops.quote_name
+    for kind, ids in wanted.items():
+        if ids:
+            table = quote(_CATALOGUE[kind]._meta.db_table)
+            part(f"SELECT %s, id, name FROM {table} WHERE id IN ({{marks}})", kind, ids)  # noqa: S608
+    if ticket_ids:
+        through, tags = quote(Ticket.tags.through._meta.db_table), quote(Tag._meta.db_table)
+        part(
+            f"SELECT %s, tt.ticket_id, t.name FROM {through} tt "  # noqa: S608
+            f"JOIN {tags} t ON t.id = tt.tag_id WHERE tt.ticket_id IN ({{marks}})",
+            "tag",
+            ticket_ids,
+        )
+    names: dict[tuple[str, int], str] = {}
+    tag_names: dict[int, list[str]] = {}
     if not parts:
-        return {}
+        return names, tag_names
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
-        return {(kind, pk): name for kind, pk, name in cursor.fetchall()}
-
-
-def tag_names(ticket_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Sorted tag names per ticket, in one query (written out for the reason above)."""
-    ids = sorted(set(ticket_ids))
-    if not ids:
-        return {}
-    through = connection.ops.quote_name(Ticket.tags.through._meta.db_table)
-    tag_table = connection.ops.quote_name(Tag._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    sql = (
-        f"SELECT tt.ticket_id, t.name FROM {through} tt "  # noqa: S608
-        f"JOIN {tag_table} t ON t.id = tt.tag_id WHERE tt.ticket_id IN ({marks})"
-    )
-    names: dict[int, list[str]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        rows = cursor.fetchall()
-    for ticket_id, name in rows:
-        names.setdefault(ticket_id, []).append(name)
-    for ticket_tags in names.values():
+        for kind, pk, name in cursor.fetchall():
+            if kind == "tag":
+                tag_names.setdefault(pk, []).append(name)
+            else:
+                names[(kind, pk)] = name
+    for ticket_tags in tag_names.values():
         ticket_tags.sort()
-    return names
+    return names, tag_names

@@ -21,7 +21,7 @@ from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, LinkKind
 from sustain.tickets.models import Attachment, Message, Ticket, TicketLink
 from sustain.tickets.rules import allowed_transitions
 from sustain.tickets.schemas import AttachmentOut, LinkOut, MessageOut, TicketDetail
-from sustain.tickets.selectors import catalogue_names, get_ticket_for, tag_names, visible_tickets
+from sustain.tickets.selectors import get_ticket_for, page_names, visible_tickets
 
 Row = Mapping[str, Any]
 
@@ -100,8 +100,8 @@ class Lookups:
 
     @classmethod
     def of(cls, rows: Iterable[Row]) -> Lookups:
-        rows = list(rows)
-        return cls(names=catalogue_names(rows), tags=tag_names(r["id"] for r in rows))
+        names, tags = page_names(rows)
+        return cls(names=names, tags=tags)
 
     def named(self, kind: str, pk: int | None) -> dict[str, Any] | None:
         return {"id": pk, "name": self.names.get((kind, pk), "")} if pk is not None else None
