@@ -1,0 +1,19 @@
+-- Shared by the scenario scripts: the token header and a summary line with p50/p95/p99.
+local M = {}
+
+function M.setup_headers()
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("SUSTAIN_TOKEN")
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function M.done(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format(
+    "RESULT requests=%d errors=%d rps=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f max_ms=%.1f\n",
+    summary.requests, errors, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
+
+return M
