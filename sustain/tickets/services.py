@@ -22,93 +22,23 @@ from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
 from sustain.tickets.attachments import Upload, check_upload, store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
-from sustain.tickets.models import Activity, Message, Tag, Ticket
+from sustain.tickets.models import Activity, Message, Ticket
 from sustain.tickets.rules import allowed_transitions, priority_for, reopen_deadline
 from sustain.tickets.selectors import get_ticket_for
-
-MAX_TAGS = 30
+from sustain.tickets.validation import (
+    check_assignee,
+    check_catalogue,
+    check_choice,
+    check_priority,
+    check_text,
+    tags_named,
+)
 
 
 # --- shared checks ------------------------------------------------------------------------
 def require_writer(actor: User) -> None:
     if not actor.can_write_tickets:
         raise PermissionDenied("Your role can read tickets but not change them.")
-
-
-def _check_choice(name: str, value: str, choices: Any) -> None:
-    if value not in choices.values:
-        allowed = ", ".join(str(v) for v in choices.values)
-        raise ValidationFailed.field(name, f"'{value}' is not one of: {allowed}.")
-
-
-def _check_text(
-    name: str, value: str, *, max_length: int | None = None, single_line: bool = False
-) -> str:
-    # A title travels into e-mail subjects, where a line break would forge headers.
-    value = " ".join(value.split()) if single_line else value.strip()
-    if not value:
-        raise ValidationFailed.field(name, "This field cannot be empty.")
-    if max_length and len(value) > max_length:
-        raise ValidationFailed.field(name, f"At most {max_length} characters.")
-    return value
-
-
-def _clean_tags(names: Iterable[str]) -> list[str]:
-    cleaned = sorted({n.strip().lower() for n in names if n.strip()})
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationFailed.field("tags", f"At most {MAX_TAGS} tags.")
-    for name in cleaned:
-        if len(name) > 50 or any(ch.isspace() or ch == "," for ch in name):
-            raise ValidationFailed.field("tags", f"'{name}' is not a valid tag.")
-    return cleaned
-
-
-def _tags(names: Iterable[str]) -> list[Tag]:
-    cleaned = _clean_tags(names)
-    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
-    missing = [Tag(name=n) for n in cleaned if n not in existing]
-    if missing:
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
-    return [existing[n] for n in cleaned]
-
-
-def _check_assignee(assignee: User, team: Team | None) -> None:
-    if not (assignee.is_active and assignee.can_write_tickets):
-        raise ValidationFailed.field(
-            "assignee", f"{assignee.email} cannot be assigned tickets (inactive or read-only)."
-        )
-    if team is not None and not team.members.filter(pk=assignee.pk).exists():
-        raise ValidationFailed.field("assignee", f"{assignee.email} is not a member of {team}.")
-
-
-def _check_catalogue(
-    product: Product | None, component: Component | None, version: Version | None
-) -> Product | None:
-    """Returns the product, derived from the component or version when not given."""
-    for name, part in (("component", component), ("version", version)):
-        if part is None:
-            continue
-        if product is None:
-            product = part.product
-        elif part.product_id != product.pk:
-            raise ValidationFailed.field(name, f"'{part}' does not belong to {product}.")
-    return product
-
-
-def _check_priority(priority: int | None, reason: str, impact: str, urgency: str) -> str:
-    """Returns the override reason to store ('' when the matrix value is used)."""
-    if priority is None or priority == priority_for(impact, urgency):
-        return ""
-    if priority not in Priority.values:
-        raise ValidationFailed.field("priority", "Priority is 1 (critical) to 4 (low).")
-    if not reason.strip():
-        raise ValidationFailed.field(
-            "priority_reason",
-            "Give a reason when the priority differs from what impact and urgency give "
-            f"(P{priority_for(impact, urgency)}).",
-        )
-    return reason.strip()[:500]
 
 
 # --- creating -----------------------------------------------------------------------------
@@ -138,14 +68,14 @@ _STAFF_ONLY_ON_CREATE = ("team", "assignee", "watchers", "tags", "priority", "re
 
 
 def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -> Ticket:
-    title = _check_text("title", data.title, max_length=250, single_line=True)
-    description = _check_text("description", data.description)
-    _check_choice("kind", data.kind, Kind)
+    title = check_text("title", data.title, max_length=250, single_line=True)
+    description = check_text("description", data.description)
+    check_choice("kind", data.kind, Kind)
     if data.maintenance_type:
-        _check_choice("maintenance_type", data.maintenance_type, MaintenanceType)
-    _check_choice("impact", data.impact, Level)
-    _check_choice("urgency", data.urgency, Level)
-    _check_choice("channel", channel, Channel)
+        check_choice("maintenance_type", data.maintenance_type, MaintenanceType)
+    check_choice("impact", data.impact, Level)
+    check_choice("urgency", data.urgency, Level)
+    check_choice("channel", channel, Channel)
     for upload in data.attachments:
         check_upload(upload)
 
@@ -163,15 +93,13 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             raise ValidationFailed.field(
                 "organisation", f"{requester.email} belongs to {requester.organisation}."
             )
-    override_reason = _check_priority(
-        data.priority, data.priority_reason, data.impact, data.urgency
-    )
+    override_reason = check_priority(data.priority, data.priority_reason, data.impact, data.urgency)
     priority = priority_for(data.impact, data.urgency)
     if override_reason and data.priority is not None:
         priority = Priority(data.priority)
-    product = _check_catalogue(data.product, data.component, data.version)
+    product = check_catalogue(data.product, data.component, data.version)
     if data.assignee is not None:
-        _check_assignee(data.assignee, data.team)
+        check_assignee(data.assignee, data.team)
 
     with transaction.atomic():
         assignee = data.assignee
@@ -200,7 +128,9 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         if data.tags:
             # A new ticket has no tags to compare with: one INSERT instead of set()'s diff.
             through = Ticket.tags.through
-            through.objects.bulk_create([through(ticket=ticket, tag=t) for t in _tags(data.tags)])
+            through.objects.bulk_create(
+                [through(ticket=ticket, tag=t) for t in tags_named(data.tags)]
+            )
         if data.watchers:
             _set_watchers(actor, ticket, data.watchers, channel)
         message = Message.objects.create(
@@ -340,11 +270,11 @@ def _apply_changes(
 
 def _set_simple(actor: User, ticket: Ticket, name: str, value: Any, channel: str) -> list[str]:
     if name == "title":
-        value = _check_text("title", value, max_length=250, single_line=True)
+        value = check_text("title", value, max_length=250, single_line=True)
     elif name == "kind":
-        _check_choice("kind", value, Kind)
+        check_choice("kind", value, Kind)
     elif name == "maintenance_type" and value:
-        _check_choice("maintenance_type", value, MaintenanceType)
+        check_choice("maintenance_type", value, MaintenanceType)
     elif name == "requester" and value is None:
         raise ValidationFailed.field("requester", "A ticket needs a requester.")
     old = getattr(ticket, name)
@@ -386,11 +316,11 @@ def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel:
         return []
     impact = changes.get("impact", ticket.impact)
     urgency = changes.get("urgency", ticket.urgency)
-    _check_choice("impact", impact, Level)
-    _check_choice("urgency", urgency, Level)
+    check_choice("impact", impact, Level)
+    check_choice("urgency", urgency, Level)
     if changes.get("priority") is not None:
         priority = changes["priority"]
-        reason = _check_priority(priority, changes.get("priority_reason", ""), impact, urgency)
+        reason = check_priority(priority, changes.get("priority_reason", ""), impact, urgency)
     elif (
         ticket.priority_override_reason
         and "priority" not in changes
@@ -441,7 +371,7 @@ def _set_catalogue(actor: User, ticket: Ticket, changes: dict[str, Any], channel
             and version.product_id != getattr(product, "pk", None)
         ):
             version = None
-    product = _check_catalogue(product, component, version)
+    product = check_catalogue(product, component, version)
     parts = (("product", product), ("component", component), ("version", version))
     return [a.field for a in _set_logged(actor, ticket, channel, parts)]
 
@@ -463,7 +393,7 @@ def _set_team_and_assignee(
     ):
         assignee = None
     if assignee is not None:
-        _check_assignee(assignee, team)
+        check_assignee(assignee, team)
     elif team is not None and team != ticket.team and "assignee" not in changes:
         assignee = pick_assignee(team)
     return _set_logged(actor, ticket, channel, (("team", team), ("assignee", assignee)))
@@ -473,7 +403,7 @@ def _set_status(
     actor: User, ticket: Ticket, status: str, channel: str, *, automatic: bool = False
 ) -> Activity:
     """Move the ticket; ``automatic`` moves (a reply resuming it) use the staff workflow."""
-    _check_choice("status", status, Status)
+    check_choice("status", status, Status)
     if ticket.merged_into_id is not None:
         raise Conflict(
             f"{ticket.number} was merged into {settings.SUSTAIN_TICKET_PREFIX}-"
@@ -517,7 +447,7 @@ def _check_reopen_window(ticket: Ticket, now: Any) -> None:
 
 
 def _set_tags(actor: User, ticket: Ticket, names: Iterable[str], channel: str) -> bool:
-    new = _tags(names)
+    new = tags_named(names)
     old = sorted(t.name for t in ticket.tags.all())
     if old == [t.name for t in new]:
         return False

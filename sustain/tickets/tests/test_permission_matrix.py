@@ -449,5 +449,6 @@ def test_docs_page_renders_without_any_cdn(db):
     urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
     assert urls
     assert all(u.startswith("/static/") for u in urls), urls
-    assert "cdn" not in html.lower()
+    # Not a bare "cdn" search: the page carries a random CSRF token that may contain it.
+    assert not any(host in html for host in ("jsdelivr", "unpkg.com", "cdnjs", "googleapis"))
     assert "//" not in "".join(urls)

@@ -1,0 +1,91 @@
+"""Input checks shared by the ticket services: each raises ValidationFailed naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sustain.accounts.models import Team, User
+from sustain.core.errors import ValidationFailed
+from sustain.releases.models import Component, Product, Version
+from sustain.tickets.choices import Priority
+from sustain.tickets.models import Tag
+from sustain.tickets.rules import priority_for
+
+MAX_TAGS = 30
+
+
+def check_choice(name: str, value: str, choices: Any) -> None:
+    if value not in choices.values:
+        allowed = ", ".join(str(v) for v in choices.values)
+        raise ValidationFailed.field(name, f"'{value}' is not one of: {allowed}.")
+
+
+def check_text(
+    name: str, value: str, *, max_length: int | None = None, single_line: bool = False
+) -> str:
+    # A title travels into e-mail subjects, where a line break would forge headers.
+    value = " ".join(value.split()) if single_line else value.strip()
+    if not value:
+        raise ValidationFailed.field(name, "This field cannot be empty.")
+    if max_length and len(value) > max_length:
+        raise ValidationFailed.field(name, f"At most {max_length} characters.")
+    return value
+
+
+def clean_tags(names: Iterable[str]) -> list[str]:
+    cleaned = sorted({n.strip().lower() for n in names if n.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationFailed.field("tags", f"At most {MAX_TAGS} tags.")
+    for name in cleaned:
+        if len(name) > 50 or any(ch.isspace() or ch == "," for ch in name):
+            raise ValidationFailed.field("tags", f"'{name}' is not a valid tag.")
+    return cleaned
+
+
+def tags_named(names: Iterable[str]) -> list[Tag]:
+    cleaned = clean_tags(names)
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    missing = [Tag(name=n) for n in cleaned if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    return [existing[n] for n in cleaned]
+
+
+def check_assignee(assignee: User, team: Team | None) -> None:
+    if not (assignee.is_active and assignee.can_write_tickets):
+        raise ValidationFailed.field(
+            "assignee", f"{assignee.email} cannot be assigned tickets (inactive or read-only)."
+        )
+    if team is not None and not team.members.filter(pk=assignee.pk).exists():
+        raise ValidationFailed.field("assignee", f"{assignee.email} is not a member of {team}.")
+
+
+def check_catalogue(
+    product: Product | None, component: Component | None, version: Version | None
+) -> Product | None:
+    """Returns the product, derived from the component or version when not given."""
+    for name, part in (("component", component), ("version", version)):
+        if part is None:
+            continue
+        if product is None:
+            product = part.product
+        elif part.product_id != product.pk:
+            raise ValidationFailed.field(name, f"'{part}' does not belong to {product}.")
+    return product
+
+
+def check_priority(priority: int | None, reason: str, impact: str, urgency: str) -> str:
+    """Returns the override reason to store ('' when the matrix value is used)."""
+    if priority is None or priority == priority_for(impact, urgency):
+        return ""
+    if priority not in Priority.values:
+        raise ValidationFailed.field("priority", "Priority is 1 (critical) to 4 (low).")
+    if not reason.strip():
+        raise ValidationFailed.field(
+            "priority_reason",
+            "Give a reason when the priority differs from what impact and urgency give "
+            f"(P{priority_for(impact, urgency)}).",
+        )
+    return reason.strip()[:500]
