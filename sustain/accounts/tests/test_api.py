@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -12,24 +11,7 @@ from django.utils import timezone
 from sustain.accounts.choices import Role
 from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token
-
-PROBLEM = "application/problem+json"
-V1 = "/api/v1"
-
-
-def send(client, method: str, url: str, data: Any = None):
-    return client.generic(
-        method, V1 + url, json.dumps(data) if data is not None else "", "application/json"
-    )
-
-
-def assert_problem(response, status: int):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
+from sustain.core.testing import V1, assert_problem, send
 
 
 def emails(response) -> set[str]:

@@ -15,13 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from sustain.core.models import OutboxMessage
+from sustain.core.testing import V1, assert_problem, send
 from sustain.releases.models import Component, Product
 from sustain.tickets import services
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
 
-PROBLEM = "application/problem+json"
-V1 = "/api/v1"
 # A complete 1×1 PNG: real image bytes, so the server may show it inline.
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -33,22 +32,6 @@ PNG = (
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def send(client, method: str, url: str, data: Any = None):
-    return client.generic(
-        method, V1 + url, json.dumps(data) if data is not None else "", "application/json"
-    )
-
-
-def assert_problem(response, status: int):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
 
 
 def numbers(response) -> list[str]:
