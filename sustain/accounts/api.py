@@ -29,7 +29,7 @@ from sustain.accounts.schemas import (
     UserOut,
     UserPage,
     UserPatch,
-    UserRef,
+    user_ref,
 )
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
@@ -41,12 +41,6 @@ def actor_of(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     return user
-
-
-def user_ref(user: User | None) -> UserRef | None:
-    if user is None:
-        return None
-    return UserRef(id=user.pk, name=user.display_name, email=user.email)
 
 
 def user_out(user: User) -> UserOut:

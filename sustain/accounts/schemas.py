@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import Field
 
 from sustain.accounts.choices import AssignmentStrategy, Role
+from sustain.accounts.models import User
 from sustain.core.schemas import Out
 
 
@@ -13,6 +14,12 @@ class UserRef(Out):
     id: int
     name: str
     email: str
+
+
+def user_ref(user: User | None) -> UserRef | None:
+    if user is None:
+        return None
+    return UserRef(id=user.pk, name=user.display_name, email=user.email)
 
 
 class OrganisationRef(Out):

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field
 
 from sustain.accounts.api import actor_of
 from sustain.accounts.models import User
+from sustain.accounts.schemas import user_ref
 from sustain.accounts.services import visible_organisations, visible_teams, visible_users
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
@@ -55,7 +56,6 @@ from sustain.tickets.serializers import (
     ticket_detail,
     ticket_fields,
     ticket_rows,
-    user_ref,
     visible_links,
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -11,7 +10,7 @@ from sustain.accounts.models import User
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, LinkKind, Status
-from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
+from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink, ticket_number
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
 from sustain.tickets.services import require_writer
 
@@ -140,7 +139,7 @@ def merge_tickets(
             if ticket.merged_into_id is not None:
                 raise Conflict(
                     f"{ticket.number} was already merged into "
-                    f"{settings.SUSTAIN_TICKET_PREFIX}-{ticket.merged_into_id}."
+                    f"{ticket_number(ticket.merged_into_id)}."
                 )
         moved = Message.objects.filter(ticket=source).update(ticket=target)
         Attachment.objects.filter(ticket=source).update(ticket=target)

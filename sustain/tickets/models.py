@@ -17,6 +17,15 @@ from sustain.tickets.choices import (
 )
 
 
+def ticket_number(pk: int) -> str:
+    """The number people see, e.g. ``SUS-42``: the id behind the configured prefix."""
+    return f"{settings.SUSTAIN_TICKET_PREFIX}-{pk}"
+
+
+def ticket_url(number: str) -> str:
+    return f"{settings.SUSTAIN_BASE_URL}/tickets/{number}"
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=50, unique=True)
 
@@ -93,7 +102,7 @@ class Ticket(models.Model):
 
     @property
     def number(self) -> str:
-        return f"{settings.SUSTAIN_TICKET_PREFIX}-{self.pk}"
+        return ticket_number(self.pk)
 
 
 class Message(models.Model):

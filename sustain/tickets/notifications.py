@@ -9,11 +9,7 @@ from django.conf import settings
 
 from sustain.accounts.models import User
 from sustain.core import outbox
-from sustain.tickets.models import Activity, Message, Ticket
-
-
-def ticket_url(ticket: Ticket) -> str:
-    return f"{settings.SUSTAIN_BASE_URL}/tickets/{ticket.number}"
+from sustain.tickets.models import Activity, Message, Ticket, ticket_url
 
 
 def thread_id(ticket: Ticket) -> str:
@@ -35,7 +31,7 @@ def _recipients(users: Iterable[User | None], *, exclude: User | None) -> list[U
 
 def _send(ticket: Ticket, activity: Activity, users: list[User], subject: str, body: str) -> None:
     # One e-mail per person: recipients never see each other's addresses.
-    footer = f"\n\n-- \n{ticket.number}: {ticket.title}\n{ticket_url(ticket)}\n"
+    footer = f"\n\n-- \n{ticket.number}: {ticket.title}\n{ticket_url(ticket.number)}\n"
     thread = {"References": thread_id(ticket), "In-Reply-To": thread_id(ticket)}
     outbox.record_emails(
         [

@@ -13,7 +13,7 @@ from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import NotFound
 from sustain.releases.models import Component, Product, Version
-from sustain.tickets.models import Attachment, Tag, Ticket
+from sustain.tickets.models import Attachment, Tag, Ticket, ticket_number
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
@@ -59,7 +59,7 @@ def get_ticket_for(user: User, ref: str | int, *, for_update: bool = False) -> T
     found = list(tickets.filter(pk=ticket_id).order_by()[:1])
     ticket = found[0] if found else None
     if ticket is None:
-        raise NotFound(f"No ticket {settings.SUSTAIN_TICKET_PREFIX}-{ticket_id}.")
+        raise NotFound(f"No ticket {ticket_number(ticket_id)}.")
     return ticket
 
 

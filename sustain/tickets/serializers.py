@@ -11,14 +11,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from sustain.accounts.models import User
-from sustain.accounts.schemas import UserRef
+from sustain.accounts.schemas import user_ref
 from sustain.tickets import linking
 from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, LinkKind
-from sustain.tickets.models import Attachment, Message, Ticket, TicketLink
+from sustain.tickets.models import (
+    Attachment,
+    Message,
+    Ticket,
+    TicketLink,
+    ticket_number,
+    ticket_url,
+)
 from sustain.tickets.rules import allowed_transitions
 from sustain.tickets.schemas import AttachmentOut, LinkOut, MessageOut, TicketDetail
 from sustain.tickets.selectors import get_ticket_for, page_names, visible_tickets
@@ -73,16 +79,6 @@ def row_of(ticket: Ticket) -> dict[str, Any]:
     return row
 
 
-def number_of(pk: int) -> str:
-    return f"{settings.SUSTAIN_TICKET_PREFIX}-{pk}"
-
-
-def user_ref(user: User | None) -> UserRef | None:
-    if user is None:
-        return None
-    return UserRef(id=user.pk, name=user.display_name, email=user.email)
-
-
 def _user_of(row: Row, role: str) -> dict[str, Any] | None:
     pk = row[f"{role}_id"]
     if pk is None:
@@ -109,7 +105,7 @@ class Lookups:
 
 def ticket_fields(row: Row, lookups: Lookups) -> dict[str, Any]:
     """The fields of TicketOut for one row of ``ticket_rows`` (or ``row_of``)."""
-    number = number_of(row["id"])
+    number = ticket_number(row["id"])
     return {
         "number": number,
         "title": row["title"],
@@ -129,14 +125,14 @@ def ticket_fields(row: Row, lookups: Lookups) -> dict[str, Any]:
         "component": lookups.named("component", row["component_id"]),
         "version": lookups.named("version", row["version_id"]),
         "tags": lookups.tags.get(row["id"], []),
-        "merged_into": number_of(row["merged_into_id"]) if row["merged_into_id"] else None,
+        "merged_into": ticket_number(row["merged_into_id"]) if row["merged_into_id"] else None,
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "first_response_at": row["first_response_at"],
         "resolved_at": row["resolved_at"],
         "closed_at": row["closed_at"],
         "revision": row["revision"],
-        "url": f"{settings.SUSTAIN_BASE_URL}/tickets/{number}",
+        "url": ticket_url(number),
     }
 
 
@@ -148,7 +144,7 @@ def link_out(link: TicketLink, ticket_id: int, other_title: str) -> LinkOut:
         kind=kind,
         direction="outgoing" if outgoing else "incoming",
         label=kind.label if outgoing else LINK_INVERSE_LABELS[kind],
-        ticket=number_of(link.target_id if outgoing else link.source_id),
+        ticket=ticket_number(link.target_id if outgoing else link.source_id),
         title=other_title,
     )
 

@@ -22,7 +22,7 @@ from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
 from sustain.tickets.attachments import Upload, check_upload, store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
-from sustain.tickets.models import Activity, Message, Ticket
+from sustain.tickets.models import Activity, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, priority_for, reopen_deadline
 from sustain.tickets.selectors import get_ticket_for
 from sustain.tickets.validation import (
@@ -406,8 +406,8 @@ def _set_status(
     check_choice("status", status, Status)
     if ticket.merged_into_id is not None:
         raise Conflict(
-            f"{ticket.number} was merged into {settings.SUSTAIN_TICKET_PREFIX}-"
-            f"{ticket.merged_into_id}; change that ticket instead.",
+            f"{ticket.number} was merged into {ticket_number(ticket.merged_into_id)}; "
+            "change that ticket instead.",
             errors={"status": ["merged tickets stay closed"]},
         )
     allowed = allowed_transitions(ticket.status, customer=actor.is_customer and not automatic)
@@ -513,8 +513,8 @@ def add_message(
         ticket = get_ticket_for(actor, ref, for_update=True)
         if ticket.merged_into_id is not None:
             raise Conflict(
-                f"{ticket.number} was merged into {settings.SUSTAIN_TICKET_PREFIX}-"
-                f"{ticket.merged_into_id}; write there."
+                f"{ticket.number} was merged into {ticket_number(ticket.merged_into_id)}; "
+                "write there."
             )
         now = timezone.now()
         message = Message.objects.create(
