@@ -6,6 +6,15 @@ function M.setup_headers()
   wrk.headers["Content-Type"] = "application/json"
 end
 
+-- Each thread gets its own random seed, so the threads do not send the same sequence.
+function M.setup(thread)
+  thread:set("seed", math.random(1, 1000000))
+end
+
+function M.init(args)
+  math.randomseed(seed)
+end
+
 function M.done(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read
     + summary.errors.write + summary.errors.timeout

@@ -7,13 +7,8 @@ for id in string.gmatch(os.getenv("SUSTAIN_TEAMS") or "", "%d+") do teams[#teams
 local kinds = {"incident", "service_request", "bug"}
 local levels = {"high", "medium", "low"}
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
-
-function init(args)
-  math.randomseed(seed)
-end
+setup = common.setup
+init = common.init
 
 function request()
   local body = string.format(

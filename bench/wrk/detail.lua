@@ -5,13 +5,8 @@ common.setup_headers()
 local highest = tonumber(os.getenv("SUSTAIN_HIGHEST"))
 local prefix = os.getenv("SUSTAIN_PREFIX") or "SUS"
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
-
-function init(args)
-  math.randomseed(seed)
-end
+setup = common.setup
+init = common.init
 
 function request()
   return wrk.format("GET", "/api/v1/tickets/" .. prefix .. "-" .. math.random(1, highest))

@@ -1251,7 +1251,9 @@ def test_merge_moves_the_conversation_and_closes_the_source(
     assert api_client(alice).get(f"{V1}/tickets/{duplicate.number}/messages").json() == []
 
 
-def test_merged_ticket_takes_no_more_messages(api_client, alice, bobs_ticket, make_ticket):
+@pytest.fixture
+def merged_duplicate(api_client, alice, bobs_ticket, make_ticket):
+    """A ticket of bob's that alice merged into ``bobs_ticket``."""
     duplicate = make_ticket(alice, requester=bobs_ticket.requester)
     merged = send(
         api_client(alice),
@@ -1260,6 +1262,11 @@ def test_merged_ticket_takes_no_more_messages(api_client, alice, bobs_ticket, ma
         {"target": bobs_ticket.number},
     )
     assert merged.status_code == 200, merged.content
+    return duplicate
+
+
+def test_merged_ticket_takes_no_more_messages(api_client, alice, merged_duplicate):
+    duplicate = merged_duplicate
 
     response = send(
         api_client(alice), "POST", f"/tickets/{duplicate.number}/messages", {"body": "Hello?"}
@@ -1268,15 +1275,8 @@ def test_merged_ticket_takes_no_more_messages(api_client, alice, bobs_ticket, ma
     assert_problem(response, 409)
 
 
-def test_merged_ticket_cannot_be_reopened(api_client, alice, bobs_ticket, make_ticket):
-    duplicate = make_ticket(alice, requester=bobs_ticket.requester)
-    merged = send(
-        api_client(alice),
-        "POST",
-        f"/tickets/{duplicate.number}/merge",
-        {"target": bobs_ticket.number},
-    )
-    assert merged.status_code == 200, merged.content
+def test_merged_ticket_cannot_be_reopened(api_client, alice, merged_duplicate):
+    duplicate = merged_duplicate
 
     response = send(
         api_client(alice), "POST", f"/tickets/{duplicate.number}/transitions", {"status": "open"}
