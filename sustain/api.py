@@ -3,9 +3,13 @@
 from ninja import NinjaAPI
 
 from sustain.accounts.api import router as accounts_router
+from sustain.backups.api import router as backups_router
 from sustain.core import problems
 from sustain.core.auth import API_AUTH
 from sustain.core.renderers import ORJSONRenderer
+from sustain.kb.api import router as kb_router
+from sustain.mail.api import router as mail_router
+from sustain.sla.api import router as sla_router
 from sustain.tickets.api import router as tickets_router
 
 api = NinjaAPI(
@@ -23,3 +27,7 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
+api.add_router("/", sla_router)
+api.add_router("/", backups_router)
+api.add_router("/", mail_router)
+api.add_router("/", kb_router)

@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "sustain.accounts",
     "sustain.releases",
     "sustain.tickets",
+    "sustain.sla",
+    "sustain.backups",
+    "sustain.portal",
+    "sustain.mail",
+    "sustain.kb",
 ]
 
 MIDDLEWARE = [
@@ -81,15 +86,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sustain.core.middleware.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "sustain.urls"
 WSGI_APPLICATION = "sustain.wsgi.application"
 
+TEMPLATE_OVERRIDES = (
+    [env_path("SUSTAIN_TEMPLATE_DIR", Path())] if env_str("SUSTAIN_TEMPLATE_DIR") else []
+)
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Operators override any template (e-mails included) by placing a file of the same
+        # name in SUSTAIN_TEMPLATE_DIR.
+        "DIRS": TEMPLATE_OVERRIDES,
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -258,6 +269,27 @@ SUSTAIN_REOPEN_DAYS = env_int("SUSTAIN_REOPEN_DAYS", 14, minimum=0)
 SUSTAIN_OUTBOX_MAX_ATTEMPTS = env_int("SUSTAIN_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 SUSTAIN_OUTBOX_RETENTION_DAYS = env_int("SUSTAIN_OUTBOX_RETENTION_DAYS", 30, minimum=1)
 SUSTAIN_METRICS_TOKEN = env_str("SUSTAIN_METRICS_TOKEN")
+# Inbound e-mail: larger messages are refused with a bounce; a sender over the hourly limit is
+# held for review instead of opening tickets.
+SUSTAIN_MAIL_MAX_BYTES = env_int("SUSTAIN_MAIL_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
+SUSTAIN_MAIL_SENDER_HOURLY_LIMIT = env_int("SUSTAIN_MAIL_SENDER_HOURLY_LIMIT", 30, minimum=1)
+# The address customers reply to; notifications carry it as Reply-To with the ticket number
+# as a plus-address (support+SUS-12@example.com). Empty: replies go to DEFAULT_FROM_EMAIL.
+SUSTAIN_MAIL_REPLY_ADDRESS = env_str("SUSTAIN_MAIL_REPLY_ADDRESS")
+# Addresses in Cc of a customer's mail become watchers of the ticket (if they may see it).
+SUSTAIN_MAIL_CC_WATCHERS = env_bool("SUSTAIN_MAIL_CC_WATCHERS", default=True)
+
+# --- Backups (docs/operations/backup-and-recovery.md) -------------------------------------
+SUSTAIN_BACKUP_ENABLED = env_bool("SUSTAIN_BACKUP_ENABLED", default=True)
+SUSTAIN_BACKUP_HOUR = env_int("SUSTAIN_BACKUP_HOUR", 2, minimum=0, maximum=23)
+SUSTAIN_BACKUP_DIR = env_path("SUSTAIN_BACKUP_DIR", DATA_DIR / "backups")
+# A key of STORAGES to copy archives to (S3 and the like); empty: the directory above only.
+SUSTAIN_BACKUP_STORAGE = env_str("SUSTAIN_BACKUP_STORAGE")
+SUSTAIN_BACKUP_KEEP_DAILY = env_int("SUSTAIN_BACKUP_KEEP_DAILY", 7, minimum=0)
+SUSTAIN_BACKUP_KEEP_WEEKLY = env_int("SUSTAIN_BACKUP_KEEP_WEEKLY", 4, minimum=0)
+SUSTAIN_BACKUP_KEEP_MONTHLY = env_int("SUSTAIN_BACKUP_KEEP_MONTHLY", 12, minimum=0)
+# Scheduled backups are encrypted when a passphrase is set (prefer SUSTAIN_BACKUP_PASSPHRASE_FILE).
+SUSTAIN_BACKUP_PASSPHRASE = env_str("SUSTAIN_BACKUP_PASSPHRASE")
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -8,5 +8,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("accounts/", include("sustain.accounts.urls")),
+    path("tickets/", include("sustain.tickets.urls")),
+    path("portal/", include("sustain.portal.urls")),
+    path("settings/", include("sustain.accounts.settings_urls")),
+    path("sla/", include("sustain.sla.urls")),
+    path("backups/", include("sustain.backups.urls")),
+    path("mail/", include("sustain.mail.urls")),
+    path("kb/", include("sustain.kb.urls")),
     path("", include("sustain.core.urls")),
 ]

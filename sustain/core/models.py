@@ -20,6 +20,8 @@ class OutboxMessage(models.Model):
 
     kind = models.CharField(max_length=30)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # The Message-ID of an e-mail, so that a reply to it finds its way back (sustain.mail).
+    message_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     payload = models.JSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)

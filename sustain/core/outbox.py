@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
@@ -81,7 +82,9 @@ def record(*, kind: str, key: str, payload: Payload) -> OutboxMessage:
     # one INSERT, and a concurrent recorder of the same key gets the winner's row.
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.create(idempotency_key=key, kind=kind, payload=payload)
+            message = OutboxMessage.objects.create(
+                idempotency_key=key, kind=kind, payload=payload, message_id=_message_id_of(payload)
+            )
         created = True
     except IntegrityError:
         message = OutboxMessage.objects.get(idempotency_key=key)
@@ -117,6 +120,9 @@ class Email:
     html_body: str | None = None
     headers: dict[str, str] | None = None
     automatic: bool = True
+    # Stored files to attach, read at delivery time: {"name": storage name, "filename",
+    # "content_type"}. The payload stays small and the bytes are never copied into it.
+    attachments: tuple[dict[str, str], ...] = ()
 
     def payload(self) -> Payload:
         if not self.to:
@@ -134,6 +140,7 @@ class Email:
             "body": self.body,
             "html_body": self.html_body,
             "headers": all_headers,
+            "attachments": [dict(item) for item in self.attachments],
         }
 
 
@@ -146,13 +153,21 @@ def record_emails(emails: list[Email]) -> None:
     _check_atomic()
     if not emails:
         return
+    payloads = [(email.key, email.payload()) for email in emails]
     rows = [
-        OutboxMessage(kind="email", idempotency_key=email.key, payload=email.payload())
-        for email in emails
+        OutboxMessage(
+            kind="email", idempotency_key=key, payload=payload, message_id=_message_id_of(payload)
+        )
+        for key, payload in payloads
     ]
     OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     keys = [email.key for email in emails]
     transaction.on_commit(partial(_enqueue_keys, keys), robust=True)
+
+
+def _message_id_of(payload: Payload) -> str:
+    headers = payload.get("headers") or {}
+    return str(headers.get("Message-ID", ""))[:255] if isinstance(headers, dict) else ""
 
 
 def message_id_for(key: str) -> str:
@@ -359,6 +374,10 @@ def send_email(payload: Payload) -> None:
     )
     if payload.get("html_body"):
         email.attach_alternative(payload["html_body"], "text/html")
+    for item in payload.get("attachments") or []:
+        # A missing file raises: the delivery is retried and finally reported as dead.
+        with default_storage.open(item["name"], "rb") as stored:
+            email.attach(item["filename"], stored.read(), item["content_type"])
     email.send()
 
 

@@ -16,6 +16,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from sustain.core import outbox
+from sustain.sla import escalation
 
 
 # Every minute: delivers what the on-commit enqueue missed (crash, queue outage) and retries.
@@ -28,3 +29,40 @@ def deliver_due_outbox_task() -> int:
 @db_periodic_task(crontab(minute="17", hour="3"), retries=0)  # type: ignore[untyped-decorator]
 def prune_outbox_task() -> int:
     return outbox.prune_sent(older_than=timedelta(days=settings.SUSTAIN_OUTBOX_RETENTION_DAYS))
+
+
+# Daily at SUSTAIN_BACKUP_HOUR:30 UTC: back up into the configured destination, then retention.
+@db_periodic_task(  # type: ignore[untyped-decorator]
+    crontab(minute="30", hour=str(settings.SUSTAIN_BACKUP_HOUR)), retries=0
+)
+def scheduled_backup_task() -> int | None:
+    from sustain.backups import services as backups
+
+    backup = backups.run_scheduled_backup()
+    return backup.pk if backup else None
+
+
+# An hour after the backup: the newest archive is restored into a scratch database once.
+@db_periodic_task(  # type: ignore[untyped-decorator]
+    crontab(minute="30", hour=str((settings.SUSTAIN_BACKUP_HOUR + 1) % 24)),
+    retries=0,
+)
+def verify_newest_backup_task() -> int | None:
+    from sustain.backups import services as backups
+
+    backup = backups.verify_newest_backup()
+    return backup.pk if backup else None
+
+
+# Every minute: SLA warnings and breaches whose time has come, and their escalations.
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def sweep_sla_clocks_task() -> int:
+    return escalation.sweep().processed
+
+
+# Every minute: fetch new mail from the configured IMAP mailboxes.
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def poll_mailboxes_task() -> int:
+    from sustain.mail import imap
+
+    return imap.poll_all()

@@ -19,9 +19,16 @@ def test_sign_in_and_out(client, alice):
         "/accounts/login/", {"username": "ALICE@sustain.test", "password": "correct horse battery"}
     )
     assert response.status_code == 302
-    assert client.get("/").context["user"] == alice
+    home = client.get("/", follow=True)
+    assert home.context["user"] == alice
+    assert home.redirect_chain[-1][0] == "/tickets/"
     client.post("/accounts/logout/")
     assert not client.get("/").context["user"].is_authenticated
+
+
+def test_customers_start_in_the_portal(client, bob):
+    client.force_login(bob)
+    assert client.get("/")["Location"] == "/portal/"
 
 
 def test_wrong_password_is_refused_with_a_message(client, alice):

@@ -1,0 +1,73 @@
+"""Who may open which pages: decorators for views (services still check every change).
+
+Staff pages send customers to their portal instead of showing a 403; the portal sends staff
+to the workspace. Anonymous visitors go to the sign-in page with ``next`` set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from sustain.accounts.models import User
+
+View = Callable[..., HttpResponse]
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The request's user, typed; only for views behind one of the decorators below."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def staff_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if signed_in_user(request).is_customer:
+            return redirect("portal:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def customer_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not signed_in_user(request).is_customer:
+            return redirect("tickets:queue")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def lead_required(view: View) -> View:
+    """Admins and team leads: settings, SLA administration."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not signed_in_user(request).sees_all_tickets:
+            raise PermissionDenied("Only administrators and team leads may open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: View) -> View:
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not signed_in_user(request).is_admin:
+            raise PermissionDenied("Only administrators may open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
