@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
+from sustain.tickets import hooks
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink, ticket_number
@@ -193,4 +194,5 @@ def merge_tickets(
             new=f"{source.number} ({moved} messages)",
         )
         touch_ticket(target, [])
+        hooks.ticket_changed([source.pk, target.pk])
     return target

@@ -17,7 +17,7 @@ from django.utils import timezone
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from sustain.releases.models import Component, Product, Version
-from sustain.tickets import notifications
+from sustain.tickets import hooks, notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
 from sustain.tickets.attachments import Upload, check_upload, store_attachment
@@ -139,6 +139,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         for upload in data.attachments:
             store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
         activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)
+        hooks.ticket_changed([ticket.pk])
         notifications.ticket_created(ticket, activity, actor, data.watchers)
     return ticket
 
@@ -184,6 +185,8 @@ def update_ticket(
     with transaction.atomic():
         ticket = get_ticket_for(actor, ref, for_update=True)
         _apply_changes(actor, ticket, changes, channel, expected_revision)
+        if hooks.RELEVANT_FIELDS & set(changes):
+            hooks.ticket_changed([ticket.pk])
     return ticket
 
 
@@ -212,6 +215,8 @@ def bulk_update_tickets(
                 exc.detail = f"{ticket.number}: {exc.detail}"
                 raise
             updated.append(ticket)
+        if hooks.RELEVANT_FIELDS & set(changes):
+            hooks.ticket_changed([t.pk for t in updated])
     return updated
 
 
@@ -531,6 +536,7 @@ def add_message(
         activity = log_activity(ticket, actor, channel, action, message=message)
         changed = _status_after_message(actor, ticket, internal, channel, now)
         touch_ticket(ticket, changed)
+        hooks.ticket_changed([ticket.pk])
         notifications.message_added(ticket, activity, message)
     return message
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "sustain.sla"
+    label = "sla"
+    verbose_name = "SLA"
+
+    def ready(self) -> None:
+        from sustain.sla.services import refresh_clocks
+        from sustain.tickets.hooks import on_ticket_changed
+
+        on_ticket_changed(refresh_clocks)

@@ -1,0 +1,157 @@
+"""Request and response schemas of the SLA API (inputs and outputs kept apart)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from sustain.core.schemas import Out
+from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
+from sustain.tickets.choices import Channel, Kind, Status
+
+
+class IntervalIn(Schema):
+    weekday: int = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time = Field(..., description="local wall time; 00:00 means midnight (24:00)")
+
+
+class HolidayIn(Schema):
+    date: date
+    yearly: bool = False
+    name: str = ""
+
+
+class CalendarIn(Schema):
+    name: str
+    time_zone: str = Field(..., description="IANA time zone, e.g. Europe/Berlin")
+    intervals: list[IntervalIn]
+    holidays: list[HolidayIn] = []
+    country: str = Field("", description="ISO code: public holidays from the holidays package")
+    subdivision: str = ""
+
+
+class IntervalOut(Out):
+    weekday: int
+    start: time
+    end: time
+
+
+class HolidayOut(Out):
+    date: date
+    yearly: bool
+    name: str
+
+
+class CalendarOut(Out):
+    id: int
+    name: str
+    time_zone: str
+    country: str
+    subdivision: str
+    intervals: list[IntervalOut]
+    holidays: list[HolidayOut]
+
+
+class TargetIn(Schema):
+    priority: int = Field(..., ge=1, le=4)
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+
+
+class EscalationIn(Schema):
+    threshold: Threshold
+    action: EscalationAction
+    target: Target | Literal[""] = ""
+    user_id: int | None = None
+
+
+class PolicyIn(Schema):
+    name: str
+    position: int = 0
+    is_active: bool = True
+    calendar_id: int | None = Field(None, description="none: the built-in 24x7 calendar")
+    organisation_id: int | None = None
+    customer_tier: str = ""
+    product_id: int | None = None
+    tag: str = ""
+    kinds: list[Kind] = []
+    priorities: list[int] = []
+    channels: list[Channel] = []
+    warning_share: float = 0.75
+    pause_statuses: list[Status] = [Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY]
+    targets: list[TargetIn]
+    escalations: list[EscalationIn] = []
+
+
+class TargetOut(Out):
+    priority: int
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+
+
+class EscalationOut(Out):
+    threshold: Threshold
+    action: EscalationAction
+    target: Target | Literal[""]
+    user_id: int | None
+
+
+class PolicyOut(Out):
+    id: int
+    name: str
+    position: int
+    is_active: bool
+    calendar_id: int | None
+    calendar: str
+    organisation_id: int | None
+    customer_tier: str
+    product_id: int | None
+    tag: str
+    kinds: list[str]
+    priorities: list[int]
+    channels: list[str]
+    warning_share: float
+    pause_statuses: list[str]
+    targets: list[TargetOut]
+    escalations: list[EscalationOut]
+
+
+class ClockOut(Out):
+    target: Target
+    state: ClockState
+    level: str = Field(..., description="ok, warning, breached, paused, met or cancelled")
+    policy_id: int | None
+    reason: str = Field(..., description="which policy applies and why")
+    target_minutes: int
+    started_at: datetime
+    warning_at: datetime | None
+    due_at: datetime | None
+    met_at: datetime | None
+    breached_at: datetime | None
+    seconds_left: int | None = Field(..., description="wall-clock seconds until due")
+    elapsed_seconds: int = Field(..., description="business time used")
+
+
+class ReportRowOut(Out):
+    key: str
+    target: Target
+    clocks: int
+    met: int
+    breached: int
+    open: int
+    compliance: float | None = Field(..., description="percent met on time of met + breached")
+    median_seconds: int | None = Field(..., description="business time to the event")
+    p90_seconds: int | None
+
+
+class ReportOut(Out):
+    since: date
+    until: date
+    group_by: str
+    rows: list[ReportRowOut]

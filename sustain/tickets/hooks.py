@@ -1,0 +1,35 @@
+"""Reactions of other apps to ticket changes, declared in one place.
+
+The ticket services call :func:`ticket_changed` inside their transaction with the ids of
+tickets whose SLA-relevant state changed (created, priority, status, a message, a bulk update,
+a merge). Apps that react register a function here from their ``AppConfig.ready()``; tickets
+itself knows nothing of them. A hook runs in the caller's transaction, so its writes commit or
+roll back with the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+TicketChangedHook = Callable[[Collection[int]], None]
+
+# Fields whose change may move a clock (policy match, targets, pauses); other edits skip hooks.
+RELEVANT_FIELDS = frozenset(
+    {"priority", "impact", "urgency", "status", "kind", "organisation", "product", "tags"}
+)
+
+_ticket_changed: list[TicketChangedHook] = []
+
+
+def on_ticket_changed(hook: TicketChangedHook) -> TicketChangedHook:
+    """Register ``hook`` (once, however often ``ready()`` runs)."""
+    if hook not in _ticket_changed:
+        _ticket_changed.append(hook)
+    return hook
+
+
+def ticket_changed(ticket_ids: Collection[int]) -> None:
+    if not ticket_ids:
+        return
+    for hook in _ticket_changed:
+        hook(ticket_ids)
