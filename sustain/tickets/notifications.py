@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.template.loader import render_to_string
 
 from sustain.accounts.models import User
 from sustain.core import outbox
@@ -29,18 +31,51 @@ def _recipients(users: Iterable[User | None], *, exclude: User | None) -> list[U
     return list(seen.values())
 
 
-def _send(ticket: Ticket, activity: Activity, users: list[User], subject: str, body: str) -> None:
+def reply_address(ticket: Ticket) -> str:
+    """``support+SUS-12@example.com``: a reply finds its ticket even without its headers."""
+    address = settings.SUSTAIN_MAIL_REPLY_ADDRESS
+    if not address:
+        return ""
+    local, _, domain = address.partition("@")
+    return f"{local}+{ticket.number}@{domain}"
+
+
+def ticket_id_from_key(key: str) -> int | None:
+    """The ticket an outbox key of this module belongs to (the inverse of ``_send``'s keys)."""
+    match = KEY.match(key)
+    return int(match.group(1)) if match else None
+
+
+KEY = re.compile(r"^ticket:(\d+):")
+
+
+def _send(
+    ticket: Ticket,
+    activity: Activity,
+    users: list[User],
+    subject: str,
+    body: str,
+    *,
+    heading: str = "",
+    files: tuple[dict[str, str], ...] = (),
+) -> None:
     # One e-mail per person: recipients never see each other's addresses.
-    footer = f"\n\n-- \n{ticket.number}: {ticket.title}\n{ticket_url(ticket.number)}\n"
-    thread = {"References": thread_id(ticket), "In-Reply-To": thread_id(ticket)}
+    context = {"ticket": ticket, "url": ticket_url(ticket.number), "heading": heading, "body": body}
+    text = render_to_string("tickets/email/notification.txt", context)
+    html = render_to_string("tickets/email/notification.html", context)
+    headers = {"References": thread_id(ticket), "In-Reply-To": thread_id(ticket)}
+    if reply_to := reply_address(ticket):
+        headers["Reply-To"] = reply_to
     outbox.record_emails(
         [
             outbox.Email(
                 key=f"ticket:{ticket.pk}:activity:{activity.pk}:to:{user.pk}",
                 to=[user.email],
                 subject=f"[{ticket.number}] {subject}",
-                body=body + footer,
-                headers=thread,
+                body=text,
+                html_body=html,
+                headers=headers,
+                attachments=files,
             )
             for user in users
         ]
@@ -69,7 +104,11 @@ def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
         candidates = [ticket.requester, ticket.assignee, *_watchers(ticket)]
         users = _recipients(candidates, exclude=message.author)
         heading = f"{message.author.display_name} wrote:"
-    _send(ticket, activity, users, ticket.title, f"{heading}\n\n{message.body}")
+    files = tuple(
+        {"name": str(a.file.name), "filename": a.filename, "content_type": a.content_type}
+        for a in message.attachments.all()
+    )
+    _send(ticket, activity, users, ticket.title, message.body, heading=heading, files=files)
 
 
 def status_changed(ticket: Ticket, activity: Activity, actor: User | None) -> None:

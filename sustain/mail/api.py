@@ -1,0 +1,130 @@
+"""Mail endpoints: raw delivery for MTAs, mailboxes and the inbound log for administrators."""
+
+from __future__ import annotations
+
+import imaplib
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja import Status as HttpStatus
+
+from sustain.accounts.api import actor_of
+from sustain.core.errors import PermissionDenied, ServiceError, ValidationFailed
+from sustain.core.pagination import paginate
+from sustain.mail import mailboxes
+from sustain.mail.models import InboundMail, Mailbox
+from sustain.mail.schemas import (
+    InboundOut,
+    InboundPage,
+    MailboxIn,
+    MailboxOut,
+    MailboxPatch,
+    PollOut,
+)
+from sustain.mail.services import receive
+
+router = Router(tags=["mail"])
+
+RFC822_TYPES = ("message/rfc822", "application/octet-stream")
+
+
+@router.post(
+    "/mail/inbound",
+    response={200: InboundOut, 201: InboundOut},
+    summary="Deliver a raw e-mail message",
+    description=(
+        "The body is the whole message as sent (`Content-Type: message/rfc822`). The answer is "
+        "201 for a new message and 200 for one Sustain already has (same Message-ID or "
+        "content), so an MTA may retry safely. Administrators' tokens only."
+    ),
+)
+def deliver_inbound(request: HttpRequest) -> HttpStatus[InboundOut]:
+    user = actor_of(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only administrators' tokens may deliver mail.")
+    content_type = (request.content_type or "").lower()
+    if content_type not in RFC822_TYPES:
+        raise ValidationFailed(
+            f"Send the raw message with Content-Type: message/rfc822, not '{content_type}'.",
+            errors={"Content-Type": ["expected message/rfc822"]},
+        )
+    if not request.body.strip():
+        raise ValidationFailed("The message is empty.", errors={"body": ["empty"]})
+    received = receive(request.body, source="api")
+    return HttpStatus(200 if received.duplicate else 201, InboundOut.of(received.mail))
+
+
+@router.get("/mail/inbound", response=InboundPage, summary="What came in (newest first)")
+def list_inbound(
+    request: HttpRequest,
+    state: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),  # type: ignore[type-arg]
+) -> InboundPage:
+    mailboxes.require_admin(actor_of(request))
+    mails = InboundMail.objects.all()
+    if state:
+        if state not in InboundMail.State.values:
+            raise ValidationFailed.field("state", f"one of {', '.join(InboundMail.State.values)}")
+        mails = mails.filter(state=state)
+    page = paginate(mails, order="-received_at", cursor=cursor, limit=limit)
+    return InboundPage(
+        items=[InboundOut.of(mail) for mail in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/mail/inbound/{mail_id}/release",
+    response=InboundOut,
+    summary="Let a held message through",
+)
+def release_inbound(request: HttpRequest, mail_id: int) -> InboundOut:
+    return InboundOut.of(mailboxes.release_held(actor=actor_of(request), mail_id=mail_id))
+
+
+@router.get("/mail/mailboxes", response=list[MailboxOut], summary="IMAP mailboxes")
+def list_mailboxes(request: HttpRequest) -> list[MailboxOut]:
+    mailboxes.require_admin(actor_of(request))
+    return [MailboxOut.of(mailbox) for mailbox in Mailbox.objects.all()]
+
+
+@router.post("/mail/mailboxes", response={201: MailboxOut}, summary="Add an IMAP mailbox")
+def create_mailbox(request: HttpRequest, payload: MailboxIn) -> HttpStatus[MailboxOut]:
+    mailbox = mailboxes.save_mailbox(actor=actor_of(request), changes=payload.dict())
+    return HttpStatus(201, MailboxOut.of(mailbox))
+
+
+@router.patch("/mail/mailboxes/{mailbox_id}", response=MailboxOut, summary="Change a mailbox")
+def update_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch) -> MailboxOut:
+    actor = actor_of(request)
+    mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
+    changes = payload.dict(exclude_unset=True)
+    return MailboxOut.of(mailboxes.save_mailbox(actor=actor, changes=changes, mailbox=mailbox))
+
+
+@router.delete("/mail/mailboxes/{mailbox_id}", response={204: None})
+def delete_mailbox(request: HttpRequest, mailbox_id: int) -> HttpStatus[None]:
+    actor = actor_of(request)
+    mailboxes.delete_mailbox(actor=actor, mailbox=mailboxes.get_mailbox_for(actor, mailbox_id))
+    return HttpStatus(204, None)
+
+
+@router.post(
+    "/mail/mailboxes/{mailbox_id}/poll",
+    response=PollOut,
+    summary="Fetch new mail now",
+    description="Answers 502 with the server's error when the mailbox cannot be read.",
+)
+def poll_mailbox(request: HttpRequest, mailbox_id: int) -> PollOut:
+    actor = actor_of(request)
+    mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
+    try:
+        result = mailboxes.poll_now(actor=actor, mailbox=mailbox)
+    except (imaplib.IMAP4.error, OSError, ValueError) as exc:
+        raise MailboxUnreachable(f"{mailbox.name}: {exc}") from None
+    return PollOut(fetched=result.fetched, duplicates=result.duplicates, refused=result.refused)
+
+
+class MailboxUnreachable(ServiceError):
+    status = 502
+    title = "Mailbox unreachable"

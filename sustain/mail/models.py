@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from sustain.accounts.models import User
+from sustain.tickets.models import Message, Ticket
+
+
+def raw_mail_path(instance: InboundMail, filename: str) -> str:
+    return f"mail/raw/{instance.sha256[:2]}/{instance.sha256}.eml"
+
+
+class InboundMail(models.Model):
+    """Every message that came in, kept raw for audit and reprocessing.
+
+    A message is one row however often it arrives: the content hash is unique, and so is a
+    Message-ID where the message has one.
+    """
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        TICKET = "ticket", "Opened a ticket"
+        FOLLOW_UP = "follow_up", "Added to a ticket"
+        BOUNCE = "bounce", "Bounce"
+        IGNORED = "ignored", "Ignored (automatic)"
+        HELD = "held", "Held for review"
+
+    class Source(models.TextChoices):
+        API = "api", "API upload"
+        IMAP = "imap", "IMAP mailbox"
+        SMTP = "smtp", "SMTP/LMTP listener"
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=255, blank=True, default="")
+    raw = models.FileField(upload_to=raw_mail_path, max_length=200)
+    size = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    sender = models.CharField(max_length=254, blank=True, default="")
+    subject = models.CharField(max_length=250, blank=True, default="")
+    automatic = models.CharField(max_length=20, blank=True, default="")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails"
+    )
+    ticket_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    warnings = models.JSONField(default=list, blank=True)
+    # The sanitised HTML version, with cid: images pointing at the stored attachments.
+    html = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=~models.Q(message_id=""),
+                name="inbound_mail_message_id_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["sender", "received_at"], name="inbound_sender_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id or self.sha256[:12]} from {self.sender} ({self.state})"
+
+
+class BouncingAddress(models.Model):
+    """An address mail to which came back; staff see it on the contact and can clear it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="bounce")
+    count = models.PositiveIntegerField(default=1)
+    last_bounce_at = models.DateTimeField(default=timezone.now)
+    last_reason = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} bounced {self.count}×"
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox Sustain polls; messages are moved or flagged only after their ticket is
+    committed, so a crash in between means a second fetch, which deduplication absorbs."""
+
+    class Security(models.TextChoices):
+        SSL = "ssl", "IMAPS (TLS from the start)"
+        STARTTLS = "starttls", "STARTTLS"
+        NONE = "none", "None (local test servers only)"
+
+    class Auth(models.TextChoices):
+        PASSWORD = "password", "Password"
+        XOAUTH2 = "xoauth2", "OAuth2 (XOAUTH2 access token)"
+
+    class AfterFetch(models.TextChoices):
+        MOVE = "move", "Move to the processed folder"
+        FLAG = "flag", "Mark as read"
+        DELETE = "delete", "Delete"
+
+    name = models.CharField(max_length=100, unique=True)
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
+    auth = models.CharField(max_length=10, choices=Auth.choices, default=Auth.PASSWORD)
+    username = models.CharField(max_length=255)
+    # Encrypted with sustain.mail.secrets; the password or the OAuth2 access token.
+    secret = models.TextField(blank=True, default="")
+    folder = models.CharField(max_length=255, default="INBOX")
+    after_fetch = models.CharField(
+        max_length=10, choices=AfterFetch.choices, default=AfterFetch.MOVE
+    )
+    processed_folder = models.CharField(max_length=255, default="Processed")
+    is_active = models.BooleanField(default=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username}@{self.host})"

@@ -1,0 +1,322 @@
+"""Inbound mail: every message becomes the right ticket or follow-up, and nothing is lost.
+
+``receive`` is the one entry point for the API upload, the SMTP/LMTP listener and the IMAP
+poller. It stores the raw message first (deduplicated), then parses, classifies and threads it,
+all in one transaction: a crash leaves either nothing (and the message is fetched again) or
+the whole result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sustain.accounts.models import User
+from sustain.core import outbox
+from sustain.core.errors import PayloadTooLarge, ServiceError
+from sustain.mail import loops
+from sustain.mail.contacts import find_or_create_contact, organisation_for_domain
+from sustain.mail.models import BouncingAddress, InboundMail
+from sustain.mail.parsing import ParsedMail, parse
+from sustain.mail.threading import find_ticket
+from sustain.tickets.activity import log_activity
+from sustain.tickets.attachments import Upload, check_upload
+from sustain.tickets.choices import Channel, LinkKind, Status
+from sustain.tickets.models import Activity, Message, Ticket, TicketLink
+from sustain.tickets.rules import reopen_deadline
+from sustain.tickets.selectors import visible_tickets
+from sustain.tickets.services import NewTicket, add_message, create_ticket
+
+logger = logging.getLogger(__name__)
+State = InboundMail.State
+
+
+@dataclass(frozen=True)
+class Received:
+    mail: InboundMail
+    duplicate: bool
+
+
+def max_bytes() -> int:
+    return int(settings.SUSTAIN_MAIL_MAX_BYTES)
+
+
+def sender_hourly_limit() -> int:
+    return int(settings.SUSTAIN_MAIL_SENDER_HOURLY_LIMIT)
+
+
+def receive(raw: bytes, *, source: str) -> Received:
+    if len(raw) > max_bytes():
+        _bounce_oversized(raw)
+        raise PayloadTooLarge(
+            f"The message is {len(raw)} bytes; the limit is {max_bytes()} bytes.",
+            errors={"message": [f"larger than {max_bytes()} bytes"]},
+        )
+    sha256 = hashlib.sha256(raw).hexdigest()
+    known = InboundMail.objects.filter(sha256=sha256).first()
+    if known is not None:
+        return Received(known, duplicate=True)
+    parsed = parse(raw)
+    if parsed.message_id:
+        known = InboundMail.objects.filter(message_id=parsed.message_id).first()
+        if known is not None:
+            return Received(known, duplicate=True)
+    try:
+        with transaction.atomic():
+            mail = _store(raw, sha256, parsed, source)
+            _process(mail, parsed, raw)
+    except IntegrityError:
+        # Another worker stored the same message between our check and our insert.
+        known = InboundMail.objects.filter(sha256=sha256).first() or (
+            InboundMail.objects.filter(message_id=parsed.message_id).first()
+            if parsed.message_id
+            else None
+        )
+        if known is None:
+            raise
+        return Received(known, duplicate=True)
+    return Received(mail, duplicate=False)
+
+
+def _store(raw: bytes, sha256: str, parsed: ParsedMail, source: str) -> InboundMail:
+    mail = InboundMail(
+        sha256=sha256,
+        message_id=parsed.message_id[:255],
+        size=len(raw),
+        source=source,
+        sender=parsed.from_address[:254],
+        subject=parsed.subject[:250],
+        warnings=list(parsed.warnings),
+    )
+    mail.raw.save(f"{sha256}.eml", ContentFile(raw), save=False)
+    mail.save()
+    return mail
+
+
+def process_again(mail: InboundMail) -> InboundMail:
+    """Process a stored message again (a held one an administrator released)."""
+    with mail.raw.open("rb") as stored:
+        raw = stored.read()
+    parsed = parse(raw)
+    with transaction.atomic():
+        mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
+        mail.warnings = list(parsed.warnings)
+        _process(mail, parsed, raw, enforce_limit=False)
+    return mail
+
+
+def _process(
+    mail: InboundMail, parsed: ParsedMail, raw: bytes, *, enforce_limit: bool = True
+) -> None:
+    automatic = loops.classify(parsed)
+    mail.automatic = automatic.value
+    if automatic is loops.Automatic.BOUNCE:
+        _record_bounce(mail, parsed)
+        return _finish(mail, State.BOUNCE)
+    if automatic is not loops.Automatic.NONE:
+        # Kept for review, never answered and never added to a ticket: an out-of-office
+        # reply must not reopen a ticket that waits for the customer.
+        return _finish(mail, State.IGNORED)
+    if not parsed.from_address:
+        mail.warnings.append("The message has no sender address.")
+        return _finish(mail, State.HELD)
+    sender = find_or_create_contact(parsed.from_address, parsed.from_name)
+    if not sender.is_active:
+        mail.warnings.append(f"{sender.email} is deactivated.")
+        return _finish(mail, State.HELD)
+    if enforce_limit and _over_hourly_limit(mail):
+        mail.warnings.append(
+            f"{mail.sender} sent more than {sender_hourly_limit()} messages within an hour."
+        )
+        return _finish(mail, State.HELD)
+    uploads = _uploads(mail, parsed, raw)
+    body = parsed.text or "(The message has no text.)"
+    ticket = find_ticket(parsed)
+    if ticket is not None and _can_follow_up(sender, ticket):
+        message = add_message(
+            actor=sender, ref=ticket.pk, body=body, channel=Channel.EMAIL, attachments=uploads
+        )
+        mail.ticket, mail.ticket_message = ticket, message
+        state = State.FOLLOW_UP
+    else:
+        new = create_ticket(
+            actor=sender,
+            data=NewTicket(title=_title(parsed), description=body, attachments=uploads),
+            channel=Channel.EMAIL,
+        )
+        mail.ticket, mail.ticket_message = new, new.messages.first()
+        if ticket is not None and visible_tickets(sender).filter(pk=ticket.pk).exists():
+            _link_to_old(new, ticket, sender)
+        state = State.TICKET
+    mail.html = _html_with_stored_images(parsed, mail.ticket_message)
+    _add_cc_watchers(mail.ticket, parsed, sender)
+    _log_warnings(mail, sender)
+    return _finish(mail, state)
+
+
+def _finish(mail: InboundMail, state: str) -> None:
+    mail.state = state
+    mail.save(update_fields=["state", "automatic", "ticket", "ticket_message", "warnings", "html"])
+
+
+def _html_with_stored_images(parsed: ParsedMail, message: Message | None) -> str:
+    """Point ``cid:`` images at the attachments they became, so they show in place."""
+    html = parsed.html
+    if not html or message is None:
+        return html
+    stored = dict(message.attachments.values_list("sha256", "id"))
+    for part in parsed.attachments:
+        if not part.content_id:
+            continue
+        attachment_id = stored.get(hashlib.sha256(part.content).hexdigest())
+        if attachment_id is not None:
+            html = html.replace(f"cid:{part.content_id}", f"/api/v1/attachments/{attachment_id}")
+    return html
+
+
+def _add_cc_watchers(ticket: Ticket | None, parsed: ParsedMail, sender: User) -> None:
+    """People in Cc follow the ticket when the setting says so and they may see it."""
+    if ticket is None or not settings.SUSTAIN_MAIL_CC_WATCHERS or not parsed.cc:
+        return
+    own = {
+        parseaddr(address)[1].lower()
+        for address in (settings.SUSTAIN_MAIL_REPLY_ADDRESS, settings.DEFAULT_FROM_EMAIL)
+    } - {""}
+    added = []
+    for address in parsed.cc:
+        if address == sender.email or _without_tag(address) in own:
+            continue
+        # Watching would let the contact read the ticket: only colleagues of the requester's
+        # organisation (and staff) qualify, and only they become contacts if unknown.
+        contact = User.objects.filter(email=address).first()
+        if contact is None:
+            domain_org = organisation_for_domain(address.rpartition("@")[2])
+            if ticket.organisation_id is None or domain_org != ticket.organisation:
+                continue
+            contact = find_or_create_contact(address, "")
+        colleague = ticket.organisation_id is not None and (
+            contact.organisation_id == ticket.organisation_id
+        )
+        if contact.is_active and (colleague or contact.is_staff_member):
+            added.append(contact)
+    if added:
+        ticket.watchers.add(*added)
+        log_activity(
+            ticket,
+            sender,
+            Channel.EMAIL,
+            Activity.Action.WATCHED,
+            new=", ".join(contact.email for contact in added),
+        )
+
+
+def _without_tag(address: str) -> str:
+    """``support+SUS-12@x`` → ``support@x``."""
+    local, _, domain = address.partition("@")
+    return f"{local.partition('+')[0]}@{domain}"
+
+
+def _title(parsed: ParsedMail) -> str:
+    title = " ".join(parsed.subject.split())[:250]
+    return title or "(no subject)"
+
+
+def _over_hourly_limit(mail: InboundMail) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    recent = InboundMail.objects.filter(sender=mail.sender, received_at__gte=since).exclude(
+        pk=mail.pk
+    )
+    return recent.count() >= sender_hourly_limit()
+
+
+def _can_follow_up(sender: User, ticket: Ticket) -> bool:
+    """A reply joins its ticket when the sender may see it and it may still be reopened."""
+    if not visible_tickets(sender).filter(pk=ticket.pk).exists():
+        return False
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        return True
+    deadline = reopen_deadline(ticket.closed_at or ticket.resolved_at, settings.SUSTAIN_REOPEN_DAYS)
+    return deadline is None or timezone.now() <= deadline
+
+
+def _uploads(mail: InboundMail, parsed: ParsedMail, raw: bytes) -> list[Upload]:
+    """Attachments that pass the checks; the rest are named in the warnings, not dropped
+    silently. When the message was not fully readable the raw message is attached too."""
+    uploads = []
+    for part in parsed.attachments:
+        upload = Upload(part.filename, part.content, part.content_type)
+        try:
+            check_upload(upload)
+        except ServiceError as exc:
+            mail.warnings.append(f"Attachment not stored: {exc.detail}")
+            continue
+        uploads.append(upload)
+    if mail.warnings:
+        uploads.append(Upload("original-message.eml", raw, "message/rfc822"))
+    return uploads
+
+
+def _log_warnings(mail: InboundMail, sender: User) -> None:
+    if mail.ticket is None or not mail.warnings:
+        return
+    log_activity(
+        mail.ticket,
+        sender,
+        Channel.EMAIL,
+        Activity.Action.CHANGED,
+        field_name="email_warning",
+        new="; ".join(mail.warnings)[:2000],
+    )
+
+
+def _link_to_old(new: Ticket, old: Ticket, sender: User) -> None:
+    # The sender could not reopen the old ticket; the link tells the agent the history.
+    TicketLink.objects.create(source=new, target=old, kind=LinkKind.RELATED, created_by=None)
+    label = LinkKind.RELATED.label
+    log_activity(new, None, Channel.EMAIL, Activity.Action.LINKED, field_name="related",
+                 new=f"{label} {old.number}")  # fmt: skip
+    log_activity(old, None, Channel.EMAIL, Activity.Action.LINKED, field_name="related",
+                 new=f"{label} {new.number}")  # fmt: skip
+
+
+def _record_bounce(mail: InboundMail, parsed: ParsedMail) -> None:
+    reason = (parsed.text or parsed.subject)[:1000]
+    users = User.objects.filter(email__in=parsed.failed_recipients)
+    for user in users:
+        bounce, created = BouncingAddress.objects.get_or_create(
+            user=user, defaults={"last_reason": reason}
+        )
+        if not created:
+            bounce.count += 1
+            bounce.last_bounce_at = timezone.now()
+            bounce.last_reason = reason
+            bounce.save(update_fields=["count", "last_bounce_at", "last_reason"])
+    if not parsed.failed_recipients:
+        mail.warnings.append("A bounce that names no recipient.")
+
+
+def _bounce_oversized(raw: bytes) -> None:
+    """Tell a person (never a robot) why their message was refused."""
+    head = parse(raw[:65536])
+    if not head.from_address or loops.classify(head) is not loops.Automatic.NONE:
+        return
+    digest = hashlib.sha256(raw).hexdigest()[:32]
+    with transaction.atomic():
+        outbox.record_email(
+            key=f"mail:too-large:{digest}",
+            to=[head.from_address],
+            subject=f"Not delivered: {head.subject or '(no subject)'}"[:200],
+            body=(
+                f"Your message of {len(raw)} bytes is larger than the {max_bytes()} bytes "
+                "our support desk accepts, so it did not reach us. Please send it again "
+                "with smaller attachments, or share large files by a link."
+            ),
+        )
