@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Schema
+from pydantic import Field
+
+from sustain.accounts.schemas import UserRef
+from sustain.core.schemas import Out
+from sustain.kb.choices import ArticleStatus, Audience, TicketLinkKind
+
+
+class Ref(Out):
+    id: int
+    name: str
+
+
+# --- input --------------------------------------------------------------------------------
+class ArticleIn(Schema):
+    title: str = Field(..., max_length=200)
+    body: str = ""
+    summary: str = Field("", max_length=500)
+    category_id: int | None = None
+    tags: list[str] = []
+    audience: Audience = Audience.PUBLIC
+    product_ids: list[int] = []
+    version_ids: list[int] = []
+    owner_id: int | None = None
+    review_by: date | None = None
+
+
+class ArticlePatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    body: str | None = None
+    summary: str | None = Field(None, max_length=500)
+    category_id: int | None = None
+    tags: list[str] | None = None
+    audience: Audience | None = None
+    product_ids: list[int] | None = None
+    version_ids: list[int] | None = None
+    owner_id: int | None = None
+    review_by: date | None = None
+    note: str = Field("", max_length=200, description="Why: kept with the revision.")
+
+
+class TransitionIn(Schema):
+    status: ArticleStatus
+
+
+class VoteIn(Schema):
+    helpful: bool
+    comment: str = Field("", max_length=1000)
+
+
+class DeflectionIn(Schema):
+    article_id: int
+    query: str = Field("", max_length=500, description="What the customer had typed.")
+
+
+class CategoryIn(Schema):
+    name: str = Field(..., max_length=120)
+    parent_id: int | None = None
+
+
+class TicketLinkIn(Schema):
+    ticket: str = Field(..., description="The ticket number, e.g. SUS-12.")
+    kind: TicketLinkKind = TicketLinkKind.USED
+
+
+class SearchQuery(Schema):
+    q: str = Field("", max_length=200)
+    category_id: int | None = None
+    product_id: int | None = None
+    audience: Audience | None = None
+    status: ArticleStatus | None = Field(None, description="Staff only; others see published.")
+    limit: int = Field(10, ge=1, le=50)
+    tickets: bool = Field(False, description="Staff: also return matching tickets.")
+
+
+class ArticleFilters(Schema):
+    status: ArticleStatus | None = None
+    category_id: int | None = None
+    product_id: int | None = None
+    cursor: str | None = None
+    limit: int = Field(25, ge=1, le=100)
+
+
+# --- output -------------------------------------------------------------------------------
+class CategoryOut(Out):
+    id: int
+    name: str
+    slug: str
+    parent_id: int | None
+
+
+class ArticleOut(Out):
+    id: int
+    slug: str
+    title: str
+    summary: str
+    audience: Audience
+    status: ArticleStatus
+    category: Ref | None
+    review_by: date | None
+    view_count: int
+    updated_at: datetime
+    published_at: datetime | None
+    url: str
+
+
+class ArticlePage(Out):
+    items: list[ArticleOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class ArticleDetail(ArticleOut):
+    body: str
+    body_html: str = Field(..., description="Rendered from Markdown and sanitised.")
+    tags: list[str]
+    products: list[Ref]
+    versions: list[Ref]
+    owner: UserRef
+    old_slugs: list[str]
+    helpful: int
+    not_helpful: int
+    used_on_tickets: int
+    allowed_transitions: list[ArticleStatus]
+
+
+class SearchHitOut(Out):
+    article: ArticleOut
+    score: float
+    title_html: str = Field(..., description="Escaped title; matches in <mark>.")
+    snippet_html: str = Field(..., description="Escaped text around the match; <mark>.")
+
+
+class TicketHitOut(Out):
+    number: str
+    title: str
+    status: str
+    updated_at: datetime
+
+
+class SearchOut(Out):
+    query: str
+    articles: list[SearchHitOut]
+    tickets: list[TicketHitOut]
+    expansions: dict[str, list[str]] = Field(
+        ..., description="Words the query was widened to (prefixes, typo corrections)."
+    )
+
+
+class RevisionOut(Out):
+    number: int
+    title: str
+    editor: UserRef
+    note: str
+    created_at: datetime
+
+
+class DiffOut(Out):
+    old: int
+    new: int
+    diff: str = Field(..., description="A unified diff of title, summary and body.")
+
+
+class VoteOut(Out):
+    article_id: int
+    helpful: bool
+    comment: str
+
+
+class DeflectionOut(Out):
+    id: int
+    article_id: int
+
+
+class TicketLinkOut(Out):
+    id: int
+    article_id: int
+    article_title: str
+    ticket: str
+    ticket_title: str
+    kind: TicketLinkKind
+    created_at: datetime
+
+
+class GapOut(Out):
+    query: str
+    searches: int
+
+
+class HelpfulnessOut(Out):
+    article: ArticleOut
+    helpful: int
+    not_helpful: int
+
+
+class ReportOut(Out):
+    days: int
+    no_result_searches: list[GapOut]
+    most_viewed: list[ArticleOut]
+    least_helpful: list[HelpfulnessOut]
+    deflections: int
+    portal_requests: int
+    deflection_rate: float | None = Field(
+        ..., description="deflections / (deflections + requests customers submitted on the web)"
+    )

@@ -1,0 +1,17 @@
+"""The persona fixtures of ``sustain/conftest.py`` for the relevance set."""
+
+import pytest
+
+from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit tests
+    acme,
+    alice,
+    bob,
+)
+from sustain.kb import index
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_search_rows(db: None) -> None:
+    """The search index is not made of Django models: the flush that ends a committing test
+    (a browser test, say) leaves its rows behind. Drop those before a search test runs."""
+    index.purge_orphans()
