@@ -95,6 +95,9 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-updated_at"], name="ticket_org_idx"),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_idx"),
             models.Index(fields=["priority", "-updated_at"], name="ticket_priority_idx"),
+            # The queue sorts by title; on PostgreSQL a trigram index (migration 0003) also
+            # serves the queue's word search.
+            models.Index(fields=["title", "id"], name="ticket_title_idx"),
         ]
 
     def __str__(self) -> str:
@@ -204,3 +207,27 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.field} on ticket {self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """A named set of queue filters; its owner may share it with one team."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=100)
+    # The queue's own query parameters (e.g. {"status": ["open"], "team": ["3"]}), checked by
+    # the queue's filter form before they are stored and again whenever they are read.
+    filters = models.JSONField(default=dict, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="saved_views"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_owner_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -26,6 +26,12 @@ from django.utils import timezone
 from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token
 from sustain.api import api
+from sustain.kb.index import sync_facets
+from sustain.kb.models import Article
+from sustain.kb.services import ArticleData, create_article
+from sustain.kb.services import link_ticket as link_article_ticket
+from sustain.mail.mailboxes import save_mailbox
+from sustain.mail.models import InboundMail, Mailbox
 from sustain.tickets.attachments import Upload
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Attachment, Ticket, TicketLink
@@ -109,6 +115,8 @@ class Row:
     expected: dict[str, int]
     body: Callable[[World], Any] | None = None
     multipart: bool = False
+    # A raw body with its content type (e.g. an e-mail message) instead of JSON.
+    raw: tuple[bytes, str] | None = None
     # Overrides of the path parameters that World.ids() gives.
     params: Callable[[World], dict[str, Any]] | None = None
     case: str = ""
@@ -131,7 +139,10 @@ def expect(bob: int, carol: int, alice: int, dave: int, viewer: int, admin: int)
 
 
 EVERYONE_200 = expect(200, 200, 200, 200, 200, 200)
+ADMIN_ONLY_200 = expect(403, 403, 403, 403, 403, 200)
+MAILBOX = {"name": "support", "host": "imap.acme.test", "username": "s@acme.test", "secret": "x"}
 ADMIN_ONLY_201 = expect(403, 403, 403, 403, 403, 201)
+STAFF_ONLY_200 = expect(403, 403, 200, 200, 200, 200)
 # Reading bob's ticket and what hangs off it.
 TICKET_READ = expect(200, 404, 200, 404, 200, 200)
 
@@ -256,7 +267,247 @@ MATRIX: list[Row] = [
         expect(403, 403, 200, 404, 403, 200),
         body=lambda w: {"target": w.other.number},
     ),
+    # mail
+    Row(
+        "POST",
+        f"{V1}/mail/inbound",
+        ADMIN_ONLY_201,
+        raw=(
+            b"From: dana@acme.test\r\nSubject: Printer\r\n\r\nIt is on fire.\r\n",
+            "message/rfc822",
+        ),
+    ),
+    Row("GET", f"{V1}/mail/inbound", ADMIN_ONLY_200),
+    Row(
+        "POST",
+        f"{V1}/mail/inbound/{{mail_id}}/release",
+        expect(403, 403, 403, 403, 403, 409),
+        params=lambda w: {"mail_id": _inbound_mail().pk},
+        case="a message that is not held",
+    ),
+    Row("GET", f"{V1}/mail/mailboxes", ADMIN_ONLY_200),
+    Row("POST", f"{V1}/mail/mailboxes", ADMIN_ONLY_201, body=lambda w: MAILBOX),
+    Row(
+        "PATCH",
+        f"{V1}/mail/mailboxes/{{mailbox_id}}",
+        ADMIN_ONLY_200,
+        body=lambda w: {"folder": "Support"},
+        params=lambda w: {"mailbox_id": _mailbox().pk},
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/mail/mailboxes/{{mailbox_id}}",
+        expect(403, 403, 403, 403, 403, 204),
+        params=lambda w: {"mailbox_id": _mailbox().pk},
+    ),
+    Row(
+        "POST",
+        f"{V1}/mail/mailboxes/{{mailbox_id}}/poll",
+        expect(403, 403, 403, 403, 403, 502),
+        params=lambda w: {"mailbox_id": _mailbox().pk},
+        case="a server that does not answer",
+    ),
+    # SLA: staff read, administrators and leads write (no lead persona here).
+    Row("GET", f"{V1}/sla/calendars", STAFF_ONLY_200),
+    Row("POST", f"{V1}/sla/calendars", ADMIN_ONLY_201, body=lambda w: _sla_calendar_body()),
+    *(
+        Row(method, f"{V1}/sla/calendars/{{calendar_id}}", expected, body=body,
+            params=lambda w: {"calendar_id": _sla_calendar().pk})
+        for method, expected, body in (
+            ("GET", STAFF_ONLY_200, None),
+            ("PUT", ADMIN_ONLY_200, lambda w: _sla_calendar_body()),
+            ("DELETE", expect(403, 403, 403, 403, 403, 204), None),
+        )
+    ),
+    Row("GET", f"{V1}/sla/policies", STAFF_ONLY_200),
+    Row("POST", f"{V1}/sla/policies", ADMIN_ONLY_201, body=lambda w: _sla_policy_body()),
+    *(
+        Row(method, f"{V1}/sla/policies/{{policy_id}}", expected, body=body,
+            params=lambda w: {"policy_id": _sla_policy().pk})
+        for method, expected, body in (
+            ("GET", STAFF_ONLY_200, None),
+            ("PUT", ADMIN_ONLY_200, lambda w: _sla_policy_body()),
+            ("DELETE", expect(403, 403, 403, 403, 403, 204), None),
+        )
+    ),
+    Row("GET", f"{V1}/tickets/{{ref}}/sla", TICKET_READ),
+    Row("GET", f"{V1}/sla/report", STAFF_ONLY_200),
+    # Backups: administrators only (the job itself is queued on commit, not run here).
+    Row("GET", f"{V1}/backups", ADMIN_ONLY_200),
+    Row("POST", f"{V1}/backups", expect(403, 403, 403, 403, 403, 202)),
+    Row("GET", f"{V1}/backups/{{backup_id}}", ADMIN_ONLY_200,
+        params=lambda w: {"backup_id": _backup().pk}),
+    Row("POST", f"{V1}/backups/{{backup_id}}/verify", expect(403, 403, 403, 403, 403, 202),
+        params=lambda w: {"backup_id": _backup().pk}),
+]  # fmt: skip
+
+
+def _backup() -> Any:
+    from sustain.backups.models import Backup
+
+    return Backup.objects.create(trigger="manual", status="succeeded")
+
+
+# knowledge base: reading answers anonymous visitors too (public articles only)
+def _kb_article(status: str = "published", audience: str = "public") -> Article:
+    admin = User.objects.get(email="admin@sustain.test")
+    data = ArticleData(title="Upgrade to 4.0", body="Back up first.", audience=audience)
+    article = create_article(actor=admin, data=data)
+    Article.objects.filter(pk=article.pk).update(status=status)
+    article.status = status
+    sync_facets(article)
+    return article
+
+
+def _kb_ids(w: World) -> dict[str, Any]:
+    article = _kb_article()
+    return {"article_id": article.pk, "slug": article.slug}
+
+
+def _kb_link(w: World) -> dict[str, Any]:
+    article = _kb_article()
+    link = link_article_ticket(
+        actor=w.users["admin"], article_id=article.pk, ref=w.ticket.number, kind="used"
+    )
+    return {"article_id": article.pk, "link_id": link.pk}
+
+
+KB_PUBLIC_200 = EVERYONE_200 | {"anonymous": 200}
+KB_PUBLIC_READS = (
+    "/kb/articles",
+    "/kb/articles/{article_id}",
+    "/kb/permalinks/{slug}",
+    "/kb/search",
+    "/kb/suggest",
+    "/kb/categories",
+)
+KB_WRITER_200 = expect(403, 403, 200, 200, 403, 200)
+KB_WRITER_201 = expect(403, 403, 201, 201, 403, 201)
+KB_STAFF_200 = expect(403, 403, 200, 200, 200, 200)
+MATRIX += [
+    *[Row("GET", f"{V1}{path}", KB_PUBLIC_200, params=_kb_ids) for path in KB_PUBLIC_READS],
+    Row(
+        "GET",
+        f"{V1}/kb/articles/{{article_id}}",
+        expect(404, 404, 200, 200, 200, 200) | {"anonymous": 404},
+        params=lambda w: {"article_id": _kb_article(audience="staff").pk},
+        case="staff-only article",
+    ),
+    Row("POST", f"{V1}/kb/categories", KB_WRITER_201, body=lambda w: {"name": "Upgrades"}),
+    Row("POST", f"{V1}/kb/articles", KB_WRITER_201, body=lambda w: {"title": "Upgrade to 4.0"}),
+    Row(
+        "PATCH",
+        f"{V1}/kb/articles/{{article_id}}",
+        KB_WRITER_200,
+        body=lambda w: {"title": "Upgrade to 4.1"},
+        params=_kb_ids,
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/kb/articles/{{article_id}}",
+        expect(403, 403, 204, 204, 403, 204),
+        params=lambda w: {"article_id": _kb_article(status="draft").pk},
+    ),
+    Row(
+        "POST",
+        f"{V1}/kb/articles/{{article_id}}/transitions",
+        KB_WRITER_200,
+        body=lambda w: {"status": "archived"},
+        params=_kb_ids,
+    ),
+    Row("GET", f"{V1}/kb/articles/{{article_id}}/revisions", KB_STAFF_200, params=_kb_ids),
+    Row("GET", f"{V1}/kb/articles/{{article_id}}/diff", KB_STAFF_200, params=_kb_ids),
+    Row(
+        "POST",
+        f"{V1}/kb/articles/{{article_id}}/revisions/{{number}}/restore",
+        KB_WRITER_200,
+        params=lambda w: {"article_id": _kb_article().pk, "number": 1},
+    ),
+    Row(
+        "POST",
+        f"{V1}/kb/articles/{{article_id}}/votes",
+        expect(201, 201, 201, 201, 201, 201),
+        body=lambda w: {"helpful": False, "comment": "Step 3 is missing."},
+        params=_kb_ids,
+    ),
+    Row(
+        "POST",
+        f"{V1}/kb/deflections",
+        expect(201, 201, 201, 201, 201, 201),
+        body=lambda w: {"article_id": _kb_article().pk, "query": "upgrade fails"},
+    ),
+    Row("GET", f"{V1}/kb/articles/{{article_id}}/tickets", KB_STAFF_200, params=_kb_ids),
+    # dave cannot see the ticket.
+    Row(
+        "POST",
+        f"{V1}/kb/articles/{{article_id}}/tickets",
+        expect(403, 403, 201, 404, 403, 201),
+        body=lambda w: {"ticket": w.ticket.number, "kind": "used"},
+        params=_kb_ids,
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/kb/articles/{{article_id}}/tickets/{{link_id}}",
+        expect(403, 403, 204, 404, 403, 204),
+        params=_kb_link,
+    ),
+    Row("GET", f"{V1}/kb/tickets/{{ref}}/articles", TICKET_READ),
+    Row("GET", f"{V1}/kb/reports", KB_STAFF_200),
+    Row("GET", f"{V1}/kb/review-queue", KB_STAFF_200),
 ]
+
+
+def _mailbox() -> Mailbox:
+    # Port 9 (discard) on the loopback refuses the connection at once: a poll fails fast.
+    return save_mailbox(actor=User.objects.get(email="admin@sustain.test"), changes=MAILBOX | {
+        "name": f"box-{Mailbox.objects.count()}", "host": "127.0.0.1", "port": 9})  # fmt: skip
+
+
+def _sla_calendar_body() -> dict[str, Any]:
+    from sustain.sla.models import BusinessCalendar
+
+    return {
+        "name": f"Office {BusinessCalendar.objects.count()}",
+        "time_zone": "Europe/Berlin",
+        "intervals": [{"weekday": 0, "start": "09:00", "end": "17:00"}],
+    }
+
+
+def _sla_calendar() -> Any:
+    from datetime import time
+
+    from sustain.sla import config
+
+    data = config.CalendarData(
+        name=_sla_calendar_body()["name"],
+        time_zone="Europe/Berlin",
+        intervals=[(0, time(9), time(17))],
+    )
+    return config.create_calendar(actor=User.objects.get(email="admin@sustain.test"), data=data)
+
+
+def _sla_policy_body() -> dict[str, Any]:
+    from sustain.sla.models import SlaPolicy
+
+    return {
+        "name": f"Policy {SlaPolicy.objects.count()}",
+        "targets": [{"priority": 3, "resolution_minutes": 480}],
+    }
+
+
+def _sla_policy() -> Any:
+    from sustain.sla import config
+
+    data = config.PolicyData(
+        name=_sla_policy_body()["name"], targets=[config.TargetData(3, resolution_minutes=480)]
+    )
+    return config.create_policy(actor=User.objects.get(email="admin@sustain.test"), data=data)
+
+
+def _inbound_mail() -> InboundMail:
+    return InboundMail.objects.create(
+        sha256="0" * 64, raw="mail/raw/00/x.eml", size=1, source="api", state="ticket"
+    )
 
 
 def openapi_operations() -> set[tuple[str, str]]:
@@ -294,6 +545,8 @@ def _call(client: Client, row: Row, world: World):
     )
     url = V1 + url
     body = row.body(world) if row.body else None
+    if row.raw is not None:
+        return client.generic(row.method, url, row.raw[0], content_type=row.raw[1])
     if row.multipart:
         return client.post(url, body)
     if body is None:

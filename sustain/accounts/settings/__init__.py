@@ -1,0 +1,1 @@
+"""Views of the settings pages (mounted at /settings/, URL names in ``settings_urls``)."""

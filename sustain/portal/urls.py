@@ -1,0 +1,18 @@
+"""The customer portal, mounted at /portal/."""
+
+from django.urls import URLPattern, URLResolver, path, re_path
+
+from sustain.portal import views
+
+app_name = "portal"
+
+_TICKET = r"tickets/(?P<ref>[A-Za-z]+-\d+)"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("new", views.new, name="new"),
+    re_path(rf"^{_TICKET}$", views.detail, name="detail"),
+    re_path(rf"^{_TICKET}/reply$", views.reply, name="reply"),
+    re_path(rf"^{_TICKET}/status$", views.change_status, name="status"),
+    path("attachments/<int:pk>", views.attachment, name="attachment"),
+]

@@ -1,0 +1,17 @@
+"""The agent workspace: queues, search and the ticket page (customers are sent to the portal)."""
+
+from django.urls import URLPattern, URLResolver
+
+from sustain.tickets.views import bulk, queue, saved, search, ticket, ticket_compose, ticket_edit
+
+app_name = "tickets"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *search.urlpatterns,
+    *queue.urlpatterns,
+    *bulk.urlpatterns,
+    *saved.urlpatterns,
+    *ticket.urlpatterns,
+    *ticket_edit.urlpatterns,
+    *ticket_compose.urlpatterns,
+]
