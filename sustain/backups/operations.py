@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import orjson
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import FileField
 from django.utils import timezone
 
@@ -250,6 +250,11 @@ def restore_archive(
                 )
         load.reset_sequences(list(tables.values()), alias)
     forward = load.migrate_forward(alias)
+    if alias == DEFAULT_DB_ALIAS:
+        # Derived data that lives outside the models is rebuilt, not archived.
+        from sustain.kb.index import rebuild as rebuild_search_index
+
+        rebuild_search_index()
     return RestoreResult(
         rows=sum(loader.rows for loader in loaders.values()),
         tables=len(loaders),

@@ -85,6 +85,17 @@ def sync_facets(article: Article) -> None:
             )
 
 
+def rebuild(*, batch: int = 2000) -> tuple[int, int]:
+    """Index every article again, after dropping stale rows: (articles indexed, rows removed).
+    A restored backup needs it: the index tables are not models, so they are not archived."""
+    removed = purge_orphans()
+    ids = list(Article.objects.order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            index_articles(list(Article.objects.filter(pk__in=ids[start : start + batch])))
+    return len(ids), removed
+
+
 def purge_orphans() -> int:
     """Drop index rows whose article is gone. The index tables are not Django models, so a
     flush or a forced restore (which empty the model tables) leaves their rows behind."""

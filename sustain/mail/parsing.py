@@ -223,6 +223,11 @@ def _walk(
     if content_type == "message/rfc822":
         result.attachments.append(_forwarded(part))
         return
+    if content_type.startswith("multipart/"):
+        # A multipart whose boundary never appears: its body is one block of text. Show it
+        # (the raw message is attached because of the parser's defect warning).
+        text_parts.append(decode_text(part, result))
+        return
     disposition = part.get_content_disposition()
     filename = _filename(part)
     is_body = disposition != "attachment" and not filename

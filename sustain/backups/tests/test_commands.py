@@ -128,3 +128,26 @@ def test_unreadable_passphrase_file(helpdesk, tmp_path: Path):
     empty.write_text("\n")
     with pytest.raises(CommandError, match="is empty"):
         run("restore", str(tmp_path / "x"), "--passphrase-file", str(empty))
+
+
+def test_a_restore_rebuilds_the_knowledge_base_search_index(helpdesk, tmp_path: Path, alice):
+    """The search index is not a model, so it is not archived: the restore rebuilds it."""
+    from sustain.kb import index
+    from sustain.kb import services as kb
+    from sustain.kb.models import Article
+    from sustain.kb.search import search
+
+    article = kb.create_article(
+        actor=alice,
+        data=kb.ArticleData(title="Rotate the licence key", body="Open the admin console."),
+    )
+    Article.objects.filter(pk=article.pk).update(status="published")
+    article.refresh_from_db()
+    index.sync_facets(article)
+    target = tmp_path / "kb.sustain-backup"
+    run("backup", "--to", str(target))
+    index.unindex_article(article.pk)
+    assert search(alice, "licence", log=False).articles == []
+    run("restore", str(target), "--force")
+    found = search(alice, "licence", log=False)
+    assert [hit.article.title for hit in found.articles] == ["Rotate the licence key"]

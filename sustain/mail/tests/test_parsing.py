@@ -185,3 +185,15 @@ def test_parse_never_raises_on_odd_encodings(body: str, charset: str, encoding: 
         f"From: a@acme.test\r\nSubject: s\r\n{header}Content-Transfer-Encoding: {encoding}\r\n\r\n"
     ).encode() + body.encode("utf-8", errors="replace")
     assert isinstance(parse(raw).text, str)
+
+
+def test_a_multipart_whose_boundary_never_appears_is_read_as_text():
+    raw = (
+        b"From: bob@acme.test\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="expected"\r\n\r\n'
+        b"--other\r\nContent-Type: text/plain\r\n\r\nThe words that matter.\r\n--other--\r\n"
+    )
+    parsed = parse(raw)
+    assert "The words that matter." in parsed.text
+    assert parsed.attachments == []
+    assert parsed.warnings

@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 
 from sustain.kb import index
-from sustain.kb.models import Article
 
 
 class Command(BaseCommand):
@@ -22,11 +20,5 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=2000)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        batch: int = options["batch"]
-        removed = index.purge_orphans()
-        ids = list(Article.objects.order_by("id").values_list("id", flat=True))
-        for start in range(0, len(ids), batch):
-            chunk = ids[start : start + batch]
-            with transaction.atomic():
-                index.index_articles(list(Article.objects.filter(pk__in=chunk)))
-        self.stdout.write(f"Indexed {len(ids)} articles; removed {removed} stale index rows.")
+        indexed, removed = index.rebuild(batch=options["batch"])
+        self.stdout.write(f"Indexed {indexed} articles; removed {removed} stale index rows.")
