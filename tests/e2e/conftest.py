@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit tests
     acme,
@@ -34,6 +34,9 @@ from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit te
     support,
     viewer,
 )
+
+# CI machines are small and busy: give assertions the same 10 s that actions get.
+expect.set_options(timeout=10_000)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make for
 # their own set-up are still synchronous and safe.

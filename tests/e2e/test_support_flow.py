@@ -55,6 +55,7 @@ def test_a_request_travels_from_the_portal_to_the_agent_and_back(
     agent.get_by_role("button", name="Send reply").click()
     timeline = agent.get_by_role("list", name="Timeline")
     expect(timeline.get_by_text("Please send the log of the 2.1.3 build")).to_be_visible()
+    expect(agent.get_by_label("Message")).to_have_value("")
     agent.get_by_label("Status").select_option(label="Pending customer")
     expect(agent.get_by_text("Pending customer").first).to_be_visible()
     screenshot(agent, "flow-2-agent-replied")
