@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from sustain.portal import views
+from sustain.portal import suggestions, views
 
 app_name = "portal"
 
@@ -11,6 +11,7 @@ _TICKET = r"tickets/(?P<ref>[A-Za-z]+-\d+)"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("new", views.new, name="new"),
+    path("new/suggestions", suggestions.suggestions, name="suggestions"),
     re_path(rf"^{_TICKET}$", views.detail, name="detail"),
     re_path(rf"^{_TICKET}/reply$", views.reply, name="reply"),
     re_path(rf"^{_TICKET}/status$", views.change_status, name="status"),

@@ -90,6 +90,32 @@
   document.addEventListener("htmx:responseError", reportFailure);
   document.addEventListener("htmx:sendError", reportFailure);
 
+  // Deflection: a customer who opened a suggested article and then left the new-request page
+  // without sending it was, most likely, helped by the article; the knowledge base counts it.
+  var openedArticle = null;
+  var requestSent = false;
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element && event.target.closest("#suggested-articles a[data-article-id]");
+    if (link) openedArticle = Number(link.dataset.articleId);
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target instanceof Element && event.target.querySelector("[data-suggestions]")) requestSent = true;
+  });
+  window.addEventListener("pagehide", function () {
+    var form = document.querySelector("form [data-suggestions]");
+    if (!openedArticle || requestSent || !form) return;
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var section = document.getElementById("suggested-articles");
+    fetch("/api/v1/kb/deflections", {
+      method: "POST",
+      keepalive: true,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
+      body: JSON.stringify({ article_id: openedArticle, query: (section ? section.dataset.query || "" : "").slice(0, 500) }),
+    });
+    openedArticle = null;
+  });
+
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
   document.addEventListener("htmx:afterSettle", function () { setUp(document); });
 })();
