@@ -23,6 +23,7 @@ from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.demo_logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from sustain.core.demo_phrases import PHRASES
+from sustain.core.demo_service_levels import create_help_articles, create_service_levels
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, Status
@@ -221,6 +222,8 @@ def _create_people_and_products() -> None:
         password=make_password(DEMO_PASSWORD), date_joined=joined
     )
     Organisation.objects.filter(name__in=[o[0] for o in ORGANISATIONS]).update(created_at=joined)
+    create_service_levels(admin)
+    create_help_articles(admin)
 
 
 def _cast() -> _Cast:

@@ -152,3 +152,19 @@ def test_demo_can_leave_the_logins_to_the_caller():
     call_command("demo", tickets="5", no_logins=True, stdout=out)
     assert "Loaded the demo" in out.getvalue()
     assert "Demo logins" not in out.getvalue()
+
+
+def test_demo_has_service_levels_and_help_articles():
+    from sustain.kb import index
+    from sustain.kb.models import Article
+    from sustain.kb.search import search
+    from sustain.sla.models import SlaPolicy, TicketClock
+
+    load()
+    assert SlaPolicy.objects.get().calendar.name == "Amsterdam office"
+    assert TicketClock.objects.exists()
+    assert Article.objects.filter(status="published").count() == 4
+    customer = User.objects.get(email="ben.carter@northwind.example")
+    index.purge_orphans()  # rows an earlier committing test may have left in the index
+    hits = search(customer, "password", log=False).articles
+    assert [hit.article.title for hit in hits] == ["Reset a forgotten password"]
