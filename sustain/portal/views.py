@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -21,7 +21,7 @@ from sustain.core.htmx import is_htmx, render_page
 from sustain.portal import selectors
 from sustain.portal.forms import NewRequestForm, ReplyForm, uploads_of
 from sustain.tickets import services
-from sustain.tickets.attachments import is_inline_image
+from sustain.tickets.attachments import download_response
 from sustain.tickets.choices import Channel, Status
 from sustain.tickets.models import Ticket
 from sustain.tickets.selectors import get_attachment_for, get_ticket_for
@@ -211,16 +211,5 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
         found = get_attachment_for(signed_in_user(request), pk)
     except NotFound as exc:
         raise Http404(exc.detail) from None
-    # The same answer as the API's download: only raster images inline, nothing sniffed,
-    # and a sandbox in case a browser renders it anyway.
-    inline = is_inline_image(found)
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=not inline,
-        filename=found.filename,
-        content_type=found.content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # A streaming response, which the view decorators' HttpResponse type does not name.
-    return cast(HttpResponse, response)
+    return cast(HttpResponse, download_response(found))

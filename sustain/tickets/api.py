@@ -22,7 +22,7 @@ from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
-from sustain.tickets.attachments import Upload, is_inline_image
+from sustain.tickets.attachments import Upload, download_response
 from sustain.tickets.choices import Channel, Kind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
 from sustain.tickets.rules import allowed_transitions
@@ -332,18 +332,7 @@ def upload_attachments(
 
 @router.get("/attachments/{attachment_id}", summary="Download a file", response={200: None})
 def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
-    attachment = get_attachment_for(actor_of(request), attachment_id)
-    inline = is_inline_image(attachment)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser were tricked into rendering it, the file runs nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(get_attachment_for(actor_of(request), attachment_id))
 
 
 _CUSTOMER_ACTIONS = (Activity.Action.CREATED, Activity.Action.REPLIED)

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.http import FileResponse
 
 from sustain.accounts.models import User
 from sustain.core.errors import PayloadTooLarge, ValidationFailed
@@ -100,3 +101,19 @@ def attachment_storage_path(sha256: str) -> str:
 
 def is_inline_image(attachment: Attachment) -> bool:
     return attachment.content_type in INLINE_IMAGE_TYPES
+
+
+def download_response(attachment: Attachment) -> FileResponse:
+    """How every download is served (API, agent pages, portal): only raster images inline,
+    everything else as ``application/octet-stream``, never sniffed, and sandboxed so that
+    even a browser tricked into rendering the file runs nothing."""
+    inline = is_inline_image(attachment)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -23,7 +23,7 @@ from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import NotFound
 from sustain.core.htmx import is_htmx
 from sustain.sla.selectors import clocks_for
-from sustain.tickets.attachments import is_inline_image
+from sustain.tickets.attachments import download_response
 from sustain.tickets.models import Ticket, ticket_number
 from sustain.tickets.selectors import (
     get_attachment_for,
@@ -198,16 +198,7 @@ def download(request: HttpRequest, attachment_id: int) -> FileResponse:
         attachment = get_attachment_for(signed_in_user(request), attachment_id)
     except NotFound as exc:
         raise Http404(exc.detail) from None
-    inline = is_inline_image(attachment)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(attachment)
 
 
 REF = r"(?P<ref>[A-Za-z]+-\d+)"
