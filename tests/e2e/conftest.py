@@ -102,6 +102,15 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def htmx_idle(page: Page) -> None:
+    """Wait until htmx has no request in flight and nothing left to swap or settle: a control
+    changed while its panel is being replaced would be replaced with it."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+        ".htmx-added')"
+    )
+
+
 def check_accessibility(page: Page, name: str) -> None:
     """axe-core in the page: no serious or critical violation."""
     results = Axe().run(page)

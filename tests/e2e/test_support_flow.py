@@ -13,7 +13,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from sustain.tickets.models import Ticket
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, htmx_idle, screenshot, sign_in
 
 
 def test_a_request_travels_from_the_portal_to_the_agent_and_back(
@@ -56,6 +56,7 @@ def test_a_request_travels_from_the_portal_to_the_agent_and_back(
     timeline = agent.get_by_role("list", name="Timeline")
     expect(timeline.get_by_text("Please send the log of the 2.1.3 build")).to_be_visible()
     expect(agent.get_by_label("Message")).to_have_value("")
+    htmx_idle(agent)
     agent.get_by_label("Status").select_option(label="Pending customer")
     expect(agent.get_by_text("Pending customer").first).to_be_visible()
     screenshot(agent, "flow-2-agent-replied")

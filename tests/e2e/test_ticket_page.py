@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from sustain.tickets.models import Message, Ticket
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, htmx_idle, screenshot, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +59,10 @@ def test_agent_assigns_replies_notes_and_sets_pending(page: Page, alice, ticket)
     note = page.get_by_role("article", name="Internal note from Alice")
     expect(note).to_contain_text("old database")
     expect(note).to_contain_text("Internal note")
-    # The note's answer is handled to the end (the composer emptied) before the next change.
+    # The note's answer is handled to the end (the composer emptied, every panel settled)
+    # before the next change.
     expect(page.get_by_label("Message")).to_have_value("")
+    htmx_idle(page)
 
     page.get_by_label("Status").select_option(label="Pending customer")
     expect(page.locator("#ticket-header")).to_contain_text("Pending customer")
