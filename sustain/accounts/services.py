@@ -148,6 +148,14 @@ def update_user(*, actor: User, user: User, changes: dict[str, Any]) -> User:
     _check_user_fields(role, organisation)
     if actor.pk == user.pk and (changes.get("role", role) != Role.ADMIN and user.is_admin):
         raise Conflict("Administrators cannot demote themselves; ask another administrator.")
+    if user.role in STAFF_ROLES and role not in STAFF_ROLES and user.assigned_tickets.exists():
+        # Only staff hold tickets: the lists sorted by assignee rely on it, and so does whoever
+        # reads a ticket assigned to a customer. Deactivating keeps the history readable.
+        raise ValidationFailed.field(
+            "role",
+            f"{user.email} is the assignee of tickets; assign them to someone else or "
+            "deactivate the account instead.",
+        )
     for field, value in changes.items():
         setattr(user, field, value)
     user.save()

@@ -6,11 +6,15 @@ costs no query (an id nobody has simply matches no ticket).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.http import QueryDict
 
+from sustain.accounts.choices import STAFF_ROLES
+from sustain.accounts.models import Organisation, Team, User
+from sustain.core.pagination import NameSort
 from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
 
 SORTS: dict[str, str] = {
@@ -23,6 +27,17 @@ SORTS: dict[str, str] = {
     "assignee": "assignee__full_name",
     "team": "team__name",
     "updated": "updated_at",
+}
+# Sorts by a related name walk the related rows in name order (see paginate_by_name); each
+# entry says which rows can appear. Only staff are ever assigned (accounts refuses to turn an
+# assignee into a customer), so the assignee walk skips the customers.
+NAME_SORTS: dict[str, Callable[[], NameSort]] = {
+    "requester": lambda: NameSort("requester", "full_name", User.objects.all()),
+    "organisation": lambda: NameSort("organisation", "name", Organisation.objects.all()),
+    "assignee": lambda: NameSort(
+        "assignee", "full_name", User.objects.filter(role__in=STAFF_ROLES)
+    ),
+    "team": lambda: NameSort("team", "name", Team.objects.all()),
 }
 DEFAULT_SORT = "-updated"
 SORT_CHOICES = [(f"{d}{k}", f"{d}{k}") for k in SORTS for d in ("", "-")]

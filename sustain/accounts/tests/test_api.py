@@ -234,6 +234,22 @@ def test_admin_cannot_demote_themselves(api_client, admin):
     assert_problem(response, 409)
 
 
+def test_an_assignee_cannot_become_a_customer_but_can_be_deactivated(
+    api_client, admin, alice, bobs_ticket
+):
+    bobs_ticket.assignee = alice
+    bobs_ticket.save(update_fields=["assignee"])
+    client = api_client(admin)
+
+    response = send(client, "PATCH", f"/users/{alice.pk}", {"role": "customer"})
+
+    assert "assign them to someone else" in assert_problem(response, 422)["errors"]["role"][0]
+    alice.refresh_from_db()
+    assert alice.role == Role.AGENT
+    assert send(client, "PATCH", f"/users/{alice.pk}", {"is_active": False}).status_code == 200
+    assert send(client, "PATCH", f"/users/{alice.pk}", {"role": "lead"}).status_code == 200
+
+
 def test_patch_bad_time_zone_is_422(api_client, bob):
     response = send(api_client(bob), "PATCH", f"/users/{bob.pk}", {"time_zone": "Nowhere/Land"})
 
