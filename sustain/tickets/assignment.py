@@ -20,8 +20,10 @@ def available_members(team: Team) -> list[User]:
 def pick_assignee(team: Team) -> User | None:
     """The member the team's strategy chooses, or None for manual teams or nobody available.
 
-    Must run inside the transaction that saves the ticket: round-robin moves the team's
-    cursor, and the team row is locked so two concurrent tickets never pick the same turn.
+    Runs in a transaction: the team row is locked while the cursor moves, so two concurrent
+    tickets never take the same round-robin turn. Ticket creation commits that before it
+    writes the ticket, so "fewest open" counts what is committed; the cursor breaks its ties
+    (the member picked last goes after the others).
     """
     if team.assignment_strategy == AssignmentStrategy.MANUAL:
         return None
@@ -32,7 +34,7 @@ def pick_assignee(team: Team) -> User | None:
     if locked.assignment_strategy == AssignmentStrategy.ROUND_ROBIN:
         chosen = _next_in_turn(members, locked.last_assigned_id)
     else:
-        chosen = _fewest_open(members)
+        chosen = _fewest_open(members, locked.last_assigned_id)
     Team.objects.filter(pk=locked.pk).update(last_assigned=chosen)
     return chosen
 
@@ -46,7 +48,7 @@ def _next_in_turn(members: list[User], last_id: int | None) -> User:
     return members[0]
 
 
-def _fewest_open(members: list[User]) -> User:
+def _fewest_open(members: list[User], last_id: int | None) -> User:
     # Counted from the tickets side so that the (assignee, status) index does the work.
     counts = dict(
         Ticket.objects.filter(assignee__in=[m.pk for m in members], status__in=OPEN_STATUSES)
@@ -55,5 +57,6 @@ def _fewest_open(members: list[User]) -> User:
         .annotate(n=Count("id"))
         .values_list("assignee", "n")
     )
-    # Ties go to the member who has waited longest by id order: deterministic and fair enough.
-    return min(members, key=lambda m: (counts.get(m.pk, 0), m.pk))
+    # Ties go to someone other than the last pick (whose new ticket may not be committed yet),
+    # then by id order: deterministic and fair enough.
+    return min(members, key=lambda m: (counts.get(m.pk, 0), m.pk == last_id, m.pk))

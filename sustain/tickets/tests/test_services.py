@@ -1,10 +1,13 @@
+import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from sustain.accounts.choices import AssignmentStrategy
-from sustain.accounts.models import Team
+from sustain.accounts.models import Team, User
 from sustain.core.errors import (
     Conflict,
     InvalidTransition,
@@ -17,7 +20,7 @@ from sustain.core.models import OutboxMessage
 from sustain.releases.models import Product
 from sustain.tickets import linking, services
 from sustain.tickets.attachments import Upload
-from sustain.tickets.choices import LinkKind, Status
+from sustain.tickets.choices import Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
 
@@ -123,6 +126,46 @@ def test_fewest_open_picks_the_least_loaded(make_ticket, lead, alice, dave, rota
     make_ticket(lead, team=rota, assignee=alice)
     make_ticket(lead, team=rota, assignee=alice)
     assert make_ticket(lead, team=rota).assignee == dave
+
+
+def test_fewest_open_breaks_a_tie_away_from_the_last_pick(make_ticket, lead, alice, dave, rota):
+    rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
+    rota.save()
+    first = make_ticket(lead, team=rota).assignee
+    Ticket.objects.filter(assignee=first).update(status=Status.CLOSED)  # counts tie again
+    assert make_ticket(lead, team=rota).assignee != first
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_tickets_take_distinct_round_robin_turns(lead, alice, dave, rota):
+    carol = User.objects.create_user("carol@sustain.test", "correct horse battery", role="agent")
+    rota.members.add(carol, lead)
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            start.wait()
+            services.create_ticket(
+                actor=lead,
+                data=services.NewTicket(title="Crash", description="It fell over.", team=rota),
+                channel=Channel.API,
+            )
+        except BaseException as error:  # reported below: a thread's exception is lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    per_member = Counter(Ticket.objects.values_list("assignee", flat=True))
+    assert sorted(per_member.values()) == [2, 2, 2, 2]
 
 
 def test_moving_to_another_team_drops_a_non_member_assignee(make_ticket, alice, lead, platform):
