@@ -12,6 +12,17 @@ whole service: word expansion, ranked match, article load, snippets, search log)
 customer and for an agent, over plain, prefix and typo queries, and ``suggest`` for request
 texts.
 
+When the database also holds tickets (seed them first with bench/seed.py, e.g. 1,000,000 into
+the same benchmark database), it also times an agent's and a lead's search with tickets
+(``include_tickets=True``: articles and ticket titles together, as the staff search page asks).
+On PostgreSQL it runs ANALYZE on the search tables after seeding, as autovacuum would on a
+live system (the plans depend on the statistics).
+
+The search log is written by a background task (``sustain.kb.tasks``): the figures include
+enqueueing it, not the INSERT. Without REDIS_URL the queue is Huey's SQLite file under
+SUSTAIN_DATA_DIR (default here ``var/kb_bench``, not the development queue); no worker runs,
+so the queued rows are dropped at the end.
+
 Tickets mode (``--tickets``): times only the staff ticket part of the search (titles holding
 every word, through visible_tickets) on an existing ticket database such as the ~1M tickets
 of ``sustain_bench`` (see bench/README.md). It does not migrate or write that database.
@@ -63,6 +74,9 @@ def ensure_database(url: str) -> None:
 def setup_django(url: str, *, migrate: bool) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("SECRET_KEY", "bench")
+    # Queued search-log rows go to a queue of their own, never the development one.
+    os.environ.setdefault("SUSTAIN_DATA_DIR", str(ROOT / "var" / "kb_bench"))
+    os.environ.setdefault("SUSTAIN_QUEUE_NAME", "sustain-kb-bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sustain.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -130,6 +144,15 @@ def seed(total: int, rng: random.Random) -> None:
         print(f"  seeded {done:,} articles ({rate:,.0f}/s)", flush=True)
 
 
+def analyze() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in ("kb_search_doc", "kb_term", "kb_article", "kb_articleticketlink"):
+                cursor.execute(f"ANALYZE {table}")
+
+
 def timed(fn: Callable[[], Any], runs: int) -> list[float]:
     fn()  # warm
     samples = []
@@ -170,6 +193,29 @@ def bench_articles(runs: int) -> None:
     print(f"queries without results: {[q for q, n in hits.items() if n == 0]}")
     samples = [s for text in REQUESTS for s in timed(lambda t=text: suggest(customer, t), runs)]
     report("suggest (request text, customer)", samples)
+    bench_search_with_tickets(runs)
+
+
+def bench_search_with_tickets(runs: int) -> None:
+    """Staff searching articles and ticket titles at once, when the database has tickets."""
+    from sustain.accounts.models import User
+    from sustain.kb.search import search
+    from sustain.tickets.models import Ticket
+
+    newest = Ticket.objects.order_by("-id").values_list("id", flat=True).first()
+    lead = User.objects.filter(role="lead", is_active=True).first()
+    agent = User.objects.filter(role="agent", is_active=True, teams__isnull=False).first()
+    if not newest or lead is None or agent is None:
+        print("no tickets (seed them with bench/seed.py): search with tickets not timed")
+        return
+    print(f"tickets: {newest:,} (max id)")
+    for who, user in (("lead, all tickets", lead), ("agent, team tickets", agent)):
+        samples = [
+            s
+            for q in PLAIN
+            for s in timed(lambda q=q, u=user: search(u, q, include_tickets=True), runs)
+        ]
+        report(f"search + tickets ({who})", samples)
 
 
 def bench_tickets(runs: int) -> None:
@@ -214,6 +260,7 @@ def main() -> None:
         bench_tickets(args.runs)
         return
     seed(args.articles, random.Random(args.seed))
+    analyze()
     if args.candidates:
         from sustain.kb import index
 
@@ -222,6 +269,12 @@ def main() -> None:
 
     print(f"ranked candidates per query: {kb_index.CANDIDATES}; load average {os.getloadavg()}")
     bench_articles(args.runs)
+    print(f"load average at the end {os.getloadavg()}")
+    from huey.contrib.djhuey import HUEY
+
+    print(f"search-log tasks queued ({type(HUEY).__name__} {HUEY.name}): {HUEY.pending_count()}")
+    if HUEY.name == "sustain-kb-bench":  # the bench's own queue only
+        HUEY.flush()
 
 
 if __name__ == "__main__":

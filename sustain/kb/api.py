@@ -10,17 +10,19 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponsePermanentRedirect
-from ninja import Query, Router
+from django.http import FileResponse, HttpRequest, HttpResponsePermanentRedirect
+from ninja import File, Query, Router
 from ninja import Status as HttpStatus
+from ninja.files import UploadedFile
 
 from sustain.accounts.api import actor_of
 from sustain.accounts.schemas import user_ref
 from sustain.core.auth import API_AUTH
 from sustain.core.pagination import paginate
-from sustain.kb import reports, revisions, services
+from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS
-from sustain.kb.models import Article, ArticleTicketLink, Category
+from sustain.kb.models import Article, ArticleAttachment, ArticleTicketLink, Category
+from sustain.kb.reports import ReviewItem
 from sustain.kb.schemas import (
     ArticleDetail,
     ArticleFilters,
@@ -28,6 +30,7 @@ from sustain.kb.schemas import (
     ArticleOut,
     ArticlePage,
     ArticlePatch,
+    AttachmentOut,
     CategoryIn,
     CategoryOut,
     DeflectionIn,
@@ -36,6 +39,7 @@ from sustain.kb.schemas import (
     GapOut,
     HelpfulnessOut,
     ReportOut,
+    ReviewItemOut,
     RevisionOut,
     SearchHitOut,
     SearchOut,
@@ -56,6 +60,8 @@ from sustain.kb.selectors import (
     user_kind,
     visible_articles,
 )
+from sustain.kb.usage import with_usage
+from sustain.tickets.attachments import Upload
 from sustain.tickets.models import ticket_number
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
 
@@ -91,6 +97,7 @@ def article_out(article: Article) -> ArticleOut:
         updated_at=article.updated_at,
         published_at=article.published_at,
         url=f"{V1}/kb/articles/{article.pk}",
+        used_on_tickets=getattr(article, "used_on_tickets", None),  # usage.with_usage()
     )
 
 
@@ -101,7 +108,7 @@ def article_detail(user: Any, article: Article) -> ArticleDetail:
     used = article.ticket_links.values("ticket_id").distinct().count()
     writer = user_kind(user) == "staff"
     return ArticleDetail(
-        **article_out(article).model_dump(),
+        **article_out(article).model_dump(exclude={"used_on_tickets"}),
         body=article.body,
         body_html=article.body_html,
         tags=[t.name for t in article.tags.all()],
@@ -137,6 +144,26 @@ def link_out(link: ArticleTicketLink) -> TicketLinkOut:
     )
 
 
+def attachment_out(attachment: ArticleAttachment, article: Article) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.pk,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        is_image=attachments.is_image(attachment),
+        url=attachments.file_url(attachment, article.slug),
+        download_url=f"{V1}/kb/articles/{article.pk}/attachments/{attachment.pk}",
+        markdown=attachments.markdown_for(attachment, article.slug),
+        created_at=attachment.created_at,
+    )
+
+
+def review_item_out(item: ReviewItem) -> ReviewItemOut:
+    return ReviewItemOut(
+        **article_out(item.article).model_dump(), reason=item.reason, reasons=item.reasons
+    )
+
+
 def _data(payload: ArticleIn) -> services.ArticleData:
     return services.ArticleData(**payload.dict())
 
@@ -144,7 +171,7 @@ def _data(payload: ArticleIn) -> services.ArticleData:
 # --- reading ------------------------------------------------------------------------------
 @router.get("/kb/articles", response=ArticlePage, auth=PUBLIC, summary="Articles you can read")
 def list_articles(request: HttpRequest, filters: Query[ArticleFilters]) -> ArticlePage:
-    articles = visible_articles(_reader(request)).select_related("category")
+    articles = with_usage(visible_articles(_reader(request)).select_related("category"))
     if filters.status:
         articles = articles.filter(status=filters.status)
     if filters.category_id is not None:
@@ -319,6 +346,57 @@ def record_deflection(request: HttpRequest, payload: DeflectionIn) -> HttpStatus
     return HttpStatus(201, DeflectionOut(id=deflection.pk, article_id=deflection.article_id))
 
 
+# --- images and files ---------------------------------------------------------------------
+@router.get(
+    "/kb/articles/{article_id}/attachments",
+    response=list[AttachmentOut],
+    auth=PUBLIC,
+    summary="An article's images and files (whoever reads the article)",
+)
+def list_attachments(request: HttpRequest, article_id: int) -> list[AttachmentOut]:
+    article = get_article_for(_reader(request), article_id)
+    return [attachment_out(a, article) for a in attachments.attachments_of(article)]
+
+
+@router.post(
+    "/kb/articles/{article_id}/attachments",
+    response={201: list[AttachmentOut]},
+    summary="Upload images or files (multipart, field `files`); all or none are stored",
+)
+def upload_attachments(
+    request: HttpRequest, article_id: int, files: File[list[UploadedFile]]
+) -> HttpStatus[list[AttachmentOut]]:
+    actor = actor_of(request)
+    uploads = [
+        Upload(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
+        for f in files
+    ]
+    stored = attachments.add_attachments(actor=actor, article_id=article_id, uploads=uploads)
+    article = get_article_for(actor, article_id)
+    return HttpStatus(201, [attachment_out(a, article) for a in stored])
+
+
+@router.get(
+    "/kb/articles/{article_id}/attachments/{attachment_id}",
+    response={200: None},
+    auth=PUBLIC,
+    summary="Download a file (raster images inline, anything else as a download)",
+)
+def download_attachment(request: HttpRequest, article_id: int, attachment_id: int) -> FileResponse:
+    found = attachments.get_attachment_for(_reader(request), article_id, attachment_id)
+    return attachments.download(found)
+
+
+@router.delete("/kb/articles/{article_id}/attachments/{attachment_id}", response={204: None})
+def delete_attachment(
+    request: HttpRequest, article_id: int, attachment_id: int
+) -> HttpStatus[None]:
+    attachments.delete_attachment(
+        actor=actor_of(request), article_id=article_id, attachment_id=attachment_id
+    )
+    return HttpStatus(204, None)
+
+
 # --- articles and tickets -----------------------------------------------------------------
 @router.get("/kb/articles/{article_id}/tickets", response=list[TicketLinkOut])
 def list_article_tickets(request: HttpRequest, article_id: int) -> list[TicketLinkOut]:
@@ -385,9 +463,11 @@ def kb_report(request: HttpRequest, days: int = 30) -> ReportOut:
 
 @router.get(
     "/kb/review-queue",
-    response=list[ArticleOut],
-    summary="An owner's articles due for review (default: yours)",
+    response=list[ReviewItemOut],
+    summary="An owner's articles due for review (default: yours), each with the reason",
 )
-def review_queue(request: HttpRequest, owner_id: int | None = None) -> list[ArticleOut]:
+def review_queue(request: HttpRequest, owner_id: int | None = None) -> list[ReviewItemOut]:
+    """Due: the review date has come, or the article applies to a version whose end of life
+    has come."""
     due = reports.review_queue(user=actor_of(request), owner_id=owner_id)
-    return [article_out(a) for a in due]
+    return [review_item_out(item) for item in due]

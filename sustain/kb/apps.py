@@ -5,3 +5,9 @@ class KbConfig(AppConfig):
     name = "sustain.kb"
     label = "kb"
     verbose_name = "Knowledge base"
+
+    def ready(self) -> None:
+        from sustain.kb.usage import link_articles_in_message
+        from sustain.tickets.hooks import on_message_added
+
+        on_message_added(link_articles_in_message)

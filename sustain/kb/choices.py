@@ -26,6 +26,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 class TicketLinkKind(models.TextChoices):
     USED = "used", "Used on the ticket"
     KNOWN_ERROR = "known_error", "Known-error record of the problem"
+    # Set by itself when a reply or note on the ticket links to the article (/kb/<slug>).
+    ANSWER = "answer", "Linked in a reply or note"
 
 
 class UserKind(models.TextChoices):

@@ -93,6 +93,30 @@ class ArticleSlug(models.Model):
         return self.slug
 
 
+def article_file_path(instance: ArticleAttachment, filename: str) -> str:
+    # Named by content, never by the uploader's file name: no path tricks, no collisions.
+    return f"kb/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class ArticleAttachment(models.Model):
+    """An image or file of an article, served under the article's permalink."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=article_file_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class ArticleRevision(models.Model):
     """The article's content after each save."""
 

@@ -20,6 +20,15 @@ _TAGS = {
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"},
                "td": {"align"}}  # fmt: skip
 _SPACES = re.compile(r"\s+")
+# The only images an article may show are its own files (``/kb/<slug>/files/<id>/<name>``):
+# a remote image would tell a third party who reads the article (a tracking pixel).
+OWN_FILE_URL = re.compile(r"/kb/[-a-zA-Z0-9_]+/files/[0-9]+/[^/?#\s\"'<>]+")
+
+
+def _own_images_only(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not OWN_FILE_URL.fullmatch(value):
+        return None
+    return value
 
 
 def render_markdown(source: str) -> str:
@@ -27,6 +36,7 @@ def render_markdown(source: str) -> str:
         _MARKDOWN.render(source),
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        attribute_filter=_own_images_only,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

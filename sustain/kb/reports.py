@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Q
+from django.db.models import Count, F, FloatField, Prefetch, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from sustain.accounts.models import User
 from sustain.kb.choices import ArticleStatus
 from sustain.kb.models import Article, Deflection, SearchLog
 from sustain.kb.selectors import check_staff, visible_articles
+from sustain.releases.models import Version
 from sustain.tickets.choices import Channel
 from sustain.tickets.models import Ticket
 
@@ -82,20 +83,59 @@ def kb_report(*, user: Any, days: int = 30, limit: int = 10) -> KbReport:
     )
 
 
+@dataclass(frozen=True)
+class ReviewItem:
+    article: Article
+    reasons: list[str]  # e.g. "review date 2026-11-01 passed"
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
 def review_queue(
     *, user: Any, owner_id: int | None = None, today: date | None = None
-) -> list[Article]:
-    """The owner's articles due for review: their review date has come (the releases
-    catalogue has no end-of-life date on versions yet, so that rule waits for it)."""
+) -> list[ReviewItem]:
+    """The owner's articles due for review, each with why: its review date has come, or it
+    applies to a version whose end of life has come. Archived articles never are."""
     staff = check_staff(user)
     owner = staff.pk if owner_id is None else owner_id
     if not User.objects.filter(pk=owner).exists():
         return []
     day = today or timezone.localdate()
-    return list(
+    ended = Version.objects.filter(end_of_life__lte=day)
+    about_ended = Article.versions.through.objects.filter(version__in=ended).values("article_id")
+    articles = (
         visible_articles(user)
         .select_related("category")
-        .filter(owner_id=owner, review_by__lte=day)
+        .filter(owner_id=owner)
+        .filter(Q(review_by__lte=day) | Q(pk__in=about_ended))
         .exclude(status=ArticleStatus.ARCHIVED)
-        .order_by("review_by", "id")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=ended.select_related("product").order_by("end_of_life", "pk"),
+                to_attr="ended_versions",
+            )
+        )
     )
+    items = [ReviewItem(article=a, reasons=_reasons(a, day)) for a in articles]
+    return sorted(items, key=lambda item: (_due(item.article), item.article.pk))
+
+
+def _reasons(article: Article, day: date) -> list[str]:
+    reasons = []
+    if article.review_by is not None and article.review_by <= day:
+        reasons.append(f"review date {article.review_by.isoformat()} passed")
+    for version in getattr(article, "ended_versions", []):
+        assert version.end_of_life is not None
+        reasons.append(f"applies to {version}, end of life {version.end_of_life.isoformat()}")
+    return reasons
+
+
+def _due(article: Article) -> date:
+    """The earliest day the article became due: the queue shows the oldest debt first."""
+    days = [v.end_of_life for v in getattr(article, "ended_versions", []) if v.end_of_life]
+    if article.review_by is not None:
+        days.append(article.review_by)
+    return min(days, default=date.max)

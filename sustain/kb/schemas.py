@@ -106,6 +106,9 @@ class ArticleOut(Out):
     updated_at: datetime
     published_at: datetime | None
     url: str
+    used_on_tickets: int | None = Field(
+        None, description="Tickets the article was used on; in lists and details, else null."
+    )
 
 
 class ArticlePage(Out):
@@ -206,3 +209,24 @@ class ReportOut(Out):
     deflection_rate: float | None = Field(
         ..., description="deflections / (deflections + requests customers submitted on the web)"
     )
+
+
+class ReviewItemOut(ArticleOut):
+    reason: str = Field(..., description="Why it is due, every reason joined with '; '.")
+    reasons: list[str] = Field(
+        ...,
+        description='e.g. "review date 2026-11-01 passed", '
+        '"applies to Acme 2.1, end of life 2026-10-31".',
+    )
+
+
+class AttachmentOut(Out):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    is_image: bool = Field(..., description="A raster image, shown inline in the article.")
+    url: str = Field(..., description="The file under the article's permalink (web pages).")
+    download_url: str
+    markdown: str = Field(..., description="What to put into the body to show or link it.")
+    created_at: datetime

@@ -91,3 +91,11 @@ def category_subtree(category_id: int) -> list[int]:
         found.append(current)
         todo.extend(children.get(current, []))
     return found
+
+
+def edit_marks(article: Article) -> tuple[int, int]:
+    """The latest revision number and event id of an article: what an editor page carries so
+    that a save made by someone else meanwhile is noticed (see services.update_article)."""
+    revision = article.revisions.order_by("-number").values_list("number", flat=True).first()
+    event = article.events.order_by("-pk").values_list("pk", flat=True).first()
+    return revision or 0, event or 0

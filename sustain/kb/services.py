@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils.text import slugify
 from sustain.accounts.models import User
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
 from sustain.kb import index
+from sustain.kb.attachments import remove_unused_file
 from sustain.kb.choices import TRANSITIONS, ArticleStatus, Audience, TicketLinkKind
 from sustain.kb.models import (
     Article,
@@ -68,12 +70,25 @@ def create_article(*, actor: User, data: ArticleData) -> Article:
     return article
 
 
-def update_article(*, actor: User, article_id: int, changes: dict[str, Any]) -> Article:
+def update_article(
+    *,
+    actor: User,
+    article_id: int,
+    changes: dict[str, Any],
+    expected_revision: int | None = None,
+    seen_event: int | None = None,
+) -> Article:
     """Change the fields in ``changes`` (names as in ArticleData); a content change makes a
-    revision, a title change a new permalink (the old one keeps working)."""
+    revision, a title change a new permalink (the old one keeps working).
+
+    An editor passes the revision it showed (``expected_revision``) and the last event it
+    knew of (``seen_event``): a save by someone else since then is refused (409) rather than
+    silently overwritten."""
     check_writer(actor)
     with transaction.atomic():
         article = get_article_for(actor, article_id, for_update=True)
+        if expected_revision is not None:
+            _check_not_stale(article, actor, expected_revision, seen_event)
         before = {name: getattr(article, name) for name in _CONTENT}
         _apply(article, changes, actor)
         if article.title != before["title"]:
@@ -86,6 +101,37 @@ def update_article(*, actor: User, article_id: int, changes: dict[str, Any]) -> 
         _event(article, actor, "updated", ", ".join(sorted(k for k in changes if k != "note")))
         index.index_articles([article])
     return article
+
+
+def _check_not_stale(
+    article: Article, actor: User, expected_revision: int, seen_event: int | None
+) -> None:
+    latest = article.revisions.select_related("editor").order_by("-number").first()
+    if latest is not None and latest.number != expected_revision:
+        _refuse_stale(latest.editor, latest.created_at, f"revision {latest.number}")
+    if seen_event is None:
+        return
+    # Field changes without new content (category, tags, owner…) make no revision; the
+    # event log has them. The actor's own saves in between are no conflict.
+    other = (
+        article.events.filter(pk__gt=seen_event, action="updated")
+        .exclude(actor=actor)
+        .select_related("actor")
+        .order_by("-pk")
+        .first()
+    )
+    if other is not None:
+        _refuse_stale(other.actor, other.created_at, f"changes to {other.detail or 'the article'}")
+
+
+def _refuse_stale(editor: User, when: Any, what: str) -> None:
+    stamp = timezone.localtime(when).strftime("%Y-%m-%d %H:%M %Z")
+    raise Conflict(
+        f"{editor.display_name} saved {what} at {stamp}, after you opened the article. "
+        "Your text is kept below: compare it with the current version, then save again "
+        "to replace theirs.",
+        errors={"revision": [f"saved by {editor.display_name} at {stamp}"]},
+    )
 
 
 def transition_article(*, actor: User, article_id: int, status: str) -> Article:
@@ -119,7 +165,11 @@ def delete_article(*, actor: User, article_id: int) -> None:
         if article.status not in (ArticleStatus.DRAFT, ArticleStatus.ARCHIVED):
             raise Conflict("Archive the article before deleting it.")
         index.unindex_article(article.pk)
+        stored = list(article.attachments.values_list("file", "sha256"))
         article.delete()
+        for name, sha256 in stored:
+            # Files shared with another article stay (see kb.attachments).
+            transaction.on_commit(partial(remove_unused_file, name, sha256))
 
 
 def restore_revision(*, actor: User, article_id: int, number: int) -> Article:

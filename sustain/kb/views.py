@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from sustain.core.access import signed_in_user
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import render_page
-from sustain.kb import services
+from sustain.kb import attachments, services
 from sustain.kb.models import Category
 from sustain.kb.search import SearchFilters, search
 from sustain.kb.selectors import resolve_slug
@@ -61,3 +61,14 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     except ServiceError as error:
         return HttpResponse(error.detail, status=error.status)
     return redirect(reverse("kb:article", args=[found.slug]) + "?voted=1")
+
+
+@require_GET
+def file(request: HttpRequest, slug: str, attachment_id: int, filename: str) -> FileResponse:
+    """An article's image or file, for whoever may read the article (404 for anyone else,
+    never 403: a hidden article's files do not admit they exist)."""
+    try:
+        found = attachments.get_attachment_by_slug(request.user, slug, attachment_id)
+    except NotFound:
+        raise Http404("No such file.") from None
+    return attachments.download(found)

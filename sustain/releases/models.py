@@ -34,6 +34,8 @@ class Version(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="versions")
     name = models.CharField(max_length=100)
     released_on = models.DateField(null=True, blank=True)
+    # After this day the version is no longer supported: articles about it need a review.
+    end_of_life = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["product__name", "-released_on", "name"]

@@ -5,13 +5,21 @@ tickets whose SLA-relevant state changed (created, priority, status, a message, 
 a merge). Apps that react register a function here from their ``AppConfig.ready()``; tickets
 itself knows nothing of them. A hook runs in the caller's transaction, so its writes commit or
 roll back with the change.
+
+:func:`message_added` is called the same way, with each new public reply or internal note
+(the knowledge base counts the articles a message links to).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sustain.tickets.models import Message
 
 TicketChangedHook = Callable[[Collection[int]], None]
+MessageAddedHook = Callable[["Message"], None]
 
 # Fields whose change may move a clock (policy match, targets, pauses); other edits skip hooks.
 RELEVANT_FIELDS = frozenset(
@@ -19,6 +27,7 @@ RELEVANT_FIELDS = frozenset(
 )
 
 _ticket_changed: list[TicketChangedHook] = []
+_message_added: list[MessageAddedHook] = []
 
 
 def on_ticket_changed(hook: TicketChangedHook) -> TicketChangedHook:
@@ -33,3 +42,15 @@ def ticket_changed(ticket_ids: Collection[int]) -> None:
         return
     for hook in _ticket_changed:
         hook(ticket_ids)
+
+
+def on_message_added(hook: MessageAddedHook) -> MessageAddedHook:
+    """Register ``hook`` for new messages (once, however often ``ready()`` runs)."""
+    if hook not in _message_added:
+        _message_added.append(hook)
+    return hook
+
+
+def message_added(message: Message) -> None:
+    for hook in _message_added:
+        hook(message)

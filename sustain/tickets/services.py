@@ -541,6 +541,7 @@ def add_message(
         changed = _status_after_message(actor, ticket, internal, channel, now)
         touch_ticket(ticket, changed)
         hooks.ticket_changed([ticket.pk])
+        hooks.message_added(message)
         notifications.message_added(ticket, activity, message)
     return message
 

@@ -2,7 +2,16 @@
 
 from django.urls import URLPattern, URLResolver
 
-from sustain.tickets.views import bulk, queue, saved, search, ticket, ticket_compose, ticket_edit
+from sustain.tickets.views import (
+    bulk,
+    queue,
+    saved,
+    search,
+    ticket,
+    ticket_compose,
+    ticket_edit,
+    ticket_kb,
+)
 
 app_name = "tickets"
 
@@ -14,4 +23,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *ticket.urlpatterns,
     *ticket_edit.urlpatterns,
     *ticket_compose.urlpatterns,
+    *ticket_kb.urlpatterns,
 ]

@@ -157,3 +157,31 @@ def test_article_detail_reads_a_bounded_number_of_queries(
     article = make_article()
     with django_assert_max_num_queries(9):
         Client().get(f"{V1}/kb/articles/{article.pk}")
+
+
+def test_review_queue_says_why_each_article_is_due(api_client, alice, product, make_article):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from sustain.releases.models import Version
+
+    today = timezone.localdate()
+    version = Version.objects.get(product=product)
+    version.end_of_life = today - timedelta(days=1)
+    version.save()
+    article = make_article(
+        title="Sync on 2.1", version_ids=[version.pk], review_by=date(2020, 1, 1)
+    )
+
+    queue = api_client(alice).get(f"{V1}/kb/review-queue").json()
+
+    assert [item["id"] for item in queue] == [article.pk]
+    item = queue[0]
+    assert item["title"] == "Sync on 2.1"
+    assert item["review_by"] == "2020-01-01"
+    assert item["reasons"] == [
+        "review date 2020-01-01 passed",
+        f"applies to Gizmo 2.1, end of life {version.end_of_life.isoformat()}",
+    ]
+    assert item["reason"] == "; ".join(item["reasons"])

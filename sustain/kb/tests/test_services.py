@@ -174,8 +174,9 @@ def test_review_queue_lists_the_owners_due_articles(alice, lead, make_article):
     make_article(title="Archived", review_by=date(2020, 1, 1), status="archived")
     make_article(title="Other owner", review_by=date(2020, 1, 1), actor=lead)
 
-    assert reports.review_queue(user=alice) == [due]
-    assert [a.title for a in reports.review_queue(user=alice, owner_id=lead.pk)] == ["Other owner"]
+    assert [item.article for item in reports.review_queue(user=alice)] == [due]
+    others = reports.review_queue(user=alice, owner_id=lead.pk)
+    assert [item.article.title for item in others] == ["Other owner"]
 
 
 def test_report_counts_gaps_helpfulness_and_deflections(alice, bob, make_article, make_ticket):
@@ -216,3 +217,48 @@ def test_reindex_command_rebuilds_a_lost_index(bob, make_article):
     assert [h.article.title for h in search(bob, "firewall", log=False).articles] == [
         "Firewall ports"
     ]
+
+
+def test_review_queue_adds_articles_about_versions_past_their_end_of_life(
+    alice, product, make_article
+):
+    from sustain.releases.models import Version
+
+    today = date(2026, 11, 22)
+    ended = Version.objects.get(product=product)
+    ended.end_of_life = date(2026, 10, 31)
+    ended.save()
+    current = Version.objects.create(product=product, name="3.0", end_of_life=date(2027, 6, 30))
+    both = make_article(title="Both", review_by=date(2026, 11, 1), version_ids=[ended.pk])
+    eol = make_article(title="Only end of life", version_ids=[ended.pk, current.pk])
+    make_article(title="Supported version", version_ids=[current.pk])
+    make_article(title="Archived", version_ids=[ended.pk], status="archived")
+
+    queue = reports.review_queue(user=alice, today=today)
+
+    # Oldest debt first: both became due on 31 October; then by id.
+    assert [(item.article, item.reasons) for item in queue] == [
+        (
+            both,
+            ["review date 2026-11-01 passed", "applies to Gizmo 2.1, end of life 2026-10-31"],
+        ),
+        (eol, ["applies to Gizmo 2.1, end of life 2026-10-31"]),
+    ]
+    assert queue[0].reason == (
+        "review date 2026-11-01 passed; applies to Gizmo 2.1, end of life 2026-10-31"
+    )
+
+
+def test_update_with_a_stale_revision_is_refused(alice, lead, make_article):
+    article = make_article()
+    services.update_article(actor=lead, article_id=article.pk, changes={"body": "Newer."})
+
+    with pytest.raises(Conflict) as refused:
+        services.update_article(
+            actor=alice, article_id=article.pk, changes={"body": "Mine."}, expected_revision=1
+        )
+
+    assert refused.value.detail.startswith("Lead saved revision 2 at ")
+    assert "revision" in refused.value.errors
+    article.refresh_from_db()
+    assert article.body == "Newer."

@@ -454,7 +454,46 @@ MATRIX += [
     Row("GET", f"{V1}/kb/tickets/{{ref}}/articles", TICKET_READ),
     Row("GET", f"{V1}/kb/reports", KB_STAFF_200),
     Row("GET", f"{V1}/kb/review-queue", KB_STAFF_200),
+    # an article's images and files: read like the article, changed by writers
+    Row("GET", f"{V1}/kb/articles/{{article_id}}/attachments", KB_PUBLIC_200, params=_kb_ids),
+    Row(
+        "POST",
+        f"{V1}/kb/articles/{{article_id}}/attachments",
+        KB_WRITER_201,
+        body=lambda w: {"files": [SimpleUploadedFile("steps.txt", b"1. Back up\n", "text/plain")]},
+        multipart=True,
+        params=_kb_ids,
+    ),
+    Row(
+        "GET",
+        f"{V1}/kb/articles/{{article_id}}/attachments/{{attachment_id}}",
+        KB_PUBLIC_200,
+        params=lambda w: _kb_file(),
+    ),
+    Row(
+        "GET",
+        f"{V1}/kb/articles/{{article_id}}/attachments/{{attachment_id}}",
+        expect(404, 404, 200, 200, 200, 200) | {"anonymous": 404},
+        params=lambda w: _kb_file(audience="staff"),
+        case="file of a staff-only article",
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/kb/articles/{{article_id}}/attachments/{{attachment_id}}",
+        expect(403, 403, 204, 204, 403, 204),
+        params=lambda w: _kb_file(),
+    ),
 ]
+
+
+def _kb_file(audience: str = "public") -> dict[str, Any]:
+    from sustain.kb.attachments import add_attachments
+
+    article = _kb_article(audience=audience)
+    admin = User.objects.get(email="admin@sustain.test")
+    upload = Upload("steps.txt", b"1. Back up\n")
+    [stored] = add_attachments(actor=admin, article_id=article.pk, uploads=[upload])
+    return {"article_id": article.pk, "attachment_id": stored.pk}
 
 
 def _mailbox() -> Mailbox:

@@ -1,0 +1,144 @@
+"""Images and files of articles: stored once by content, served under the article's permalink
+with the article's own reading rules.
+
+Uploads are checked exactly as ticket attachments are (size limit, blocked extensions, the
+type taken from the bytes); downloads go through the tickets' ``download_response``, so only
+raster images are shown inline and everything else is a sandboxed download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, cast
+from urllib.parse import quote
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.urls import reverse
+
+from sustain.accounts.models import User
+from sustain.core.errors import NotFound
+from sustain.kb.models import Article, ArticleAttachment, ArticleEvent, article_file_path
+from sustain.kb.selectors import check_writer, get_article_for, resolve_slug
+from sustain.tickets.attachments import (
+    INLINE_IMAGE_TYPES,
+    Upload,
+    check_upload,
+    download_response,
+)
+from sustain.tickets.models import Attachment
+
+
+# --- changing -----------------------------------------------------------------------------
+def add_attachments(
+    *, actor: User, article_id: int, uploads: list[Upload]
+) -> list[ArticleAttachment]:
+    """Store every upload or none: one refused file (too large, blocked type, empty) refuses
+    the lot before anything is written."""
+    check_writer(actor)
+    checked = [(upload, *check_upload(upload)) for upload in uploads]
+    with transaction.atomic():
+        article = get_article_for(actor, article_id)
+        stored = [
+            _store(article, actor, upload, filename, content_type)
+            for upload, filename, content_type in checked
+        ]
+        names = ", ".join(a.filename for a in stored)
+        ArticleEvent.objects.create(
+            article=article, actor=actor, action="file_added", detail=names[:300]
+        )
+    return stored
+
+
+def delete_attachment(*, actor: User, article_id: int, attachment_id: int) -> None:
+    check_writer(actor)
+    with transaction.atomic():
+        article = get_article_for(actor, article_id)
+        attachment = article.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound(f"Article {article_id} has no file {attachment_id}.")
+        ArticleEvent.objects.create(
+            article=article, actor=actor, action="file_deleted", detail=attachment.filename[:300]
+        )
+        attachment.delete()
+        name, sha256 = attachment.file.name or "", attachment.sha256
+        # The stored file is shared by every upload of the same bytes: remove it with the last.
+        transaction.on_commit(lambda: remove_unused_file(name, sha256))
+
+
+def _store(
+    article: Article, actor: User, upload: Upload, filename: str, content_type: str
+) -> ArticleAttachment:
+    sha256 = hashlib.sha256(upload.content).hexdigest()
+    attachment = ArticleAttachment(
+        article=article,
+        uploaded_by=actor,
+        filename=filename,
+        content_type=content_type,
+        size=len(upload.content),
+        sha256=sha256,
+    )
+    path = article_file_path(attachment, filename)
+    storage = ArticleAttachment.file.field.storage
+    if storage.exists(path):
+        attachment.file.name = path
+    else:
+        attachment.file.save(path, ContentFile(upload.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def remove_unused_file(name: str, sha256: str) -> None:
+    """Remove a stored file that no article attachment uses any more (after a commit)."""
+    if not ArticleAttachment.objects.filter(sha256=sha256).exists():
+        ArticleAttachment.file.field.storage.delete(name)
+
+
+# --- reading ------------------------------------------------------------------------------
+def attachments_of(article: Article) -> QuerySet[ArticleAttachment]:
+    return article.attachments.order_by("created_at", "id")
+
+
+def get_attachment_for(user: Any, article_id: int, attachment_id: int) -> ArticleAttachment:
+    """A file of an article ``user`` may read; anything else is not found (never 403)."""
+    article = get_article_for(user, article_id)
+    return _attachment_of(article, attachment_id)
+
+
+def get_attachment_by_slug(user: Any, slug: str, attachment_id: int) -> ArticleAttachment:
+    """The file a page URL names; an earlier slug of the article works too, so images keep
+    showing after a title change."""
+    article, _ = resolve_slug(user, slug)
+    return _attachment_of(article, attachment_id)
+
+
+def _attachment_of(article: Article, attachment_id: int) -> ArticleAttachment:
+    attachment = article.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(f"No file {attachment_id} on this article.")
+    attachment.article = article
+    return attachment
+
+
+def is_image(attachment: ArticleAttachment) -> bool:
+    return attachment.content_type in INLINE_IMAGE_TYPES
+
+
+def file_url(attachment: ArticleAttachment, slug: str) -> str:
+    """The page URL of a file; the name is fully quoted so that it is a valid Markdown link."""
+    base = reverse("kb:file", args=[slug, attachment.pk, "x"]).removesuffix("x")
+    return base + quote(attachment.filename, safe="")
+
+
+def markdown_for(attachment: ArticleAttachment, slug: str) -> str:
+    """What the editor's "Insert" button puts into the body."""
+    label = attachment.filename.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    prefix = "!" if is_image(attachment) else ""
+    return f"{prefix}[{label}]({file_url(attachment, slug)})"
+
+
+def download(attachment: ArticleAttachment) -> FileResponse:
+    # download_response reads only file, filename and content_type, which both models share.
+    return download_response(cast(Attachment, attachment))
