@@ -9,6 +9,7 @@ for Prometheus. None of them needs a session, so a probe never depends on the lo
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from sustain.core import metrics
 
 # An error text can be long (a driver's multi-line message); the probe needs the gist.
 _MAX_ERROR_CHARS = 300
+logger = logging.getLogger(__name__)
 
 
 def check_database() -> None:
@@ -51,9 +53,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     for name, check in checks.items():
         try:
             check()
-        except Exception as exc:  # any failure means "not ready"; the text says which
+        except Exception as exc:  # any failure means "not ready"; the answer says which
             results[name] = "error"
-            errors[name] = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+            # The endpoint is public: the message (host names, user names, paths) goes to the
+            # log for the operator, the answer names only the kind of failure.
+            errors[name] = type(exc).__name__
+            logger.warning("readiness check %s failed: %s", name, f"{exc}"[:_MAX_ERROR_CHARS])
         else:
             results[name] = "ok"
     if errors:
