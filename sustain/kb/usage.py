@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from sustain.accounts.models import User
 from sustain.kb.choices import TicketLinkKind
 from sustain.kb.models import Article, ArticleEvent, ArticleSlug, ArticleTicketLink
 from sustain.kb.selectors import visible_articles
 from sustain.tickets.models import Message, ticket_number
+from sustain.tickets.selectors import visible_tickets
 
 # A message rarely cites more than a few articles; a pasted list of links stops here.
 MAX_LINKS = 20
@@ -127,3 +131,28 @@ def usage_counts(article_ids: Sequence[int]) -> dict[int, int]:
         .values_list("article_id", "n")
     )
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How often an article was used, and the most recent tickets the viewer may open."""
+
+    count: int
+    recent: list[dict[str, Any]]
+
+
+def usage_for(viewer: User, article: Article, *, recent: int = 10) -> Usage:
+    """The count covers every ticket (a number reveals no ticket); the list only those the
+    viewer can read."""
+    count = ArticleTicketLink.objects.filter(article=article).values("ticket_id").distinct()
+    linked = ArticleTicketLink.objects.filter(article=article).values("ticket_id")
+    rows = (
+        visible_tickets(viewer)
+        .filter(pk__in=linked)
+        .order_by("-updated_at", "-id")
+        .values("id", "title", "status")[:recent]
+    )
+    return Usage(
+        count=count.count(),
+        recent=[row | {"number": ticket_number(row["id"])} for row in rows],
+    )

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from sustain.accounts.models import User
 from sustain.core.access import signed_in_user
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import render_page
@@ -15,6 +16,7 @@ from sustain.kb import attachments, services
 from sustain.kb.models import Category
 from sustain.kb.search import SearchFilters, search
 from sustain.kb.selectors import resolve_slug
+from sustain.kb.usage import usage_for
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -41,6 +43,8 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("kb:article", args=[found.slug]), status=301)
     services.record_view(article=found)
     context = {"nav": "kb", "article": found, "voted": request.GET.get("voted") == "1"}
+    if isinstance(request.user, User) and request.user.is_staff_member:
+        context["usage"] = usage_for(request.user, found)
     return render_page(request, "kb/article.html", context)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.test import Client
 
 from sustain.kb.models import ArticleVote
-from sustain.kb.services import update_article
+from sustain.kb.services import link_ticket, update_article
 
 
 def test_anonymous_visitor_searches_and_reads_a_public_article(
@@ -81,3 +81,25 @@ def test_anonymous_vote_is_sent_to_sign_in(make_article):
     assert response.status_code == 302
     assert "/accounts/" in response["Location"]
     assert ArticleVote.objects.count() == 0
+
+
+def test_staff_see_how_many_tickets_used_the_article_and_those_they_may_open(
+    alice, dave, bob, make_article, bobs_ticket, django_assert_max_num_queries
+):
+    article = make_article(title="Reset the sync token")
+    link_ticket(actor=alice, article_id=article.pk, ref=bobs_ticket.pk, kind="used")
+    client = Client()
+    client.force_login(alice)
+
+    with django_assert_max_num_queries(12):
+        html = client.get(f"/kb/{article.slug}").content.decode()
+
+    assert "Used on 1 ticket" in html
+    assert f'href="/tickets/{bobs_ticket.number}"' in html
+    # dave's teams hold none of them: he sees the count, not the ticket
+    client.force_login(dave)
+    html = client.get(f"/kb/{article.slug}").content.decode()
+    assert "Used on 1 ticket" in html
+    assert f"/tickets/{bobs_ticket.number}" not in html
+    client.force_login(bob)  # customers see no usage at all
+    assert "Used on" not in client.get(f"/kb/{article.slug}").content.decode()
