@@ -18,8 +18,8 @@ from django.template import loader
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from sustain.accounts import services
-from sustain.accounts.choices import AssignmentStrategy, Role
+from sustain.accounts import audit, services
+from sustain.accounts.choices import AssignmentStrategy, AuditAction, Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core import outbox
 from sustain.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -56,6 +56,7 @@ def invite_user(
             role=role,
             organisation=organisation,
             time_zone=time_zone,
+            invited=send_invitation,
         )
         if send_invitation:
             _record_invitation(actor=actor, user=user)
@@ -71,6 +72,7 @@ def resend_invitation(*, actor: User, user: User) -> None:
         raise Conflict(f"{user.email} has chosen a password already; they can reset it.")
     with transaction.atomic():
         _record_invitation(actor=actor, user=user)
+        audit.record(actor, AuditAction.USER_INVITED, user, {})
 
 
 def _record_invitation(*, actor: User, user: User) -> None:
@@ -158,6 +160,8 @@ def update_organisation(
     if not name:
         raise ValidationFailed.field("name", "An organisation needs a name.")
     cleaned = clean_domains(domains, organisation=organisation)
+    fields = services.ORGANISATION_AUDITED
+    before = audit.snapshot(organisation, fields)
     try:
         with transaction.atomic():
             organisation.name = name
@@ -165,6 +169,9 @@ def update_organisation(
             organisation.tier = tier.strip()
             organisation.notes = notes
             organisation.save(update_fields=["name", "domains", "tier", "notes"])
+            changes = audit.diff(before, audit.snapshot(organisation, fields), fields)
+            if changes:
+                audit.record(actor, AuditAction.ORGANISATION_UPDATED, organisation, changes)
     except IntegrityError:
         organisation.refresh_from_db()
         raise Conflict(
@@ -195,6 +202,9 @@ def update_team(
         )
     if lead is not None and not lead.is_staff_member:
         raise ValidationFailed.field("lead", f"{lead.email} is not a staff member.")
+    member_list = services.check_team_members(actor, team, members)
+    fields = services.TEAM_AUDITED
+    before = audit.snapshot(team, fields)
     try:
         with transaction.atomic():
             team.name = name
@@ -202,7 +212,11 @@ def update_team(
             team.lead = lead
             team.assignment_strategy = assignment_strategy
             team.save(update_fields=["name", "description", "lead", "assignment_strategy"])
-            services.set_team_members(actor=actor, team=team, members=members)
+            changes = audit.diff(before, audit.snapshot(team, fields), fields)
+            changes.update(services.replace_team_members(team, member_list))
+            # One entry for the whole form, members included.
+            if changes:
+                audit.record(actor, AuditAction.TEAM_UPDATED, team, changes)
     except (IntegrityError, ValidationFailed, PermissionDenied) as exc:
         team.refresh_from_db()
         if isinstance(exc, IntegrityError):

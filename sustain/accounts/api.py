@@ -9,10 +9,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
-from sustain.accounts import services, tokens
+from sustain.accounts import audit, services, tokens
 from sustain.accounts.choices import CUSTOMER_ROLES, Role
-from sustain.accounts.models import ApiToken, Organisation, Team, User
+from sustain.accounts.models import ApiToken, AuditEntry, Organisation, Team, User
 from sustain.accounts.schemas import (
+    AuditEntryOut,
+    AuditFilters,
+    AuditPage,
     ContactIn,
     OrganisationIn,
     OrganisationOut,
@@ -266,3 +269,29 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreated]
 def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     tokens.revoke_token(actor=actor_of(request), token_id=token_id)
     return Status(204, None)
+
+
+def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        id=entry.pk,
+        created_at=entry.created_at,
+        actor=user_ref(entry.actor),
+        action=entry.action,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        target_label=entry.target_label,
+        changes=entry.changes,
+    )
+
+
+@router.get(
+    "/audit-log", response=AuditPage, summary="Changes to people and access (administrators)"
+)
+def list_audit_log(
+    request: HttpRequest, filters: Query[AuditFilters], page: Query[PageParams]
+) -> AuditPage:
+    if filters.since is not None and timezone.is_naive(filters.since):
+        raise ValidationFailed.field("since", "Give a UTC offset, e.g. 2030-01-01T00:00Z.")
+    entries = audit.entries_for(actor_of(request), **filters.dict())
+    found = paginate(entries, order="-created_at", cursor=page.cursor, limit=page.limit)
+    return AuditPage(items=[audit_entry_out(e) for e in found.items], next_cursor=found.next_cursor)

@@ -23,3 +23,20 @@ class AssignmentStrategy(models.TextChoices):
     MANUAL = "manual", "By hand"
     ROUND_ROBIN = "round_robin", "Round-robin"
     FEWEST_OPEN = "fewest_open", "Fewest open tickets"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records; the prefix before the dot names the kind of target."""
+
+    USER_CREATED = "user.created", "User created"
+    USER_INVITED = "user.invited", "User invited"
+    USER_UPDATED = "user.updated", "User changed"
+    USER_DEACTIVATED = "user.deactivated", "User deactivated"
+    USER_REACTIVATED = "user.reactivated", "User reactivated"
+    CONTACT_ADDED = "contact.added", "Contact added"
+    TOKEN_CREATED = "token.created", "API token created"
+    TOKEN_REVOKED = "token.revoked", "API token revoked"
+    ORGANISATION_CREATED = "organisation.created", "Organisation created"
+    ORGANISATION_UPDATED = "organisation.updated", "Organisation changed"
+    TEAM_CREATED = "team.created", "Team created"
+    TEAM_UPDATED = "team.updated", "Team changed"

@@ -12,6 +12,7 @@ from sustain.accounts.choices import (
     STAFF_ROLES,
     TICKET_WRITER_ROLES,
     AssignmentStrategy,
+    AuditAction,
     Role,
 )
 
@@ -184,3 +185,52 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class AuditEntry(models.Model):
+    """One change to people or access: who did what to which user, contact, token,
+    organisation or team, and which fields changed ({field: [old, new]}).
+
+    Entries are written by the services in the transaction of the change and never changed
+    or deleted afterwards. The target is kept as type, id and label rather than a foreign key,
+    so that an entry stays readable after its target is gone.
+    """
+
+    actor = models.ForeignKey(
+        # NULL: the system or an operator's command, or an actor deleted since.
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=20)
+    target_id = models.BigIntegerField()
+    target_label = models.CharField(max_length=300)
+    # Never passwords, token secrets or digests (sustain/accounts/audit.py builds it).
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            # Newest first (a backward scan serves the descending order), and one target's
+            # history.
+            models.Index(fields=["created_at", "id"], name="audit_created_idx"),
+            models.Index(
+                fields=["target_type", "target_id", "created_at"], name="audit_target_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit entries cannot be deleted.")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -140,4 +141,34 @@ class UserPage(Schema):
 
 class OrganisationPage(Schema):
     items: list[OrganisationOut]
+    next_cursor: str | None
+
+
+class AuditFilters(Schema):
+    actor_id: int | None = Field(None, description="Entries of this actor")
+    action: str | None = Field(
+        None, max_length=40, description="An action or its start, e.g. `user.` or `token.revoked`"
+    )
+    target_type: Literal["user", "organisation", "team", "token"] | None = None
+    target_id: int | None = Field(None, description="With `target_type`: one target's history")
+    since: datetime | None = Field(None, description="Entries at or after this time")
+
+
+class AuditEntryOut(Out):
+    id: int
+    created_at: datetime
+    actor: UserRef | None = Field(..., description="null: the system or a command-line operator")
+    action: str
+    target_type: str
+    target_id: int
+    target_label: str = Field(..., description="The target as it was named at the time")
+    changes: dict[str, Any] = Field(
+        ...,
+        description='{field: [old, new]}; a team\'s members: {"members": {"added": [...], '
+        '"removed": [...]}}',
+    )
+
+
+class AuditPage(Schema):
+    items: list[AuditEntryOut]
     next_cursor: str | None

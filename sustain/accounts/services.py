@@ -12,7 +12,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from sustain.accounts.choices import CUSTOMER_ROLES, STAFF_ROLES, AssignmentStrategy, Role
+from sustain.accounts import audit
+from sustain.accounts.choices import (
+    CUSTOMER_ROLES,
+    STAFF_ROLES,
+    AssignmentStrategy,
+    AuditAction,
+    Role,
+)
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -93,8 +100,12 @@ def create_user(
     organisation: Organisation | None = None,
     password: str | None = None,
     time_zone: str = "UTC",
+    invited: bool = False,
 ) -> User:
-    """Admins create anyone; a customer admin creates contacts of their own organisation."""
+    """Admins create anyone; a customer admin creates contacts of their own organisation.
+
+    ``invited``: the caller mails an invitation (only changes how the audit log names it).
+    """
     if actor.role == Role.CUSTOMER_ADMIN:
         if role not in CUSTOMER_ROLES or organisation != actor.organisation:
             raise PermissionDenied("A customer admin can only add contacts to their organisation.")
@@ -116,7 +127,7 @@ def create_user(
             ) from None
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 email,
                 password,
                 full_name=full_name.strip(),
@@ -124,6 +135,14 @@ def create_user(
                 organisation=organisation,
                 time_zone=time_zone,
             )
+            if role in CUSTOMER_ROLES:
+                action = AuditAction.CONTACT_ADDED
+            else:
+                action = AuditAction.USER_INVITED if invited else AuditAction.USER_CREATED
+            # Never the password: only the fields that describe the person.
+            fields = ["email", "full_name", "role", "organisation", "time_zone"]
+            audit.record(actor, action, user, audit.created(user, fields))
+            return user
     except IntegrityError:
         raise Conflict(
             f"A user with the e-mail address {email} exists.",
@@ -156,13 +175,33 @@ def update_user(*, actor: User, user: User, changes: dict[str, Any]) -> User:
             f"{user.email} is the assignee of tickets; assign them to someone else or "
             "deactivate the account instead.",
         )
+    before = audit.snapshot(user, changes)
     for field, value in changes.items():
         setattr(user, field, value)
-    user.save()
+    changed = audit.diff(before, changes, changes)
+    with transaction.atomic():
+        user.save()
+        if changed:
+            audit.record(actor, _user_change_action(changed), user, changed)
     return user
 
 
+def _user_change_action(changed: audit.Changes) -> AuditAction:
+    if "is_active" in changed:
+        return (
+            AuditAction.USER_REACTIVATED
+            if changed["is_active"][1]
+            else AuditAction.USER_DEACTIVATED
+        )
+    return AuditAction.USER_UPDATED
+
+
 # --- organisations and teams --------------------------------------------------------------
+# The fields the audit log follows. Notes are free text for staff, not access, and stay out.
+ORGANISATION_AUDITED = ("name", "domains", "tier")
+TEAM_AUDITED = ("name", "description", "lead", "assignment_strategy")
+
+
 def create_organisation(
     *, actor: User, name: str, domains: Iterable[str] = (), tier: str = ""
 ) -> Organisation:
@@ -176,7 +215,10 @@ def create_organisation(
             raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.")
     try:
         with transaction.atomic():
-            return Organisation.objects.create(name=name, domains=clean_domains, tier=tier)
+            organisation = Organisation.objects.create(name=name, domains=clean_domains, tier=tier)
+            changes = audit.created(organisation, ORGANISATION_AUDITED)
+            audit.record(actor, AuditAction.ORGANISATION_CREATED, organisation, changes)
+            return organisation
     except IntegrityError:
         raise Conflict(
             f"An organisation named {name} exists.", errors={"name": ["already in use"]}
@@ -209,7 +251,9 @@ def create_team(
                 lead=lead,
                 assignment_strategy=assignment_strategy,
             )
-            team.members.set(member_list)
+            changes = audit.created(team, TEAM_AUDITED)
+            changes.update(replace_team_members(team, member_list))
+            audit.record(actor, AuditAction.TEAM_CREATED, team, changes)
     except IntegrityError:
         raise Conflict(
             f"A team named {name} exists.", errors={"name": ["already in use"]}
@@ -218,12 +262,40 @@ def create_team(
 
 
 def set_team_members(*, actor: User, team: Team, members: Iterable[User]) -> Team:
+    member_list = check_team_members(actor, team, members)
+    with transaction.atomic():
+        changes = replace_team_members(team, member_list)
+        if changes:
+            audit.record(actor, AuditAction.TEAM_UPDATED, team, changes)
+    return team
+
+
+def check_team_members(actor: User, team: Team, members: Iterable[User]) -> list[User]:
     if not (actor.is_admin or team.lead_id == actor.pk):
         raise PermissionDenied("Only an administrator or the team's lead can change members.")
     member_list = list(members)
     for member in member_list:
         if not member.is_staff_member:
             raise ValidationFailed.field("members", f"{member.email} is not a staff member.")
-    with transaction.atomic():
-        team.members.set(member_list)
-    return team
+    return member_list
+
+
+def replace_team_members(team: Team, members: list[User]) -> audit.Changes:
+    """Make ``members`` the team's members (checked by the caller, inside its transaction);
+    the audit changes, ``{"members": {"added": [...], "removed": [...]}}`` or nothing."""
+    current = dict(team.members.values_list("pk", "email"))
+    wanted = {member.pk: member for member in members}
+    removed = sorted(pk for pk in current if pk not in wanted)
+    added = [member for pk, member in wanted.items() if pk not in current]
+    if removed:
+        team.members.remove(*removed)
+    if added:
+        team.members.add(*added)
+    if not (added or removed):
+        return {}
+    return {
+        "members": {
+            "added": sorted(member.email for member in added),
+            "removed": sorted(current[pk] for pk in removed),
+        }
+    }

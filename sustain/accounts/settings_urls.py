@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from sustain.accounts.settings import (
+    audit_log,
     customer_admin,
     organisations,
     overview,
@@ -45,4 +46,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tokens/<int:token_id>/revoke/", profile.token_revoke, name="token_revoke"),
     path("profile/", profile.profile, name="profile"),
     path("contacts/", customer_admin.organisation_contacts, name="org_contacts"),
+    path("audit/", audit_log.audit_log, name="audit"),
 ]

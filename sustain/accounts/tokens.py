@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from sustain.accounts import audit
+from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import ApiToken, User
 from sustain.core.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -26,10 +28,13 @@ def digest(raw_token: str) -> str:
 
 
 def create_token(
-    *, actor: User, user: User, name: str, expires_at: datetime | None = None
+    *, actor: User | None, user: User, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; returns the row and the plain token (its only appearance)."""
-    if actor.pk != user.pk and not actor.is_admin:
+    """Create a token for ``user``; returns the row and the plain token (its only appearance).
+
+    ``actor`` None is the operator at the command line (``sustain createtoken``).
+    """
+    if actor is not None and actor.pk != user.pk and not actor.is_admin:
         raise PermissionDenied("Only an administrator can create tokens for someone else.")
     name = name.strip()
     if not name:
@@ -37,24 +42,34 @@ def create_token(
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed.field("expires_at", "The expiry must be in the future.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100],
-        prefix=raw[: len(TOKEN_PREFIX) + 6],
-        digest=digest(raw),
-        expires_at=expires_at,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            prefix=raw[: len(TOKEN_PREFIX) + 6],
+            digest=digest(raw),
+            expires_at=expires_at,
+        )
+        # Name, owner and expiry; never the token, its prefix or its digest.
+        changes = audit.created(token, ["name", "user", "expires_at"])
+        audit.record(actor, AuditAction.TOKEN_CREATED, token, changes)
     return token, raw
 
 
 def revoke_token(*, actor: User, token_id: int) -> ApiToken:
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+        token = (
+            ApiToken.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=token_id)
+            .first()
+        )
         if token is None or (token.user_id != actor.pk and not actor.is_admin):
             raise NotFound("No such token.")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
+            audit.record(actor, AuditAction.TOKEN_REVOKED, token, {})
         return token
 
 

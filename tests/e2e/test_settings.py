@@ -80,6 +80,7 @@ def test_every_settings_page_is_accessible_light_and_dark(
         f"/settings/organisations/{acme.pk}/contacts/{bob.pk}/",
         "/settings/roles/",
         "/settings/tokens/",
+        "/settings/audit/",
     ]
     for scheme in ("light", "dark"):
         page: Page = new_page(color_scheme=scheme)

@@ -192,6 +192,8 @@ MATRIX: list[Row] = [
     ),
     # The token is bob's: only bob and an administrator may revoke it.
     Row("DELETE", f"{V1}/tokens/{{token_id}}", expect(204, 404, 404, 404, 404, 204)),
+    # The audit log is the administrators' alone; everyone else is refused (403).
+    Row("GET", f"{V1}/audit-log", ADMIN_ONLY_200),
     # tickets
     Row("GET", f"{V1}/tickets", EVERYONE_200),
     Row(

@@ -54,8 +54,9 @@ class Command(BaseCommand):
         if options["expires_days"] is not None:
             expires_at = timezone.now() + timedelta(days=expiry_days(str(options["expires_days"])))
         try:
+            # No actor: the operator at the command line, as the audit log records it.
             token, raw = create_token(
-                actor=user, user=user, name=str(options["name"]), expires_at=expires_at
+                actor=None, user=user, name=str(options["name"]), expires_at=expires_at
             )
         except ServiceError as exc:
             raise CommandError(exc.detail) from exc

@@ -1,0 +1,73 @@
+"""Settings: the audit log of changes to people and access (administrators only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from sustain.accounts import audit
+from sustain.accounts.choices import AuditAction
+from sustain.accounts.settings.common import page_of, query_without
+from sustain.core.access import admin_required, signed_in_user
+from sustain.core.htmx import render_page
+
+# The filter's choices: each kind of target, then every single action.
+KINDS = [
+    ("user.", "People"),
+    ("contact.", "Contacts"),
+    ("token.", "API tokens"),
+    ("organisation.", "Organisations"),
+    ("team.", "Teams"),
+]
+ACTION_CHOICES = KINDS + [(a.value, a.label) for a in AuditAction]
+TARGET_TYPES = sorted(set(audit.TARGET_TYPES.values()))
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def _since(raw: str) -> datetime | None:
+    """The start of the given day in the viewer's time zone."""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+@admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    action = request.GET.get("action", "")
+    if action not in dict(ACTION_CHOICES):
+        action = ""
+    target_type = request.GET.get("target_type", "")
+    if target_type not in TARGET_TYPES:
+        target_type = ""
+    since = request.GET.get("since", "").strip()
+    entries = audit.entries_for(
+        signed_in_user(request),
+        actor_id=_int(request.GET.get("actor")),
+        action=action or None,
+        target_type=target_type or None,
+        target_id=_int(request.GET.get("target_id")) if target_type else None,
+        since=_since(since),
+    )
+    page = page_of(request, entries, order="-created_at")
+    context = {
+        "nav": "settings",
+        "section": "audit",
+        "page": page,
+        "rows": [(entry, audit.readable(entry.changes)) for entry in page.items],
+        "action": action,
+        "actions": ACTION_CHOICES,
+        "since": since,
+        "filtered": bool(action or since or request.GET.get("actor") or target_type),
+        "target_type": target_type,
+        "target_id": request.GET.get("target_id", ""),
+        "actor": request.GET.get("actor", ""),
+        "pager_query": query_without(request, "cursor"),
+    }
+    return render_page(request, "accounts/settings/audit.html", context, partial="results")
