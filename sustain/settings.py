@@ -187,6 +187,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("SUSTAIN_PASSWORD_RESET_TIMEOUT", 3 * 3600, minimum=300)
+# Failed sign-ins (accounts.signin_limits): an account, or an address, that fails this often
+# within the window is refused until the oldest of those failures leaves it.
+SUSTAIN_SIGNIN_MAX_FAILURES = env_int("SUSTAIN_SIGNIN_MAX_FAILURES", 5, minimum=1, maximum=1000)
+SUSTAIN_SIGNIN_MAX_FAILURES_PER_ADDRESS = env_int(
+    "SUSTAIN_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50, minimum=1, maximum=100000
+)
+SUSTAIN_SIGNIN_WINDOW_MINUTES = env_int(
+    "SUSTAIN_SIGNIN_WINDOW_MINUTES", 15, minimum=1, maximum=1440
+)
 
 # --- Security headers ---------------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = USE_HTTPS
@@ -196,7 +205,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("SUSTAIN_BEHIND_PROXY", default=False):
+SUSTAIN_BEHIND_PROXY = env_bool("SUSTAIN_BEHIND_PROXY", default=False)
+if SUSTAIN_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 SECURE_SSL_REDIRECT = USE_HTTPS and env_bool("SUSTAIN_SSL_REDIRECT", default=False)

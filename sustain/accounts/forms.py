@@ -5,10 +5,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import loader
 
+from sustain.accounts import signin_limits
 from sustain.accounts.models import User
 from sustain.core import outbox
 
@@ -43,3 +45,36 @@ class OutboxPasswordResetForm(PasswordResetForm):
                 subject=subject,
                 body=body,
             )
+
+
+class LimitedAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing an account or address that failed too often lately
+    (sustain.accounts.signin_limits). A refused attempt is not checked at all, so even the
+    right password waits out the block; the message is the same whether the account exists."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": (
+            "Too many failed sign-ins for this account or from this network. Try again in "
+            "%(minutes)s minutes, or reset your password."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        email = str(self.cleaned_data.get("username") or "")
+        address = signin_limits.client_address(self.request)
+        wait = signin_limits.retry_after(email, address)
+        if wait is not None:
+            raise ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": signin_limits.minutes(wait)},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                signin_limits.record_failure(email, address)
+            raise
+        signin_limits.forget(email)
+        return cleaned

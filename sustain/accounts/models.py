@@ -234,3 +234,24 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Audit entries cannot be deleted.")
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in, kept for SUSTAIN_SIGNIN_WINDOW_MINUTES (see accounts.signin_limits).
+
+    Not linked to a user: unknown addresses are counted alike, so the limit reveals nothing.
+    """
+
+    email = models.CharField(max_length=254)  # as typed, lowered
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="signin_failure_email_idx"),
+            models.Index(fields=["address", "created_at"], name="signin_failure_address_idx"),
+            models.Index(fields=["created_at"], name="signin_failure_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.address or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -3,12 +3,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 
-from sustain.accounts.forms import OutboxPasswordResetForm
+from sustain.accounts.forms import LimitedAuthenticationForm, OutboxPasswordResetForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    form_class = LimitedAuthenticationForm
 
 
 class LogoutView(auth_views.LogoutView):
