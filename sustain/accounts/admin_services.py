@@ -11,8 +11,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
-from django.core.validators import DomainNameValidator
 from django.db import IntegrityError, transaction
 from django.template import loader
 from django.utils.encoding import force_bytes
@@ -21,10 +19,9 @@ from django.utils.http import urlsafe_base64_encode
 from sustain.accounts import audit, services
 from sustain.accounts.choices import AssignmentStrategy, AuditAction, Role
 from sustain.accounts.models import Organisation, Team, User
+from sustain.accounts.services import clean_domains
 from sustain.core import outbox
 from sustain.core.errors import Conflict, PermissionDenied, ValidationFailed
-
-_domain_validator = DomainNameValidator(accept_idna=False)
 
 
 def _require_admin(actor: User, what: str) -> None:
@@ -104,34 +101,6 @@ def set_user_active(*, actor: User, user: User, active: bool) -> User:
 
 
 # --- organisations ------------------------------------------------------------------------
-def clean_domains(domains: Iterable[str], *, organisation: Organisation | None = None) -> list[str]:
-    """Lower-cased, de-duplicated, valid domain names that no other organisation claims.
-
-    A domain decides which organisation an unknown sender belongs to, so two organisations
-    sharing one would make that choice arbitrary.
-    """
-    cleaned = sorted({d.strip().lower().rstrip(".") for d in domains if d.strip()})
-    for domain in cleaned:
-        try:
-            _domain_validator(domain)
-        except ValidationError:
-            raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.") from None
-        if "." not in domain:
-            raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.")
-    others = Organisation.objects.all()
-    if organisation is not None:
-        others = others.exclude(pk=organisation.pk)
-    # Organisations are few (hundreds) and domains is a JSON list that SQLite cannot index.
-    wanted = set(cleaned)
-    for name, taken in others.values_list("name", "domains"):
-        clash = wanted.intersection(taken or [])
-        if clash:
-            raise ValidationFailed.field(
-                "domains", f"{', '.join(sorted(clash))} already belongs to {name}."
-            )
-    return cleaned
-
-
 def add_organisation(
     *, actor: User, name: str, domains: Iterable[str] = (), tier: str = "", notes: str = ""
 ) -> Organisation:

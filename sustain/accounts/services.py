@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import DomainNameValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -202,6 +202,37 @@ ORGANISATION_AUDITED = ("name", "domains", "tier")
 TEAM_AUDITED = ("name", "description", "lead", "assignment_strategy")
 
 
+_domain_validator = DomainNameValidator(accept_idna=False)
+
+
+def clean_domains(domains: Iterable[str], *, organisation: Organisation | None = None) -> list[str]:
+    """Lower-cased, de-duplicated, valid domain names that no other organisation claims.
+
+    A domain decides which organisation an unknown sender belongs to, so two organisations
+    sharing one would make that choice arbitrary.
+    """
+    cleaned = sorted({d.strip().lower().rstrip(".") for d in domains if d.strip()})
+    for domain in cleaned:
+        try:
+            _domain_validator(domain)
+        except ValidationError:
+            raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.") from None
+        if "." not in domain:
+            raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.")
+    others = Organisation.objects.all()
+    if organisation is not None:
+        others = others.exclude(pk=organisation.pk)
+    # Organisations are few (hundreds) and domains is a JSON list that SQLite cannot index.
+    wanted = set(cleaned)
+    for name, taken in others.values_list("name", "domains"):
+        clash = wanted.intersection(taken or [])
+        if clash:
+            raise ValidationFailed.field(
+                "domains", f"{', '.join(sorted(clash))} already belongs to {name}."
+            )
+    return cleaned
+
+
 def create_organisation(
     *, actor: User, name: str, domains: Iterable[str] = (), tier: str = ""
 ) -> Organisation:
@@ -209,13 +240,10 @@ def create_organisation(
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "An organisation needs a name.")
-    clean_domains = sorted({d.strip().lower() for d in domains if d.strip()})
-    for domain in clean_domains:
-        if "." not in domain or "@" in domain or " " in domain:
-            raise ValidationFailed.field("domains", f"'{domain}' is not a domain name.")
+    domain_names = clean_domains(domains)
     try:
         with transaction.atomic():
-            organisation = Organisation.objects.create(name=name, domains=clean_domains, tier=tier)
+            organisation = Organisation.objects.create(name=name, domains=domain_names, tier=tier)
             changes = audit.created(organisation, ORGANISATION_AUDITED)
             audit.record(actor, AuditAction.ORGANISATION_CREATED, organisation, changes)
             return organisation

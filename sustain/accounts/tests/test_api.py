@@ -352,6 +352,17 @@ def test_duplicate_organisation_is_409(api_client, admin, acme):
     assert "name" in assert_problem(response, 409)["errors"]
 
 
+def test_a_domain_another_organisation_claims_is_422_naming_it(api_client, admin, acme):
+    response = send(
+        api_client(admin), "POST", "/organisations", {"name": "Acme Two", "domains": ["ACME.test"]}
+    )
+
+    assert assert_problem(response, 422)["errors"]["domains"] == [
+        "acme.test already belongs to Acme."
+    ]
+    assert not Organisation.objects.filter(name="Acme Two").exists()
+
+
 def test_bad_domain_is_422(api_client, admin):
     response = send(
         api_client(admin), "POST", "/organisations", {"name": "X", "domains": ["not a domain"]}
