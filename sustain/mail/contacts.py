@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from sustain.accounts.choices import Role
+from sustain.accounts import audit
+from sustain.accounts.choices import AuditAction, Role
 from sustain.accounts.models import Organisation, User
 
 
@@ -28,8 +29,12 @@ def find_or_create_contact(address: str, name: str) -> User:
         with transaction.atomic():
             # No usable password: the contact chooses one through "forgot password" if they
             # ever want to sign in to the portal.
-            return User.objects.create_user(
+            contact = User.objects.create_user(
                 address, None, full_name=name[:200], role=Role.CUSTOMER, organisation=organisation
             )
+            # No actor: the system added the sender, as the entry shows.
+            fields = ["email", "full_name", "role", "organisation"]
+            audit.record(None, AuditAction.CONTACT_ADDED, contact, audit.created(contact, fields))
+            return contact
     except IntegrityError:  # another worker created the same contact a moment ago
         return User.objects.get(email=address.lower())

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from sustain.accounts.models import User
+from sustain.accounts.models import AuditEntry, User
 from sustain.core.errors import PayloadTooLarge
 from sustain.core.models import OutboxMessage
 from sustain.mail.models import BouncingAddress, InboundMail
@@ -43,6 +43,9 @@ def test_a_new_message_from_an_unknown_sender_opens_a_ticket_for_a_new_contact(a
     assert ticket.channel == Channel.EMAIL
     assert ticket.title == "Sync fails after upgrade"
     assert mail.raw.read().startswith(b"From: Dana Smith")
+    entry = AuditEntry.objects.get(target_type="user", target_id=contact.pk)
+    assert (entry.action, entry.actor) == ("contact.added", None)
+    assert entry.changes["organisation"] == [None, "Acme"]
 
 
 def test_the_same_message_twice_is_one_message_and_one_ticket(acme):
