@@ -134,10 +134,15 @@ def test_flipped_byte_in_data_names_the_member(archive: Path, restored_media):
         operations.check_archive(archive, passphrase=None)
 
 
-@pytest.mark.parametrize("keep", [0.3, 0.9])
-def test_truncated_archive_is_refused_and_nothing_written(archive: Path, restored_media, keep):
+@pytest.mark.parametrize("cut", ["in the data", "in the manifest"])
+def test_truncated_archive_is_refused_and_nothing_written(archive: Path, restored_media, cut):
     data = archive.read_bytes()
-    archive.write_bytes(data[: int(len(data) * keep)])
+    # Cut by members, not by a share of the bytes: tar pads an archive to a multiple of 10 KiB,
+    # so losing the last tenth of a small one may lose only padding (and it is still whole).
+    with tarfile.open(archive) as tar:
+        manifest = tar.getmember("manifest.json")
+    end = len(data) * 3 // 10 if cut == "in the data" else manifest.offset_data + manifest.size // 2
+    archive.write_bytes(data[:end])
     with operations.scratch_database() as alias:
         with pytest.raises(ArchiveError, match=r"truncated|incomplete"):
             operations.restore_archive(archive, alias=alias, storage=restored_media)
