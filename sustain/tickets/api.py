@@ -58,6 +58,7 @@ from sustain.tickets.serializers import (
     ticket_rows,
     visible_links,
 )
+from sustain.tickets.validation import clean_tags
 
 router = Router(tags=["tickets"])
 
@@ -219,7 +220,8 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpStatus[TicketD
     new = services.NewTicket(**_resolve(actor, data))
     with _client_field_names():
         ticket = services.create_ticket(actor=actor, data=new, channel=Channel.API)
-    return HttpStatus(201, ticket_detail(actor, ticket, new_watchers=new.watchers))
+    detail = ticket_detail(actor, ticket, new_watchers=new.watchers, new_tags=clean_tags(new.tags))
+    return HttpStatus(201, detail)
 
 
 # Registered before /tickets/{ref}: Django would otherwise route POST /tickets/bulk to the

@@ -99,6 +99,20 @@ class Lookups:
         names, tags = page_names(rows)
         return cls(names=names, tags=tags)
 
+    @classmethod
+    def of_new(cls, ticket: Ticket, tags: list[str]) -> Lookups:
+        """For a ticket just created from objects: its catalogue rows are in hand, and its
+        tags are the cleaned names it was given, so nothing needs to be read again."""
+        names: dict[tuple[str, int], str] = {}
+        for kind in ("organisation", "team", "product", "component", "version"):
+            descriptor = getattr(Ticket, kind)
+            related = descriptor.field.get_cached_value(ticket, default=None)
+            if related is not None:
+                names[(kind, related.pk)] = related.name
+            elif getattr(ticket, f"{kind}_id") is not None:  # not in hand after all: read
+                return cls.of([row_of(ticket)])
+        return cls(names=names, tags={ticket.pk: sorted(tags)} if tags else {})
+
     def named(self, kind: str, pk: int | None) -> dict[str, Any] | None:
         return {"id": pk, "name": self.names.get((kind, pk), "")} if pk is not None else None
 
@@ -169,10 +183,15 @@ def visible_links(actor: User, ticket: Ticket) -> list[LinkOut]:
 
 
 def ticket_detail(
-    actor: User, ref: str | int | Ticket, *, new_watchers: list[User] | None = None
+    actor: User,
+    ref: str | int | Ticket,
+    *,
+    new_watchers: list[User] | None = None,
+    new_tags: list[str] | None = None,
 ) -> TicketDetail:
-    """The ticket page. ``new_watchers`` marks a ticket just created with those watchers: it
-    has no links yet, so nothing more needs to be read."""
+    """The ticket page. ``new_watchers`` and ``new_tags`` mark a ticket just created with
+    those watchers and (cleaned) tags: it has no links yet, and its names are in hand, so
+    nothing more needs to be read."""
     # A Ticket is taken as is: after a change the actor may no longer see it (e.g. they handed
     # it to another team), yet the change succeeded and the answer must say so.
     ticket = ref if isinstance(ref, Ticket) else get_ticket_for(actor, ref)
@@ -181,7 +200,12 @@ def ticket_detail(
     people = new_watchers if new_watchers is not None else ticket.watchers.all()
     watchers = [r for w in sorted(people, key=lambda u: u.email) if (r := user_ref(w)) is not None]
     return TicketDetail(
-        **ticket_fields(row, Lookups.of([row])),
+        **ticket_fields(
+            row,
+            Lookups.of_new(ticket, new_tags)
+            if fresh and new_tags is not None
+            else Lookups.of([row]),
+        ),
         watchers=watchers,
         links=[] if fresh else visible_links(actor, ticket),
         allowed_transitions=sorted(allowed_transitions(ticket.status, customer=actor.is_customer)),

@@ -103,11 +103,10 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
 
     assignee = data.assignee
     if assignee is None and data.team is not None:
-        # The team's turn is taken in a short transaction of its own: the team row stays
-        # locked only while the turn moves, not while the ticket is written, so tickets for
-        # one team are created side by side. A creation that fails after this skips a turn.
-        with transaction.atomic():
-            assignee = pick_assignee(data.team)
+        # Before the ticket's transaction: the team row stays locked only while the turn
+        # moves, not while the ticket is written, so tickets for one team are created side
+        # by side. A creation that fails after this skips a turn.
+        assignee = pick_assignee(data.team)
     with transaction.atomic():
         now = timezone.now()
         ticket = Ticket.objects.create(

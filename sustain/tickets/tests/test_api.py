@@ -69,6 +69,38 @@ def test_new_ticket_gets_priority_from_impact_and_urgency(
     assert body["number"] == f"SUS-{Ticket.objects.get().pk}"
 
 
+def test_creation_takes_a_fixed_number_of_queries_and_answers_with_names_and_tags(
+    api_client, alice, dave, support, product, django_assert_max_num_queries
+):
+    support.assignment_strategy = "round_robin"
+    support.save()
+    support.members.add(dave)
+    client = api_client(alice)
+    component = product.components.get()
+    body = {
+        "title": "Crash on start",
+        "description": "Since the update",
+        "team_id": support.pk,
+        "component_id": component.pk,
+        "tags": ["Crash", "startup"],
+    }
+
+    # token (and its first use), team, component and its product, the turn (one UPDATE) and
+    # its member, ticket, tags (read, create the new ones, read again, link), message,
+    # activity, SLA (fingerprint, policies into the cache, clocks), outbox, savepoint. The
+    # answer reads nothing more: its names and tags are in hand.
+    with django_assert_max_num_queries(21):
+        response = send(client, "POST", "/tickets", body)
+
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert answer["team"] == {"id": support.pk, "name": "Support"}
+    assert answer["product"] == {"id": product.pk, "name": "Gizmo"}
+    assert answer["component"] == {"id": component.pk, "name": component.name}
+    assert answer["tags"] == ["crash", "startup"]
+    assert answer["assignee"]["email"] in {alice.email, dave.email}
+
+
 def test_priority_override_without_reason_is_refused(api_client, alice, support):
     response = send(
         api_client(alice),

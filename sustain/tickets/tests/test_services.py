@@ -120,6 +120,18 @@ def test_round_robin_takes_turns_and_skips_away_members(make_ticket, lead, alice
     assert [make_ticket(lead, team=rota).assignee for _ in range(2)] == [alice, alice]
 
 
+def test_round_robin_with_nobody_available_leaves_the_ticket_and_the_turn_alone(
+    make_ticket, lead, alice, dave, rota
+):
+    first = make_ticket(lead, team=rota).assignee
+    User.objects.filter(pk__in=[alice.pk, dave.pk]).update(is_away=True)
+    assert make_ticket(lead, team=rota).assignee is None
+    rota.refresh_from_db()
+    assert rota.last_assigned == first
+    User.objects.filter(pk__in=[alice.pk, dave.pk]).update(is_away=False)
+    assert make_ticket(lead, team=rota).assignee not in (None, first)
+
+
 def test_fewest_open_picks_the_least_loaded(make_ticket, lead, alice, dave, rota):
     rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
     rota.save()
