@@ -208,11 +208,13 @@ def recompute(
     *,
     dry_run: bool = False,
     now: datetime | None = None,
+    created: bool = False,
 ) -> RecomputeResult:
     """Recompute the clocks of these tickets (ids or a queryset) and return what moved.
 
     The same function serves every ticket change and the replay after a policy change, so
-    both give the same clocks. With ``dry_run`` nothing is written.
+    both give the same clocks. With ``dry_run`` nothing is written. ``created`` tickets were
+    made in this transaction, so they have no clocks to read yet.
     """
     now = now or timezone.now()
     policies = active_policies()
@@ -226,13 +228,13 @@ def recompute(
         # No savepoint: inside a ticket service this joins its transaction at no extra cost.
         with transaction.atomic(savepoint=False):
             result.checked += len(chunk)
-            result.moves += _recompute_chunk(chunk, policies, now, dry_run=dry_run)
+            result.moves += _recompute_chunk(chunk, policies, now, dry_run=dry_run, created=created)
     return result
 
 
-def refresh_clocks(ticket_ids: Collection[int]) -> None:
+def refresh_clocks(ticket_ids: Collection[int], *, created: bool = False) -> None:
     """The hook the ticket services call inside their transaction."""
-    recompute(ticket_ids)
+    recompute(ticket_ids, created=created)
 
 
 def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -242,16 +244,23 @@ def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def _recompute_chunk(
-    ticket_ids: list[int], policies: list[PolicyRule], now: datetime, *, dry_run: bool
+    ticket_ids: list[int],
+    policies: list[PolicyRule],
+    now: datetime,
+    *,
+    dry_run: bool,
+    created: bool = False,
 ) -> list[Move]:
     # Without any policy there is nothing to compute, only old clocks to drop.
     facts = load_facts(ticket_ids) if policies else {}
-    rows = TicketClock.objects.filter(ticket_id__in=ticket_ids).order_by("pk")
-    if not dry_run:
-        # Locked: a sweep that claims an escalation meanwhile must not have its claim
-        # overwritten by this computation's older copy of the row.
-        rows = rows.select_for_update()
-    existing = {(c.ticket_id, c.target): c for c in rows}
+    existing: dict[tuple[int, str], TicketClock] = {}
+    if not created:
+        rows = TicketClock.objects.filter(ticket_id__in=ticket_ids).order_by("pk")
+        if not dry_run:
+            # Locked: a sweep that claims an escalation meanwhile must not have its claim
+            # overwritten by this computation's older copy of the row.
+            rows = rows.select_for_update()
+        existing = {(c.ticket_id, c.target): c for c in rows}
     moves: list[Move] = []
     create: list[TicketClock] = []
     update: list[TicketClock] = []

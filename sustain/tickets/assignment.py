@@ -36,9 +36,7 @@ def pick_assignee(team: Team) -> User | None:
     if team.assignment_strategy == AssignmentStrategy.MANUAL:
         return None
     if team.assignment_strategy == AssignmentStrategy.ROUND_ROBIN:
-        turn = _take_turn(team)
-        # The member must still be available: with nobody available the cursor stays put.
-        return _available(team).only(*_PICKED_FIELDS).filter(pk=turn).first() if turn else None
+        return _take_turn(team)
     with transaction.atomic():
         locked = Team.objects.select_for_update().get(pk=team.pk)
         members = available_members(locked)
@@ -49,24 +47,33 @@ def pick_assignee(team: Team) -> User | None:
         return chosen
 
 
-def _take_turn(team: Team) -> int | None:
+def _take_turn(team: Team) -> User | None:
     """Move the round-robin cursor to the next available member after it (by id, wrapping
-    around) and return it: one statement, atomic on both databases."""
+    around) and return that member: one statement, atomic on both databases, which also
+    returns the member's fields. With nobody available the cursor stays and None comes back
+    (the member under the cursor must be available to be returned)."""
     members_sql, params = _available(team).order_by().values("id").query.sql_with_params()
     quote = connection.ops.quote_name
     table, cursor_column = quote(Team._meta.db_table), quote("last_assigned_id")
+    users = quote(User._meta.db_table)
+    chosen = f"{table}.{cursor_column}"
+    # Only names and the ORM's own SQL are spliced in; the values travel as parameters.
+    member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({members_sql})"
+    fields = [f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS]
     sql = (
         f"UPDATE {table} SET {cursor_column} = COALESCE("  # noqa: S608 (names, not input)
-        f"(SELECT MIN(m.id) FROM ({members_sql}) m"
-        f" WHERE m.id > COALESCE({table}.{cursor_column}, 0)),"
+        f"(SELECT MIN(m.id) FROM ({members_sql}) m WHERE m.id > COALESCE({chosen}, 0)),"
         f"(SELECT MIN(m.id) FROM ({members_sql}) m),"
-        f"{table}.{cursor_column}) "
-        f"WHERE {table}.id = %s RETURNING {cursor_column}"
+        f"{chosen}) "
+        f"WHERE {table}.id = %s RETURNING {', '.join(fields)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, team.pk])
+        cursor.execute(sql, [*params, *params, team.pk, *(params * len(fields))])
         row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None else None
+    if row is None or row[0] is None:
+        return None
+    # Like .only(): the other fields load if something reads them.
+    return User.from_db(connection.alias, list(_PICKED_FIELDS), list(row))
 
 
 def _fewest_open(members: list[User], last_id: int | None) -> User:

@@ -13,12 +13,19 @@ roll back with the change.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from sustain.tickets.models import Message
 
-TicketChangedHook = Callable[[Collection[int]], None]
+
+class TicketChangedHook(Protocol):
+    """Called with the ids of changed tickets; ``created`` says they were created just now
+    (in this transaction), so they have nothing of their own yet to read back."""
+
+    def __call__(self, ticket_ids: Collection[int], *, created: bool = False) -> None: ...
+
+
 MessageAddedHook = Callable[["Message"], None]
 
 # Fields whose change may move a clock (policy match, targets, pauses); other edits skip hooks.
@@ -37,11 +44,11 @@ def on_ticket_changed(hook: TicketChangedHook) -> TicketChangedHook:
     return hook
 
 
-def ticket_changed(ticket_ids: Collection[int]) -> None:
+def ticket_changed(ticket_ids: Collection[int], *, created: bool = False) -> None:
     if not ticket_ids:
         return
     for hook in _ticket_changed:
-        hook(ticket_ids)
+        hook(ticket_ids, created=created)
 
 
 def on_message_added(hook: MessageAddedHook) -> MessageAddedHook:

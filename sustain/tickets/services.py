@@ -31,6 +31,7 @@ from sustain.tickets.validation import (
     check_choice,
     check_priority,
     check_text,
+    tag_new_ticket,
     tags_named,
 )
 
@@ -129,11 +130,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             updated_at=now,
         )
         if data.tags:
-            # A new ticket has no tags to compare with: one INSERT instead of set()'s diff.
-            through = Ticket.tags.through
-            through.objects.bulk_create(
-                [through(ticket=ticket, tag=t) for t in tags_named(data.tags)]
-            )
+            tag_new_ticket(ticket.pk, data.tags)
         if data.watchers:
             _set_watchers(actor, ticket, data.watchers, channel)
         message = Message.objects.create(
@@ -142,7 +139,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         for upload in data.attachments:
             store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
         activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)
-        hooks.ticket_changed([ticket.pk])
+        hooks.ticket_changed([ticket.pk], created=True)
         notifications.ticket_created(ticket, activity, actor, data.watchers)
     return ticket
 

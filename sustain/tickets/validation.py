@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
+
 from sustain.accounts.models import Team, User
 from sustain.core.errors import ValidationFailed
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets.choices import Priority
-from sustain.tickets.models import Tag
+from sustain.tickets.models import Tag, Ticket
 from sustain.tickets.rules import priority_for
 
 MAX_TAGS = 30
@@ -51,6 +53,37 @@ def tags_named(names: Iterable[str]) -> list[Tag]:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
     return [existing[n] for n in cleaned]
+
+
+def tag_new_ticket(ticket_id: int, names: Iterable[str]) -> None:
+    """Link a ticket created in this transaction to its tags, creating the new ones.
+
+    Ticket creation is the busiest write: when every tag exists (the usual case) this is one
+    INSERT ... SELECT, not a read of the tags followed by an insert of the links."""
+    cleaned = clean_tags(names)
+    if not cleaned:
+        return
+    if _link_tags(ticket_id, cleaned) < len(cleaned):
+        Tag.objects.bulk_create([Tag(name=n) for n in cleaned], ignore_conflicts=True)
+        _link_tags(ticket_id, cleaned, skip_linked=True)
+
+
+def _link_tags(ticket_id: int, names: list[str], *, skip_linked: bool = False) -> int:
+    quote = connection.ops.quote_name
+    through = Ticket.tags.through
+    links, tags = quote(through._meta.db_table), quote(Tag._meta.db_table)
+    marks = ", ".join(["%s"] * len(names))
+    sql = (
+        f"INSERT INTO {links} (ticket_id, tag_id) "  # noqa: S608 (names, not input)
+        f"SELECT %s, t.id FROM {tags} t WHERE t.name IN ({marks})"
+    )
+    params: list[Any] = [ticket_id, *names]
+    if skip_linked:
+        sql += f" AND t.id NOT IN (SELECT tag_id FROM {links} WHERE ticket_id = %s)"  # noqa: S608
+        params.append(ticket_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 def check_assignee(assignee: User, team: Team | None) -> None:

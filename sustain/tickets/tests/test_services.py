@@ -21,7 +21,7 @@ from sustain.releases.models import Product
 from sustain.tickets import linking, services
 from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import Channel, LinkKind, Status
-from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
+from sustain.tickets.models import Activity, Attachment, Message, Tag, Ticket, TicketLink
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
 
 PNG = (
@@ -458,3 +458,12 @@ def test_merge_across_organisations_is_refused(make_ticket, alice, bob, carol):
     with pytest.raises(ValidationFailed, match="another organisation"):
         linking.merge_tickets(actor=alice, source_ref=duplicate.pk, target_ref=original.pk)
     assert original.messages.count() == 1
+
+
+def test_a_new_ticket_links_existing_and_new_tags_once(make_ticket, alice):
+    Tag.objects.create(name="printer")
+
+    ticket = make_ticket(alice, tags=["Printer", "jam", "printer ", "jam"])
+
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["jam", "printer"]
+    assert Tag.objects.filter(name__in=["jam", "printer"]).count() == 2
