@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from sustain.accounts.choices import TICKET_WRITER_ROLES, AssignmentStrategy
 from sustain.accounts.models import Team, User
@@ -77,13 +78,21 @@ def _take_turn(team: Team) -> User | None:
 
 
 def _fewest_open(members: list[User], last_id: int | None) -> User:
-    # Counted from the tickets side so that the (assignee, status) index does the work.
-    counts = dict(
-        Ticket.objects.filter(assignee__in=[m.pk for m in members], status__in=OPEN_STATUSES)
+    # One count per member (a correlated subquery) rather than one GROUP BY over all of
+    # them: each is an index-only range of the (assignee, status) index, where the grouped
+    # form made PostgreSQL visit every open ticket's row (3x slower at 14,000 open tickets).
+    open_of_member = (
+        Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=OPEN_STATUSES)
         .order_by()
-        .values("assignee")
-        .annotate(n=Count("id"))
-        .values_list("assignee", "n")
+        .values("assignee_id")
+        .annotate(n=Count("*"))  # not Count("pk"): the id would have to come from the row
+        .values("n")
+    )
+    counts = dict(
+        User.objects.filter(pk__in=[m.pk for m in members])
+        .order_by()
+        .annotate(n=Coalesce(Subquery(open_of_member), 0))
+        .values_list("pk", "n")
     )
     # Ties go to someone other than the last pick (whose new ticket may not be committed yet),
     # then by id order: deterministic and fair enough.
