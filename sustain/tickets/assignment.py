@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -53,28 +55,41 @@ def _take_turn(team: Team) -> User | None:
     around) and return that member: one statement, atomic on both databases, which also
     returns the member's fields. With nobody available the cursor stays and None comes back
     (the member under the cursor must be available to be returned)."""
-    members_sql, params = _available(team).order_by().values("id").query.sql_with_params()
-    quote = connection.ops.quote_name
-    table, cursor_column = quote(Team._meta.db_table), quote("last_assigned_id")
-    users = quote(User._meta.db_table)
-    chosen = f"{table}.{cursor_column}"
-    # Only names and the ORM's own SQL are spliced in; the values travel as parameters.
-    member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({members_sql})"
-    fields = [f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS]
-    sql = (
-        f"UPDATE {table} SET {cursor_column} = COALESCE("  # noqa: S608 (names, not input)
-        f"(SELECT MIN(m.id) FROM ({members_sql}) m WHERE m.id > COALESCE({chosen}, 0)),"
-        f"(SELECT MIN(m.id) FROM ({members_sql}) m),"
-        f"{chosen}) "
-        f"WHERE {table}.id = %s RETURNING {', '.join(fields)}"
-    )
+    roles: list[str] = sorted(str(role) for role in TICKET_WRITER_ROLES)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, team.pk, *(params * len(fields))])
+        # In the statement's order: the two choices, the team, then each returned field.
+        params: list[str | int] = [*roles, *roles, team.pk, *roles * len(_PICKED_FIELDS)]
+        cursor.execute(_turn_sql(len(roles)), params)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         return None
     # Like .only(): the other fields load if something reads them.
     return User.from_db(connection.alias, list(_PICKED_FIELDS), list(row))
+
+
+@functools.cache
+def _turn_sql(role_count: int) -> str:
+    """The statement of ``_take_turn``, written once per process: ticket creation runs it
+    often, and composing it through the ORM cost more than PostgreSQL takes to run it.
+    The members it may choose are those of ``_available``: active, not away, a writer."""
+    quote = connection.ops.quote_name
+    table, cursor_column = quote(Team._meta.db_table), quote("last_assigned_id")
+    users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
+    chosen = f"{table}.{cursor_column}"
+    roles = ", ".join(["%s"] * role_count)
+    available = (
+        f"SELECT u.id FROM {links} tm JOIN {users} u ON u.id = tm.user_id "  # noqa: S608
+        f"WHERE tm.team_id = {table}.id AND u.is_active AND NOT u.is_away AND u.role IN ({roles})"
+    )
+    member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({available})"
+    fields = ", ".join(f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS)
+    return (
+        f"UPDATE {table} SET {cursor_column} = COALESCE("  # noqa: S608 (names, not input)
+        f"(SELECT MIN(m.id) FROM ({available}) m WHERE m.id > COALESCE({chosen}, 0)),"
+        f"(SELECT MIN(m.id) FROM ({available}) m),"
+        f"{chosen}) "
+        f"WHERE {table}.id = %s RETURNING {fields}"
+    )
 
 
 def _fewest_open(members: list[User], last_id: int | None) -> User:

@@ -132,6 +132,14 @@ def test_round_robin_with_nobody_available_leaves_the_ticket_and_the_turn_alone(
     assert make_ticket(lead, team=rota).assignee not in (None, first)
 
 
+def test_round_robin_skips_inactive_members_and_readers(make_ticket, lead, alice, dave, rota):
+    carol = User.objects.create_user("carol@sustain.test", "correct horse battery", role="viewer")
+    rota.members.add(carol)
+    dave.is_active = False
+    dave.save()
+    assert [make_ticket(lead, team=rota).assignee for _ in range(3)] == [alice, alice, alice]
+
+
 def test_fewest_open_picks_the_least_loaded(make_ticket, lead, alice, dave, rota):
     rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
     rota.save()
