@@ -205,6 +205,25 @@ class OrganisationForm(forms.Form):
         raw: str = self.cleaned_data.get("domains", "")
         return [d for d in raw.replace(",", "\n").split() if d]
 
+    def organisation_fields(self) -> dict[str, Any]:
+        """What the organisation services take, from the cleaned form."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "domains": self.domain_list(),
+            "tier": data["tier"],
+            "notes": data["notes"],
+        }
+
+    @staticmethod
+    def initial_for(organisation: Organisation) -> dict[str, Any]:
+        return {
+            "name": organisation.name,
+            "domains": "\n".join(organisation.domains or []),
+            "tier": organisation.tier,
+            "notes": organisation.notes,
+        }
+
 
 # --- own profile and tokens ---------------------------------------------------------------
 class ProfileForm(KeepsCurrentZone):

@@ -59,14 +59,9 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             organisation = admin_services.add_organisation(
-                actor=actor,
-                name=data["name"],
-                domains=form.domain_list(),
-                tier=data["tier"],
-                notes=data["notes"],
+                actor=actor, **form.organisation_fields()
             )
         except (ValidationFailed, Conflict) as exc:
             add_service_error(form, exc)
@@ -83,23 +78,12 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     organisation = services.get_organisation_for(actor, organisation_id)
-    initial = {
-        "name": organisation.name,
-        "domains": "\n".join(organisation.domains or []),
-        "tier": organisation.tier,
-        "notes": organisation.notes,
-    }
+    initial = OrganisationForm.initial_for(organisation)
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             admin_services.update_organisation(
-                actor=actor,
-                organisation=organisation,
-                name=data["name"],
-                domains=form.domain_list(),
-                tier=data["tier"],
-                notes=data["notes"],
+                actor=actor, organisation=organisation, **form.organisation_fields()
             )
         except (ValidationFailed, Conflict) as exc:
             add_service_error(form, exc)
