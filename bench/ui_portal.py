@@ -31,7 +31,6 @@ import os
 import random
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +41,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("SUSTAIN_DATA_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+from _pages import measure, percentile  # noqa: E402 (bench/ is the script's own folder)
 
 
 def people() -> tuple[Any, Any, list[int]]:
@@ -85,33 +80,6 @@ def people() -> tuple[Any, Any, list[int]]:
         flush=True,
     )
     return contact, admin, ids
-
-
-def measure(
-    client: Any, url: Any, repeat: int, warmup: int
-) -> tuple[list[float], list[float], int]:
-    """Wall-clock and Python CPU milliseconds of each request, and the page's query count."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(warmup):
-        client.get(url() if callable(url) else url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url() if callable(url) else url)
-    # Read now: the next request's request_started signal empties the query log.
-    count = len(queries)
-    if response.status_code != 200:
-        sys.exit(f"{url} answered {response.status_code}")
-    times, cpu = [], []
-    for _ in range(repeat):
-        target = url() if callable(url) else url
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(target)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        if response.status_code != 200:
-            sys.exit(f"{target} answered {response.status_code}")
-    return times, cpu, count
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,31 +30,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("SUSTAIN_DATA_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
-
-
-def measure(client: Any, url: str, repeat: int, warmup: int) -> tuple[list[float], int]:
-    """Milliseconds of ``repeat`` requests after ``warmup``, and the SQL queries of one."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(warmup):
-        client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    count = len(queries)  # read now: the next request empties the query log
-    if response.status_code != 200:
-        sys.exit(f"{url} answered {response.status_code}")
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    return times, count
+from _pages import measure, percentile  # noqa: E402 (bench/ is the script's own folder)
 
 
 def main() -> None:
@@ -116,7 +91,7 @@ def main() -> None:
     ]
     print(f"{'page':<16} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     for name, client, url in pages:
-        times, queries = measure(client, url, args.repeat, args.warmup)
+        times, _, queries = measure(client, url, args.repeat, args.warmup)
         print(
             f"{name:<16} {statistics.median(times):>10.1f} {percentile(times, 0.95):>8.1f} "
             f"{max(times):>8.1f} {queries:>8}",

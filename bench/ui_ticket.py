@@ -27,7 +27,6 @@ import os
 import random
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +37,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("SUSTAIN_DATA_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+from _pages import measure, percentile  # noqa: E402 (bench/ is the script's own folder)
 
 
 def people() -> tuple[Any, Any, int, list[int], int]:
@@ -78,40 +73,6 @@ def people() -> tuple[Any, Any, int, list[int], int]:
     longest = sample["ticket_id"] if sample else top
     print(f"{top:,} as the highest ticket id; admin {admin.email}; agent {agent.email}", flush=True)
     return admin, agent, top, ids, longest
-
-
-def measure(
-    client: Any, url: Any, repeat: int, warmup: int, status: int
-) -> tuple[list[float], list[float], int]:
-    from django.db import connection
-
-    def target() -> str:
-        return str(url() if callable(url) else url)
-
-    for _ in range(warmup):
-        client.get(target())
-    # Counted with a wrapper: the request cycle's connection handling resets Django's own
-    # query log outside of tests.
-    queries: list[str] = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        response = client.get(target())
-    if response.status_code != status:
-        sys.exit(f"{target()} answered {response.status_code}")
-    times, cpu = [], []
-    for _ in range(repeat):
-        page = target()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(page)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        if response.status_code != status:
-            sys.exit(f"{page} answered {response.status_code}")
-    return times, cpu, len(queries)
 
 
 def main() -> None:
