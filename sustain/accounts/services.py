@@ -22,6 +22,7 @@ from sustain.accounts.choices import (
 )
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sustain.core.fastsql import RowLookup
 
 
 # --- who can see whom ---------------------------------------------------------------------
@@ -46,6 +47,15 @@ def visible_teams(viewer: User) -> QuerySet[Team]:
     if viewer.is_staff_member:
         return Team.objects.all()
     return Team.objects.none()
+
+
+_TEAM_BY_ID = RowLookup(Team, "id")
+
+
+def visible_team(viewer: User, team_id: int) -> Team | None:
+    """The team with this id if ``viewer`` may see it (as ``visible_teams``). Tickets sent
+    through the API name a team more often than anything else, so this skips the ORM."""
+    return _TEAM_BY_ID.get(team_id) if viewer.is_staff_member else None
 
 
 def get_user_for(viewer: User, user_id: int) -> User:

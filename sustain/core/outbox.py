@@ -14,6 +14,7 @@ idempotency key) so that the receiver can drop it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -22,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from sustain.core import fastsql
 from sustain.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def record(*, kind: str, key: str, payload: Payload) -> OutboxMessage:
     if created:
         # robust: a queue that is down must not turn a committed change into an error page;
         # the sweep delivers the row anyway.
-        transaction.on_commit(partial(_enqueue, message.pk), robust=True)
+        transaction.on_commit(functools.partial(_enqueue, message.pk), robust=True)
     return message
 
 
@@ -160,9 +161,9 @@ def record_emails(emails: list[Email]) -> None:
         )
         for key, payload in payloads
     ]
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    fastsql.insert_rows(rows, skip_conflicts=True)
     keys = [email.key for email in emails]
-    transaction.on_commit(partial(_enqueue_keys, keys), robust=True)
+    transaction.on_commit(functools.partial(_enqueue_keys, keys), robust=True)
 
 
 def _message_id_of(payload: Payload) -> str:
@@ -177,9 +178,14 @@ def message_id_for(key: str) -> str:
 
 
 def _mail_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    domain = address.rpartition("@")[2]
-    return domain or urlsplit(settings.SUSTAIN_BASE_URL).hostname or "sustain.invalid"
+    return _domain_of(settings.DEFAULT_FROM_EMAIL, settings.SUSTAIN_BASE_URL)
+
+
+@functools.cache
+def _domain_of(from_email: str, base_url: str) -> str:
+    # Cached: every e-mail asks, and parsing the address costs more than the rest of its Message-ID.
+    domain = parseaddr(from_email)[1].rpartition("@")[2]
+    return domain or urlsplit(base_url).hostname or "sustain.invalid"
 
 
 def _reject_line_breaks(headers: dict[str, str]) -> None:

@@ -219,6 +219,9 @@ def recompute(
     now = now or timezone.now()
     policies = active_policies()
     result = RecomputeResult()
+    if created and not policies:
+        # New tickets without any policy: no clocks to start and none yet to drop.
+        return result
     ids: Iterable[int] = (
         tickets.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
         if isinstance(tickets, QuerySet)
@@ -298,6 +301,8 @@ def _write_updates(rows: list[TicketClock]) -> None:
     """Write moved clocks. bulk_update's CASE expressions cost far more to build (about
     10 ms a row) than to run, so PostgreSQL gets one UPDATE ... FROM (VALUES ...) per 500
     rows and other databases (local SQLite) one UPDATE per row."""
+    if not rows:
+        return
     if connection.vendor != "postgresql":
         for row in rows:
             row.save(update_fields=list(_UPDATED))

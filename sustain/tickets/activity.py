@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from sustain.accounts.models import User
+from sustain.core import fastsql
 from sustain.tickets.models import Activity, Message, Ticket
 
 
@@ -22,7 +23,7 @@ def log_activity(
     new: Any = "",
     message: Message | None = None,
 ) -> Activity:
-    return Activity.objects.create(
+    activity = Activity(
         ticket=ticket,
         actor=actor,
         channel=channel,
@@ -32,6 +33,9 @@ def log_activity(
         new_value=display_value(new),
         message=message,
     )
+    # Every change writes at least one of these: the statement is written once.
+    fastsql.insert(activity)
+    return activity
 
 
 def display_value(value: Any) -> str:

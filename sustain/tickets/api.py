@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, Field
 from sustain.accounts.api import actor_of
 from sustain.accounts.models import User
 from sustain.accounts.schemas import user_ref
-from sustain.accounts.services import visible_organisations, visible_teams, visible_users
+from sustain.accounts.services import visible_organisations, visible_team, visible_users
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
@@ -64,31 +64,33 @@ router = Router(tags=["tickets"])
 
 
 # --- resolving ids sent by the client -----------------------------------------------------
-def _lookup[M: Model](queryset: QuerySet[M], pk: int | None, field: str, what: str) -> M | None:
-    if pk is None:
-        return None
-    obj = queryset.filter(pk=pk).first()
-    if obj is None:
-        raise ValidationFailed.field(field, f"No {what} with id {pk}.")
-    return obj
+def _first[M: Model](queryset: QuerySet[M], pk: int) -> M | None:
+    return next(iter(queryset.filter(pk=pk).order_by()[:1]), None)
+
+
+# Each id a client may send: what it names, and how the actor finds one they may see. Only
+# the ids actually sent are looked up.
+_FINDERS: dict[str, tuple[str, Callable[[User, int], Model | None]]] = {
+    "requester_id": ("user", lambda actor, pk: _first(visible_users(actor), pk)),
+    "assignee_id": ("user", lambda actor, pk: _first(visible_users(actor), pk)),
+    "organisation_id": ("organisation", lambda actor, pk: _first(visible_organisations(actor), pk)),
+    "team_id": ("team", visible_team),
+    "product_id": ("product", lambda actor, pk: _first(Product.objects.all(), pk)),
+    "component_id": ("component", lambda actor, pk: _first(Component.objects.all(), pk)),
+    "version_id": ("version", lambda actor, pk: _first(Version.objects.all(), pk)),
+}
 
 
 def _resolve(actor: User, data: dict[str, Any]) -> dict[str, Any]:
     """Turn ``team_id``-style keys into the objects the services take."""
     resolved: dict[str, Any] = {}
-    lookups: dict[str, tuple[QuerySet[Any], str]] = {
-        "requester_id": (visible_users(actor), "user"),
-        "assignee_id": (visible_users(actor), "user"),
-        "organisation_id": (visible_organisations(actor), "organisation"),
-        "team_id": (visible_teams(actor), "team"),
-        "product_id": (Product.objects.all(), "product"),
-        "component_id": (Component.objects.all(), "component"),
-        "version_id": (Version.objects.all(), "version"),
-    }
     for key, value in data.items():
-        if key in lookups:
-            queryset, what = lookups[key]
-            resolved[key.removesuffix("_id")] = _lookup(queryset, value, key, what)
+        if key in _FINDERS:
+            what, find = _FINDERS[key]
+            found = None if value is None else find(actor, value)
+            if value is not None and found is None:
+                raise ValidationFailed.field(key, f"No {what} with id {value}.")
+            resolved[key.removesuffix("_id")] = found
         elif key == "watcher_ids":
             users = list(visible_users(actor).filter(pk__in=value))
             missing = sorted(set(value) - {u.pk for u in users})

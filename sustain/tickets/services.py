@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, Team, User
+from sustain.core import fastsql
 from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import hooks, notifications
@@ -110,7 +111,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         assignee = pick_assignee(data.team)
     with transaction.atomic():
         now = timezone.now()
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             title=title,
             kind=data.kind,
             maintenance_type=data.maintenance_type,
@@ -129,13 +130,15 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             created_at=now,
             updated_at=now,
         )
+        fastsql.insert(ticket)
         if data.tags:
             tag_new_ticket(ticket.pk, data.tags)
         if data.watchers:
             _set_watchers(actor, ticket, data.watchers, channel)
-        message = Message.objects.create(
+        message = Message(
             ticket=ticket, author=actor, body=description, channel=channel, created_at=now
         )
+        fastsql.insert(message)
         for upload in data.attachments:
             store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
         activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)

@@ -1,0 +1,121 @@
+"""The statements written once per process give what the ORM gives, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from sustain.accounts.models import ApiToken, Organisation, Team, User
+from sustain.accounts.tokens import create_token, digest
+from sustain.core import fastsql
+from sustain.core.models import OutboxMessage
+from sustain.tickets.models import Activity, Message, Ticket
+
+
+def _fields(obj: object, model: type[Model]) -> dict[str, object]:
+    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+
+
+def test_lookup_reads_what_the_orm_reads(alice: User, acme: Organisation) -> None:
+    alice.organisation = acme
+    alice.last_login = timezone.now() - timedelta(hours=3)
+    alice.save()
+    token, raw = create_token(
+        actor=alice, user=alice, name="ci", expires_at=timezone.now() + timedelta(days=2)
+    )
+
+    found = fastsql.RowLookup(ApiToken, "digest", related="user").get(digest(raw))
+
+    assert found is not None
+    assert _fields(found, ApiToken) == _fields(ApiToken.objects.get(pk=token.pk), ApiToken)
+    # Datetimes come back aware (SQLite returns text that the field's converter parses).
+    assert found.expires_at is not None
+    assert found.expires_at.tzinfo is not None
+    # The related row is attached, with every field, and loading it needs no query.
+    assert _fields(found.user, User) == _fields(User.objects.get(pk=alice.pk), User)
+    assert found._state.adding is False
+    assert found.user._state.db == "default"
+
+
+def test_lookup_of_a_missing_row_is_none(db: None) -> None:
+    assert fastsql.RowLookup(Team, "id").get(987654) is None
+    assert fastsql.RowLookup(ApiToken, "digest", related="user").get("0" * 64) is None
+
+
+def test_lookup_loads_a_nullable_foreign_key_as_none(db: None) -> None:
+    team = Team.objects.create(name="Ops")
+
+    found = fastsql.RowLookup(Team, "id").get(team.pk)
+
+    assert found is not None
+    assert found.name == "Ops"
+    assert found.lead_id is None
+    assert found.lead is None
+
+
+def test_insert_writes_the_row_and_sets_its_key(alice: User, bob: User) -> None:
+    now = timezone.now()
+    ticket = Ticket(
+        title="Export fails", requester=bob, organisation=bob.organisation, created_at=now
+    )
+    with transaction.atomic():
+        fastsql.insert(ticket)
+        message = Message(ticket=ticket, author=bob, body="It times out.", created_at=now)
+        fastsql.insert(message)
+        activity = Activity(ticket=ticket, actor=alice, channel="api", action="created")
+        fastsql.insert(activity)
+
+    assert ticket.pk is not None
+    assert ticket._state.adding is False
+    assert _fields(Ticket.objects.get(pk=ticket.pk), Ticket) == _fields(ticket, Ticket)
+    assert Message.objects.get(pk=message.pk).body == "It times out."
+    stored = Activity.objects.get(pk=activity.pk)
+    assert (stored.ticket_id, stored.actor_id, stored.message_id) == (ticket.pk, alice.pk, None)
+    # Defaults of the model apply as with create().
+    assert stored.created_at is not None
+
+
+def test_insert_refuses_an_unsaved_related_object(bob: User) -> None:
+    ticket = Ticket(title="Never saved", requester=bob)
+    message = Message(ticket=ticket, author=bob, body="orphan")
+
+    with pytest.raises(ValueError, match="unsaved related object"):
+        fastsql.insert(message)
+    assert not Message.objects.exists()
+
+
+def test_insert_reports_a_broken_constraint_and_writes_nothing(db: None) -> None:
+    OutboxMessage.objects.create(kind="email", idempotency_key="k1", payload={})
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fastsql.insert(OutboxMessage(kind="email", idempotency_key="k1", payload={"a": 1}))
+
+    assert OutboxMessage.objects.get().payload == {}
+
+
+def test_insert_rows_writes_json_and_skips_conflicts(db: None) -> None:
+    OutboxMessage.objects.create(kind="email", idempotency_key="taken", payload={"old": True})
+    rows = [
+        OutboxMessage(kind="email", idempotency_key="taken", payload={"new": True}),
+        OutboxMessage(kind="email", idempotency_key="fresh", payload={"to": ["a@b.test"], "n": 2}),
+    ]
+
+    written = fastsql.insert_rows(rows, skip_conflicts=True)
+
+    assert written == 1
+    stored = {m.idempotency_key: m.payload for m in OutboxMessage.objects.all()}
+    assert stored == {"taken": {"old": True}, "fresh": {"to": ["a@b.test"], "n": 2}}
+
+
+def test_insert_rows_without_skipping_fails_on_a_conflict(db: None) -> None:
+    OutboxMessage.objects.create(kind="email", idempotency_key="taken", payload={})
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        fastsql.insert_rows([OutboxMessage(kind="email", idempotency_key="taken", payload={})])
+
+    assert fastsql.insert_rows([]) == 0
+    assert OutboxMessage.objects.count() == 1
