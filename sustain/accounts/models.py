@@ -153,6 +153,10 @@ class Team(models.Model):
     last_assigned = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # "Fewest open": each member's open tickets ({"<user id>": count}) as last counted, plus
+    # the tickets handed out since then (sustain.tickets.assignment).
+    member_load = models.JSONField(default=dict, blank=True)
+    member_load_counted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from sustain.accounts.choices import TICKET_WRITER_ROLES, AssignmentStrategy
 from sustain.accounts.models import Team, User
 from sustain.tickets.choices import OPEN_STATUSES
 from sustain.tickets.models import Ticket
+
+# How long "fewest open" goes on from one count of the members' open tickets.
+RECOUNT_AFTER = timedelta(minutes=1)
 
 
 def _available(team: Team) -> QuerySet[User]:
@@ -31,22 +36,38 @@ def pick_assignee(team: Team) -> User | None:
     """The member the team's strategy chooses, or None for manual teams or nobody available.
 
     Round-robin moves the team's cursor in one UPDATE, so two concurrent tickets never take
-    the same turn and the team row is locked only for that statement. "Fewest open" counts
-    the members' open tickets under the team's row lock, in a transaction of its own when
-    the caller has none (ticket creation): it counts what is committed, and the cursor
-    breaks ties (the member picked last goes after the others).
+    the same turn and the team row is locked only for that statement. "Fewest open" works
+    under the team's row lock, in a transaction of its own when the caller has none (ticket
+    creation). It counts the members' open tickets at most every ``RECOUNT_AFTER`` and
+    adds each ticket it hands out to the count in between: counting reads every open ticket
+    of the team (tens of milliseconds at 1M tickets, while the team stays locked). Tickets
+    closed or reassigned by hand show in the next count. The cursor breaks ties (the member
+    picked last goes after the others).
     """
     if team.assignment_strategy == AssignmentStrategy.MANUAL:
         return None
     if team.assignment_strategy == AssignmentStrategy.ROUND_ROBIN:
         return _take_turn(team)
     with transaction.atomic():
-        locked = Team.objects.select_for_update().get(pk=team.pk)
+        # NO KEY: tickets being written for this team (their foreign key checks) need not wait.
+        locked = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
         members = available_members(locked)
         if not members:
             return None
-        chosen = _fewest_open(members, locked.last_assigned_id)
-        Team.objects.filter(pk=locked.pk).update(last_assigned=chosen)
+        now = timezone.now()
+        load: dict[str, int] = dict(locked.member_load or {})
+        counted_at = locked.member_load_counted_at
+        fresh = counted_at is not None and now - counted_at < RECOUNT_AFTER
+        if not fresh or any(str(m.pk) not in load for m in members):
+            load, counted_at = _open_counts(members), now
+        # Ties go to someone other than the last pick, then by id: deterministic and fair.
+        chosen = min(
+            members, key=lambda m: (load[str(m.pk)], m.pk == locked.last_assigned_id, m.pk)
+        )
+        load[str(chosen.pk)] += 1
+        Team.objects.filter(pk=locked.pk).update(
+            last_assigned=chosen, member_load=load, member_load_counted_at=counted_at
+        )
         return chosen
 
 
@@ -92,7 +113,8 @@ def _turn_sql(role_count: int) -> str:
     )
 
 
-def _fewest_open(members: list[User], last_id: int | None) -> User:
+def _open_counts(members: list[User]) -> dict[str, int]:
+    """Each member's open tickets, keyed by id as text (the form JSON keeps)."""
     # One count per member (a correlated subquery) rather than one GROUP BY over all of
     # them: each is an index-only range of the (assignee, status) index, where the grouped
     # form made PostgreSQL visit every open ticket's row (3x slower at 14,000 open tickets).
@@ -103,12 +125,10 @@ def _fewest_open(members: list[User], last_id: int | None) -> User:
         .annotate(n=Count("*"))  # not Count("pk"): the id would have to come from the row
         .values("n")
     )
-    counts = dict(
+    counts = (
         User.objects.filter(pk__in=[m.pk for m in members])
         .order_by()
         .annotate(n=Coalesce(Subquery(open_of_member), 0))
         .values_list("pk", "n")
     )
-    # Ties go to someone other than the last pick (whose new ticket may not be committed yet),
-    # then by id order: deterministic and fair enough.
-    return min(members, key=lambda m: (counts.get(m.pk, 0), m.pk == last_id, m.pk))
+    return {str(pk): int(n) for pk, n in counts}

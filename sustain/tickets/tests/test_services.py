@@ -18,7 +18,7 @@ from sustain.core.errors import (
 )
 from sustain.core.models import OutboxMessage
 from sustain.releases.models import Product
-from sustain.tickets import linking, services
+from sustain.tickets import assignment, linking, services
 from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Tag, Ticket, TicketLink
@@ -153,7 +153,71 @@ def test_fewest_open_breaks_a_tie_away_from_the_last_pick(make_ticket, lead, ali
     rota.save()
     first = make_ticket(lead, team=rota).assignee
     Ticket.objects.filter(assignee=first).update(status=Status.CLOSED)  # counts tie again
+    _recount_due(rota)
     assert make_ticket(lead, team=rota).assignee != first
+
+
+def _recount_due(team: Team) -> None:
+    """As if the last count of open tickets were older than ``RECOUNT_AFTER``."""
+    counted_at = timezone.now() - assignment.RECOUNT_AFTER - timedelta(seconds=1)
+    Team.objects.filter(pk=team.pk).update(member_load_counted_at=counted_at)
+
+
+def test_fewest_open_adds_its_picks_to_the_count_until_the_next_count(
+    make_ticket, lead, alice, dave, rota, monkeypatch
+):
+    rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
+    rota.save()
+    for _ in range(3):
+        make_ticket(lead, team=rota, assignee=alice)
+    counts: list[dict[str, int]] = []
+    real_count = assignment._open_counts
+
+    def count(members: list[User]) -> dict[str, int]:
+        found = real_count(members)
+        counts.append(dict(found))
+        return found
+
+    monkeypatch.setattr(assignment, "_open_counts", count)
+
+    picks = [make_ticket(lead, team=rota).assignee for _ in range(4)]
+
+    # Counted once (alice 3, dave 0): dave takes three, then the tie goes away from him.
+    assert counts == [{str(alice.pk): 3, str(dave.pk): 0}]
+    assert picks == [dave, dave, dave, alice]
+    rota.refresh_from_db()
+    assert rota.member_load == {str(alice.pk): 4, str(dave.pk): 3}
+
+
+def test_fewest_open_counts_again_after_a_while(make_ticket, lead, alice, dave, rota):
+    rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
+    rota.save()
+    make_ticket(lead, team=rota, assignee=alice)
+    assert make_ticket(lead, team=rota).assignee == dave  # counted: alice 1, dave 0
+    # Changes by hand are not seen until the next count: dave has none open now, alice 2,
+    # but the counts say 1 each, and the tie goes away from dave.
+    Ticket.objects.filter(assignee=dave).update(status=Status.CLOSED)
+    make_ticket(lead, team=rota, assignee=alice)
+    assert make_ticket(lead, team=rota).assignee == alice
+
+    _recount_due(rota)
+
+    assert make_ticket(lead, team=rota).assignee == dave  # counted: alice 3, dave 0
+    rota.refresh_from_db()
+    assert rota.member_load == {str(alice.pk): 3, str(dave.pk): 1}
+
+
+def test_fewest_open_counts_a_new_member_at_once(make_ticket, lead, alice, dave, rota):
+    rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
+    rota.save()
+    make_ticket(lead, team=rota)  # counted: alice and dave
+    carol = User.objects.create_user("carol@sustain.test", "correct horse battery", role="agent")
+    rota.members.add(carol)
+    make_ticket(lead, team=rota, assignee=carol)
+
+    assert make_ticket(lead, team=rota).assignee != carol
+    rota.refresh_from_db()
+    assert rota.member_load[str(carol.pk)] == 1
 
 
 @pytest.mark.postgres
