@@ -129,6 +129,10 @@ class Ticket(models.Model):
             models.Index(fields=["team", "id"], name="ticket_team_id_idx"),
             models.Index(fields=["organisation", "id"], name="ticket_org_id_idx"),
             models.Index(fields=["requester", "id"], name="ticket_requester_id_idx"),
+            # An agent's list sorted by team or organisation walks only the groups that hold
+            # tickets they may read (tickets.selectors.teams_holding_visible).
+            models.Index(fields=["assignee", "team"], name="ticket_assignee_team_idx"),
+            models.Index(fields=["organisation", "team"], name="ticket_org_team_idx"),
         ]
 
     def __str__(self) -> str:

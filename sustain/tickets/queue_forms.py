@@ -10,12 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.pagination import NameSort
 from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
+from sustain.tickets.models import Ticket
+from sustain.tickets.selectors import teams_holding_visible
 
 SORTS: dict[str, str] = {
     "number": "id",
@@ -28,16 +31,37 @@ SORTS: dict[str, str] = {
     "team": "team__name",
     "updated": "updated_at",
 }
+
+
 # Sorts by a related name walk the related rows in name order (see paginate_by_name); each
-# entry says which rows can appear. Only staff are ever assigned (accounts refuses to turn an
-# assignee into a customer), so the assignee walk skips the customers.
-NAME_SORTS: dict[str, Callable[[], NameSort]] = {
-    "requester": lambda: NameSort("requester", "full_name", User.objects.all()),
-    "organisation": lambda: NameSort("organisation", "name", Organisation.objects.all()),
-    "assignee": lambda: NameSort(
+# entry says which rows can appear for a viewer. Only staff are ever assigned (accounts
+# refuses to turn an assignee into a customer), so the assignee walk skips the customers.
+def _teams(viewer: User) -> NameSort:
+    teams = Team.objects.all()
+    if (held := teams_holding_visible(viewer)) is not None:
+        teams = teams.filter(pk__in=held)
+    return NameSort("team", "name", teams)
+
+
+def _organisations(viewer: User) -> NameSort:
+    organisations = Organisation.objects.all()
+    if (held := teams_holding_visible(viewer)) is not None:
+        # Those with a ticket in one of those teams or in none (the shared triage queue):
+        # a probe each of the (organisation, team) index.
+        tickets = Ticket.objects.filter(organisation=OuterRef("pk"))
+        organisations = organisations.filter(
+            Exists(tickets.filter(team__in=held)) | Exists(tickets.filter(team__isnull=True))
+        )
+    return NameSort("organisation", "name", organisations)
+
+
+NAME_SORTS: dict[str, Callable[[User], NameSort]] = {
+    "requester": lambda viewer: NameSort("requester", "full_name", User.objects.all()),
+    "organisation": _organisations,
+    "assignee": lambda viewer: NameSort(
         "assignee", "full_name", User.objects.filter(role__in=STAFF_ROLES)
     ),
-    "team": lambda: NameSort("team", "name", Team.objects.all()),
+    "team": _teams,
 }
 DEFAULT_SORT = "-updated"
 SORT_CHOICES = [(f"{d}{k}", f"{d}{k}") for k in SORTS for d in ("", "-")]

@@ -139,7 +139,7 @@ def _load_rows(queue: Queue, cleaned: dict[str, Any]) -> None:
         if key in NAME_SORTS:
             page = paginate_by_name(
                 tickets,
-                NAME_SORTS[key](),
+                NAME_SORTS[key](queue.user),
                 descending=descending,
                 cursor=cleaned.get("cursor") or None,
                 limit=PAGE_SIZE,
