@@ -128,7 +128,13 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "id"], name="ticket_assignee_id_idx"),
             models.Index(fields=["team", "id"], name="ticket_team_id_idx"),
             models.Index(fields=["organisation", "id"], name="ticket_org_id_idx"),
-            models.Index(fields=["requester", "id"], name="ticket_requester_id_idx"),
+            # With the columns of the agents' visibility rule, so that a walk probing a
+            # requester whose tickets the agent may not read stays in the index.
+            models.Index(
+                fields=["requester", "id"],
+                name="ticket_requester_id_idx",
+                include=["team", "assignee"],
+            ),
             # An agent's list sorted by team or organisation walks only the groups that hold
             # tickets they may read (tickets.selectors.teams_holding_visible).
             models.Index(fields=["assignee", "team"], name="ticket_assignee_team_idx"),
