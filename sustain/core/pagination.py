@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, Field, Model, OrderBy, Q, QuerySet
+from django.db.models import Exists, F, Field, Model, OrderBy, OuterRef, Q, QuerySet
 
 from sustain.core.errors import ValidationFailed
 
@@ -125,6 +125,8 @@ NAME_SORT_SMALL = 5_000
 # A walk's query that runs longer than this gives way to the sort (PostgreSQL only).
 NAME_WALK_TIMEOUT_MS = 40
 _FIRST_CHUNK = 8
+# Stands for a group's id in the walk's query (ids are positive).
+_GROUP_MARK = -7_340_032_001
 _MAX_CHUNK = 256  # parts per UNION ALL: planning a query grows with it
 
 
@@ -250,7 +252,12 @@ def _walked_page(
     op = "lt" if descending else "gt"
     group = f"{sort.relation}_id"
     rows: list[_Row] = []
-    groups = sort.groups.order_by(f"{direction}{sort.name}", f"{direction}pk")
+    # Only groups that hold a ticket at all: people who never requested or were assigned one
+    # (often the first names in order) would each cost a part of the walk's queries.
+    holding = queryset.model._base_manager.filter(**{sort.relation: OuterRef("pk")})
+    groups = sort.groups.filter(Exists(holding)).order_by(
+        f"{direction}{sort.name}", f"{direction}pk"
+    )
     if after is not None and after[1] is not None:
         name, group_id, last_id = after
         # The rest of the group the last page ended in, then the groups after it.
@@ -292,11 +299,18 @@ def _probe(
 ) -> list[_Row]:
     """The first ``count`` rows of each group in ``batch``, in one query (UNION ALL of one
     index range per group), returned in the batch's order."""
+    # Each part is the same query but for its group's id: composed once (composing 256 of
+    # them through the ORM took longer than running them), with a marker where the id goes.
+    one = queryset.filter(**{group: _GROUP_MARK}).order_by(f"{direction}pk")
+    sql, template = one.values_list("pk", flat=True)[:count].query.sql_with_params()
+    slots = [i for i, value in enumerate(template) if value == _GROUP_MARK]
+    if len(slots) != 1:
+        raise RuntimeError(f"the walk's query holds its group {len(slots)} times, not once")
     parts: list[str] = []
     params: list[Any] = []
     for index, (group_id, _) in enumerate(batch):
-        one = queryset.filter(**{group: group_id}).order_by(f"{direction}pk")
-        sql, one_params = one.values_list("pk", flat=True)[:count].query.sql_with_params()
+        one_params = list(template)
+        one_params[slots[0]] = group_id
         parts.append(f"SELECT %s, p{index}.* FROM ({sql}) AS p{index}")  # noqa: S608
         params.extend([index, *one_params])
     with connection.cursor() as cursor:

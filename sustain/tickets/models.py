@@ -139,6 +139,7 @@ class Ticket(models.Model):
             # tickets they may read (tickets.selectors.teams_holding_visible).
             models.Index(fields=["assignee", "team"], name="ticket_assignee_team_idx"),
             models.Index(fields=["organisation", "team"], name="ticket_org_team_idx"),
+            models.Index(fields=["requester", "team"], name="ticket_requester_team_idx"),
         ]
 
     def __str__(self) -> str:

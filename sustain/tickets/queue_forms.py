@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 
 from sustain.accounts.choices import STAFF_ROLES
@@ -34,34 +34,41 @@ SORTS: dict[str, str] = {
 
 
 # Sorts by a related name walk the related rows in name order (see paginate_by_name); each
-# entry says which rows can appear for a viewer. Only staff are ever assigned (accounts
-# refuses to turn an assignee into a customer), so the assignee walk skips the customers.
-def _teams(viewer: User) -> NameSort:
-    teams = Team.objects.all()
-    if (held := teams_holding_visible(viewer)) is not None:
-        teams = teams.filter(pk__in=held)
-    return NameSort("team", "name", teams)
+# entry says which rows can appear. Only staff are ever assigned (accounts refuses to turn an
+# assignee into a customer), so the assignee walk skips the customers.
+SortForViewer = Callable[[User], NameSort]
 
 
-def _organisations(viewer: User) -> NameSort:
-    organisations = Organisation.objects.all()
-    if (held := teams_holding_visible(viewer)) is not None:
-        # Those with a ticket in one of those teams or in none (the shared triage queue):
-        # a probe each of the (organisation, team) index.
-        tickets = Ticket.objects.filter(organisation=OuterRef("pk"))
-        organisations = organisations.filter(
-            Exists(tickets.filter(team__in=held)) | Exists(tickets.filter(team__isnull=True))
-        )
-    return NameSort("organisation", "name", organisations)
+def _name_sort(relation: str, name: str, groups: Callable[[], QuerySet[Any]]) -> SortForViewer:
+    def for_viewer(viewer: User) -> NameSort:
+        return NameSort(relation, name, _holding_visible(viewer, relation, groups()))
+
+    return for_viewer
 
 
-NAME_SORTS: dict[str, Callable[[User], NameSort]] = {
-    "requester": lambda viewer: NameSort("requester", "full_name", User.objects.all()),
-    "organisation": _organisations,
-    "assignee": lambda viewer: NameSort(
-        "assignee", "full_name", User.objects.filter(role__in=STAFF_ROLES)
+def _holding_visible(viewer: User, relation: str, groups: QuerySet[Any]) -> QuerySet[Any]:
+    """For an agent, only the groups that can hold a ticket they may read: one in the teams
+    that hold every such ticket, or in none (the shared triage queue). Each is a probe of a
+    (relation, team) index, where the walk would read all the tickets of a group that has
+    none the agent may see."""
+    held = teams_holding_visible(viewer)
+    if held is None:
+        return groups
+    if relation == "team":
+        return groups.filter(pk__in=held)
+    tickets = Ticket.objects.filter(**{relation: OuterRef("pk")})
+    return groups.filter(
+        Exists(tickets.filter(team__in=held)) | Exists(tickets.filter(team__isnull=True))
+    )
+
+
+NAME_SORTS: dict[str, SortForViewer] = {
+    "requester": _name_sort("requester", "full_name", User.objects.all),
+    "organisation": _name_sort("organisation", "name", Organisation.objects.all),
+    "assignee": _name_sort(
+        "assignee", "full_name", lambda: User.objects.filter(role__in=STAFF_ROLES)
     ),
-    "team": _teams,
+    "team": _name_sort("team", "name", Team.objects.all),
 }
 DEFAULT_SORT = "-updated"
 SORT_CHOICES = [(f"{d}{k}", f"{d}{k}") for k in SORTS for d in ("", "-")]

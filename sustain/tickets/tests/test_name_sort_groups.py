@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.pagination import paginate_by_name
 from sustain.tickets.models import Ticket
@@ -31,6 +32,16 @@ def spread(
     assigned to alice before she left Ops."""
     names = ["Initech", "Aperture", "Gringotts", "Umbrella", "Hooli"]
     orgs = {name: Organisation.objects.create(name=name) for name in names}
+    customers = {
+        name: User.objects.create_user(
+            f"{name.lower()}@customers.test",
+            "correct horse battery",
+            full_name=f"{name} buyer",
+            role=Role.CUSTOMER,
+            organisation=orgs[name],
+        )
+        for name in names
+    }
     ops = Team.objects.create(name="Ops")
     placed = [
         ("Initech", platform, None),
@@ -44,9 +55,9 @@ def spread(
         ("Aperture", support, None),
     ]
     for org, team, assignee in placed:
-        ticket = make_ticket(admin, organisation=orgs[org])
+        ticket = make_ticket(admin, organisation=orgs[org], requester=customers[org])
         Ticket.objects.filter(pk=ticket.pk).update(team=team, assignee=assignee)
-    return {"orgs": orgs, "ops": ops}
+    return {"orgs": orgs, "customers": customers, "ops": ops}
 
 
 def _expected(user: User, relation: str, descending: bool) -> list[int]:
@@ -58,7 +69,8 @@ def _expected(user: User, relation: str, descending: bool) -> list[int]:
         if group is None:
             unsorted.append(ticket.pk)
         else:
-            keyed.append((group.name, group.pk, ticket.pk))
+            name = group.full_name if isinstance(group, User) else group.name
+            keyed.append((name, group.pk, ticket.pk))
     ordered = [pk for _, _, pk in sorted(keyed, reverse=descending)]
     return ordered + sorted(unsorted, reverse=descending)
 
@@ -95,13 +107,22 @@ def test_only_groups_with_tickets_the_agent_may_read_are_walked(
 ) -> None:
     orgs = NAME_SORTS["organisation"](alice).groups
     teams = NAME_SORTS["team"](alice).groups
+    requesters = NAME_SORTS["requester"](alice).groups
 
     assert sorted(o.name for o in orgs) == ["Aperture", "Gringotts", "Hooli", "Umbrella"]
     assert sorted(t.name for t in teams) == ["Ops", "Support"]
+    # Initech's buyer asked only for Platform's tickets: not walked.
+    assert sorted(u.full_name for u in requesters) == [
+        "Aperture buyer",
+        "Gringotts buyer",
+        "Hooli buyer",
+        "Umbrella buyer",
+    ]
+    assert alice in NAME_SORTS["assignee"](alice).groups
     assert NAME_SORTS["team"](admin).groups.count() == Team.objects.count()
 
 
-@pytest.mark.parametrize("relation", ["team", "organisation"])
+@pytest.mark.parametrize("relation", ["team", "organisation", "requester", "assignee"])
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("small", [WALK, SORT], ids=["walk", "sort"])
 @pytest.mark.parametrize("limit", [1, 2, 20])
