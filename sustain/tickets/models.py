@@ -108,8 +108,18 @@ class Ticket(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
-            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_idx"),
-            models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_idx"),
+            # With the columns of the agents' visibility rule, like the organisation index
+            # below: an agent's list filtered by status is read from the index alone.
+            models.Index(
+                fields=["status", "-updated_at", "-id"],
+                name="ticket_status_idx",
+                include=["team", "assignee"],
+            ),
+            # The id too: a list filtered by status and sorted by team reads a team's matching
+            # ids from the index alone (sustain.core.pagination, the walk's probes).
+            models.Index(
+                fields=["team", "status", "-updated_at"], name="ticket_team_idx", include=["id"]
+            ),
             models.Index(fields=["assignee", "status", "-updated_at"], name="ticket_assignee_idx"),
             # Carries the columns the agents' visibility rule reads, so that "all tickets of
             # an organisation" is answered from the index alone (PostgreSQL).
