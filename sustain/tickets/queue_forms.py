@@ -10,15 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.pagination import NameSort
 from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
-from sustain.tickets.models import Ticket
-from sustain.tickets.selectors import teams_holding_visible
+from sustain.tickets.selectors import groups_holding_visible
 
 SORTS: dict[str, str] = {
     "number": "id",
@@ -41,25 +40,9 @@ SortForViewer = Callable[[User], NameSort]
 
 def _name_sort(relation: str, name: str, groups: Callable[[], QuerySet[Any]]) -> SortForViewer:
     def for_viewer(viewer: User) -> NameSort:
-        return NameSort(relation, name, _holding_visible(viewer, relation, groups()))
+        return NameSort(relation, name, groups_holding_visible(viewer, relation, groups()))
 
     return for_viewer
-
-
-def _holding_visible(viewer: User, relation: str, groups: QuerySet[Any]) -> QuerySet[Any]:
-    """For an agent, only the groups that can hold a ticket they may read: one in the teams
-    that hold every such ticket, or in none (the shared triage queue). Each is a probe of a
-    (relation, team) index, where the walk would read all the tickets of a group that has
-    none the agent may see."""
-    held = teams_holding_visible(viewer)
-    if held is None:
-        return groups
-    if relation == "team":
-        return groups.filter(pk__in=held)
-    tickets = Ticket.objects.filter(**{relation: OuterRef("pk")})
-    return groups.filter(
-        Exists(tickets.filter(team__in=held)) | Exists(tickets.filter(team__isnull=True))
-    )
 
 
 NAME_SORTS: dict[str, SortForViewer] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
@@ -40,12 +40,28 @@ def teams_holding_visible(user: User) -> set[int] | None:
     None when that is every team (or ``user`` reads no team's tickets by team).
 
     For an agent: their teams, and the teams of tickets assigned to them (kept after they
-    left a team). A list sorted by team or organisation walks only these groups, instead
-    of probing other teams' tickets for the few an agent may see.
+    left a team).
     """
     if not user.is_active or user.sees_all_tickets or not user.is_staff_member:
         return None
     return set(user.teams.values_list("pk", flat=True)) | _teams_assigned_to(user)
+
+
+def groups_holding_visible[M: Model](user: User, relation: str, groups: QuerySet[M]) -> QuerySet[M]:
+    """``groups`` (the teams, organisations, requesters or assignees of tickets, named by
+    ``relation``) narrowed to those that can hold a ticket ``user`` may read: for an agent,
+    one in ``teams_holding_visible`` or in no team (the shared triage queue). A list sorted
+    by their names walks only these; each is a probe of a (relation, team) index, where the
+    walk would read every ticket of a group that holds none the agent may see."""
+    held = teams_holding_visible(user)
+    if held is None:
+        return groups
+    if relation == "team":
+        return groups.filter(pk__in=held)
+    tickets = Ticket.objects.filter(**{relation: OuterRef("pk")})
+    return groups.filter(
+        Exists(tickets.filter(team__in=held)) | Exists(tickets.filter(team__isnull=True))
+    )
 
 
 def _teams_assigned_to(user: User) -> set[int]:
