@@ -12,6 +12,7 @@ so instances come out as the ORM would build them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,14 +63,15 @@ class RowLookup[M: Model]:
         self.model = model
         self.column = column
         self.related = related
+        key_field = model._meta.get_field(column)
+        assert isinstance(key_field, Field)
+        self.key_field: Field[Any, Any] = key_field
         self._composed: dict[str, tuple[str, _Columns, _Columns | None]] = {}
 
     def get(self, value: Any) -> M | None:
         sql, own, joined = self._compose()
-        key_field = self.model._meta.get_field(self.column)
-        assert isinstance(key_field, Field)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key_field.get_db_prep_value(value, connection)])
+            cursor.execute(sql, [self.key_field.get_db_prep_value(value, connection)])
             row = cursor.fetchone()
         if row is None:
             return None
@@ -106,28 +108,23 @@ class RowLookup[M: Model]:
                 f" JOIN {_quoted(target._meta.db_table)} r"
                 f" ON r.{_quoted(target_column)} = t.{_quoted(foreign_key.column)}"
             )
-        key_field = meta.get_field(self.column)
-        assert isinstance(key_field, Field)
-        key_column = _quoted(key_field.column)
+        key_column = _quoted(self.key_field.column)
         sql = f"SELECT {', '.join(columns)} FROM {source} WHERE t.{key_column} = %s"  # noqa: S608
         return sql, own, joined
 
 
-_insert_sql: dict[tuple[str, type[Model]], tuple[str, list[Field[Any, Any]]]] = {}
+_insert_sql: dict[tuple[str, type[Model]], str] = {}
 
 
 def insert(obj: Model) -> None:
     """INSERT a new ``obj`` (auto-increment primary key left unset) and set its key."""
     model = type(obj)
     key = (connection.vendor, model)
-    composed = _insert_sql.get(key)
-    if composed is None:
-        composed = _insert_sql[key] = _write_insert(model)
-    sql, fields = composed
-    _check_related(obj, "insert")
-    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    sql = _insert_sql.get(key)
+    if sql is None:
+        sql = _insert_sql[key] = _write_insert(model)
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, _values(obj, "insert"))
         row = cursor.fetchone()
     assert row is not None
     obj.pk = row[0]
@@ -135,17 +132,15 @@ def insert(obj: Model) -> None:
     obj._state.db = connection.alias
 
 
-def _write_insert(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
+def _write_insert(model: type[Model]) -> str:
     meta = model._meta
     auto = meta.auto_field
     if auto is None or meta.db_returning_fields != [auto]:
         raise TypeError(f"{meta.label}: insert() takes models whose only generated column is id")
-    fields: list[Field[Any, Any]] = [f for f in meta.local_concrete_fields if f is not auto]
-    sql = (
-        f"INSERT INTO {_quoted(meta.db_table)} ({', '.join(_quoted(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {_quoted(auto.column)}"
+    return (
+        f"INSERT INTO {_quoted(meta.db_table)} {_column_list(model)} "  # noqa: S608
+        f"VALUES {_placeholders(model)} RETURNING {_quoted(auto.column)}"
     )
-    return sql, fields
 
 
 def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:
@@ -155,25 +150,38 @@ def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:
     if not objs:
         return 0
     model = type(objs[0])
-    meta = model._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
     conflict = OnConflict.IGNORE if skip_conflicts else None
-    row = f"({', '.join(['%s'] * len(fields))})"
+    suffix = connection.ops.on_conflict_suffix_sql(_written_fields(model), conflict, None, None)
     sql = (
-        f"{connection.ops.insert_statement(on_conflict=conflict)} {_quoted(meta.db_table)} "
-        f"({', '.join(_quoted(f.column) for f in fields)}) VALUES {', '.join([row] * len(objs))} "
-        f"{connection.ops.on_conflict_suffix_sql(fields, conflict, None, None)}"
+        f"{connection.ops.insert_statement(on_conflict=conflict)} "
+        f"{_quoted(model._meta.db_table)} {_column_list(model)} "
+        f"VALUES {', '.join([_placeholders(model)] * len(objs))} {suffix}"
     )
-    params: list[Any] = []
-    for obj in objs:
-        _check_related(obj, "insert_rows")
-        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    params = [value for obj in objs for value in _values(obj, "insert_rows")]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
 
 
-def _check_related(obj: Model, operation: str) -> None:
+@functools.cache
+def _written_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    """The columns an INSERT writes: all but the auto-increment key."""
+    meta = model._meta
+    return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+
+
+def _column_list(model: type[Model]) -> str:
+    return f"({', '.join(_quoted(f.column) for f in _written_fields(model))})"
+
+
+def _placeholders(model: type[Model]) -> str:
+    return f"({', '.join(['%s'] * len(_written_fields(model)))})"
+
+
+def _values(obj: Model, operation: str) -> list[Any]:
     # As save() does: a related object assigned before it was saved is refused, and the
-    # key of one saved since then is copied over.
+    # key of one saved since then is copied over; defaults and auto_now apply.
     obj._prepare_related_fields_for_save(operation_name=operation)  # type: ignore[attr-defined]
+    return [
+        f.get_db_prep_save(f.pre_save(obj, True), connection) for f in _written_fields(type(obj))
+    ]
