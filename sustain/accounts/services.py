@@ -43,19 +43,21 @@ def visible_organisations(viewer: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk=viewer.organisation_id)
 
 
+def _sees_teams(viewer: User) -> bool:
+    return viewer.is_staff_member
+
+
 def visible_teams(viewer: User) -> QuerySet[Team]:
-    if viewer.is_staff_member:
-        return Team.objects.all()
-    return Team.objects.none()
+    return Team.objects.all() if _sees_teams(viewer) else Team.objects.none()
 
 
 _TEAM_BY_ID = RowLookup(Team, "id")
 
 
 def visible_team(viewer: User, team_id: int) -> Team | None:
-    """The team with this id if ``viewer`` may see it (as ``visible_teams``). Tickets sent
-    through the API name a team more often than anything else, so this skips the ORM."""
-    return _TEAM_BY_ID.get(team_id) if viewer.is_staff_member else None
+    """The team with this id if ``viewer`` may see it. Tickets sent through the API name a
+    team more often than anything else, so this skips the ORM."""
+    return _TEAM_BY_ID.get(team_id) if _sees_teams(viewer) else None
 
 
 def get_user_for(viewer: User, user_id: int) -> User:
