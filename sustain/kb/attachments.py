@@ -12,7 +12,6 @@ import hashlib
 from typing import Any, cast
 from urllib.parse import quote
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -27,6 +26,7 @@ from sustain.tickets.attachments import (
     Upload,
     check_upload,
     download_response,
+    store_once,
 )
 from sustain.tickets.models import Attachment
 
@@ -80,12 +80,7 @@ def _store(
         size=len(upload.content),
         sha256=sha256,
     )
-    path = article_file_path(attachment, filename)
-    storage = ArticleAttachment.file.field.storage
-    if storage.exists(path):
-        attachment.file.name = path
-    else:
-        attachment.file.save(path, ContentFile(upload.content), save=False)
+    store_once(attachment.file, article_file_path(attachment, filename), upload.content)
     attachment.save()
     return attachment
 

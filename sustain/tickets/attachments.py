@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 
 from sustain.accounts.models import User
@@ -85,14 +86,18 @@ def store_attachment(
         sha256=sha256,
     )
     # Identical content is stored once; the path is derived from the digest.
-    path = attachment_storage_path(sha256)
-    storage = Attachment.file.field.storage
-    if storage.exists(path):
-        attachment.file.name = path
-    else:
-        attachment.file.save(path, ContentFile(upload.content), save=False)
+    store_once(attachment.file, attachment_storage_path(sha256), upload.content)
     attachment.save()
     return attachment
+
+
+def store_once(file: FieldFile, path: str, content: bytes) -> None:
+    """Point ``file`` at ``path``, writing ``content`` there unless it is stored already
+    (paths are derived from the content's digest, so equal files share one copy)."""
+    if file.storage.exists(path):
+        file.name = path
+    else:
+        file.save(path, ContentFile(content), save=False)
 
 
 def attachment_storage_path(sha256: str) -> str:
