@@ -117,3 +117,14 @@ def test_a_connection_that_died_right_after_answering_fails_one_request(
         _request()
     # ...and the broken connection is dropped at its end, so the next one works.
     assert _request() == 1
+
+
+def test_a_statement_run_often_becomes_a_prepared_statement() -> None:
+    """Django turns psycopg's preparing off unless asked; the settings ask for it."""
+    assert _wrapper().settings_dict["OPTIONS"]["prepare_threshold"] == 5
+    for _ in range(6):
+        User.objects.filter(email="nobody@example.com").exists()
+    with _wrapper().cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement for statement in prepared), prepared
