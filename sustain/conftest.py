@@ -22,15 +22,16 @@ from sustain.tickets.services import NewTicket, create_ticket
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres`` need what SQLite cannot do (concurrent writers); on a SQLite
-    run they are deselected, not skipped, and `make test` runs them on PostgreSQL."""
+    run they are deselected, not skipped, and `make test` runs them on PostgreSQL. Tests marked
+    ``embedded`` start the embedded default (SQLite) themselves, so they run in the SQLite pass
+    and are deselected from the PostgreSQL one."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    other = "embedded" if connection.vendor == "postgresql" else "postgres"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @pytest.fixture

@@ -173,6 +173,11 @@ HUEY["consumer"] = {
     "periodic": True,
     "check_worker_health": True,
 }
+if not REDIS_URL:
+    # The SQLite queue is polled (Redis blocks until a job arrives); Huey's default backs off
+    # to 10 s when idle, so the first e-mail after a quiet spell waited that long. One query a
+    # second per worker thread costs nothing next to that.
+    HUEY["consumer"]["max_delay"] = 1.0
 if TESTING:
     HUEY = {"huey_class": "huey.MemoryHuey", "name": "sustain-test", "immediate": True}
 

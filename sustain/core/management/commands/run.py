@@ -152,8 +152,12 @@ class Command(BaseCommand):
             worker.kill()
             worker.wait()
         except KeyboardInterrupt:
+            # A second Ctrl-C while the worker finishes its jobs: stop now, without a
+            # traceback. Jobs are idempotent, so whatever was cut short runs again later.
             worker.kill()
-            raise
+            worker.wait()
+            self.stderr.write("Stopped the worker without waiting for its jobs.")
+            raise SystemExit(130) from None
 
     def _announce(self, url: str) -> None:
         self.stdout.write(self.style.SUCCESS(f"Sustain is running at {url}"))
