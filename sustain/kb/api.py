@@ -367,10 +367,7 @@ def upload_attachments(
     request: HttpRequest, article_id: int, files: File[list[UploadedFile]]
 ) -> HttpStatus[list[AttachmentOut]]:
     actor = actor_of(request)
-    uploads = [
-        Upload(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
-        for f in files
-    ]
+    uploads = [Upload.from_file(f) for f in files]
     stored = attachments.add_attachments(actor=actor, article_id=article_id, uploads=uploads)
     article = get_article_for(actor, article_id)
     return HttpStatus(201, [attachment_out(a, article) for a in stored])

@@ -24,7 +24,7 @@ from sustain.kb.selectors import check_writer, get_article_for, resolve_slug
 from sustain.tickets.attachments import (
     INLINE_IMAGE_TYPES,
     Upload,
-    check_upload,
+    check_uploads,
     download_response,
     store_once,
 )
@@ -36,14 +36,15 @@ def add_attachments(
     *, actor: User, article_id: int, uploads: list[Upload]
 ) -> list[ArticleAttachment]:
     """Store every upload or none: one refused file (too large, blocked type, empty) refuses
-    the lot before anything is written."""
+    the lot before anything is written. Files are read only once the article is found for
+    ``actor``."""
     check_writer(actor)
-    checked = [(upload, *check_upload(upload)) for upload in uploads]
     with transaction.atomic():
         article = get_article_for(actor, article_id)
+        checked = zip(uploads, check_uploads(uploads), strict=True)
         stored = [
             _store(article, actor, upload, filename, content_type)
-            for upload, filename, content_type in checked
+            for upload, (filename, content_type) in checked
         ]
         names = ", ".join(a.filename for a in stored)
         ArticleEvent.objects.create(

@@ -213,10 +213,7 @@ def transition(request: HttpRequest, article_id: int) -> HttpResponse:
 @service_errors
 def upload(request: HttpRequest, article_id: int) -> HttpResponse:
     actor = signed_in_user(request)
-    uploads = [
-        Upload(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
-        for f in request.FILES.getlist("files")
-    ]
+    uploads = [Upload.from_file(f) for f in request.FILES.getlist("files")]
     error, status = "", 200
     if not uploads:
         error, status = "Choose one or more files first.", 422

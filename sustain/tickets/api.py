@@ -319,10 +319,7 @@ def upload_attachments(
     body: Form[str] = "",
     internal: Form[bool] = False,
 ) -> HttpStatus[MessageOut]:
-    uploads = [
-        Upload(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
-        for f in files
-    ]
+    uploads = [Upload.from_file(f) for f in files]
     message = services.add_message(
         actor=actor_of(request),
         ref=ref,

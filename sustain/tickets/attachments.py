@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import PurePosixPath
+from typing import Any
 
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 
@@ -21,13 +23,40 @@ from sustain.tickets.models import Attachment, Message, Ticket
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-@dataclass(frozen=True)
 class Upload:
-    """A file as it arrived from a form, the API or an e-mail, before any check."""
+    """A file as it arrived from a form, the API or an e-mail, before any check.
 
-    filename: str
-    content: bytes
-    content_type: str = ""
+    A file from a request (``from_file``) is read only when its bytes are first needed: the
+    caller's permission, the size its upload handler counted and its extension are all
+    checked before that, so a file refused for any of them is never read.
+    """
+
+    def __init__(self, filename: str, content: bytes = b"", content_type: str = "") -> None:
+        self.filename = filename
+        self.content_type = content_type
+        self.size = len(content)
+        self._content: bytes | None = content
+        self._file: UploadedFile[Any] | None = None
+
+    @classmethod
+    def from_file(cls, file: UploadedFile[Any]) -> Upload:
+        """A file of a multipart request, not read yet."""
+        upload = cls(file.name or "attachment", content_type=file.content_type or "")
+        upload.size = file.size or 0
+        upload._content, upload._file = None, file
+        return upload
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            assert self._file is not None
+            self._file.seek(0)
+            self._content = self._file.read()
+            self.size = len(self._content)
+        return self._content
+
+    def __repr__(self) -> str:
+        return f"Upload({self.filename!r}, {self.size} bytes, {self.content_type!r})"
 
 
 def clean_filename(name: str) -> str:
@@ -50,14 +79,33 @@ def detect_content_type(upload: Upload, filename: str) -> str:
     return claimed
 
 
-def check_upload(upload: Upload) -> tuple[str, str]:
-    """Validate an upload; returns its clean file name and content type."""
+def check_size(upload: Upload) -> None:
     limit = settings.SUSTAIN_ATTACHMENT_MAX_BYTES
-    if len(upload.content) > limit:
+    if upload.size > limit:
         raise PayloadTooLarge(
-            f"'{upload.filename}' is {len(upload.content)} bytes; the limit is {limit} bytes.",
+            f"'{upload.filename}' is {upload.size} bytes; the limit is {limit} bytes.",
             errors={"attachments": [f"larger than {limit} bytes"]},
         )
+
+
+def check_uploads(uploads: Sequence[Upload]) -> list[tuple[str, str]]:
+    """Validate uploads; returns each one's clean file name and content type.
+
+    What needs no bytes (size, extension) is checked for every file before any file is read,
+    so one refused file leaves all of them unread. Call it after the permission checks.
+    """
+    names = [_check_unread(upload) for upload in uploads]
+    return [_check_content(upload, name) for upload, name in zip(uploads, names, strict=True)]
+
+
+def check_upload(upload: Upload) -> tuple[str, str]:
+    """Validate one upload; returns its clean file name and content type."""
+    [checked] = check_uploads([upload])
+    return checked
+
+
+def _check_unread(upload: Upload) -> str:
+    check_size(upload)
     filename = clean_filename(upload.filename)
     extension = PurePosixPath(filename).suffix.lower().lstrip(".")
     blocked = {e.lower() for e in settings.SUSTAIN_ATTACHMENT_BLOCKED_EXTENSIONS}
@@ -65,8 +113,14 @@ def check_upload(upload: Upload) -> tuple[str, str]:
         raise ValidationFailed.field(
             "attachments", f"Files of type .{extension} are not accepted ('{filename}')."
         )
+    return filename
+
+
+def _check_content(upload: Upload, filename: str) -> tuple[str, str]:
     if not upload.content:
         raise ValidationFailed.field("attachments", f"'{filename}' is empty.")
+    # What is stored is the bytes read, whatever size was counted before.
+    check_size(upload)
     return filename, detect_content_type(upload, filename)
 
 

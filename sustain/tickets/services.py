@@ -21,7 +21,7 @@ from sustain.releases.models import Component, Product, Version
 from sustain.tickets import hooks, notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
-from sustain.tickets.attachments import Upload, check_upload, store_attachment
+from sustain.tickets.attachments import Upload, check_uploads, store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
 from sustain.tickets.models import Activity, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, priority_for, reopen_deadline
@@ -78,8 +78,6 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
     check_choice("impact", data.impact, Level)
     check_choice("urgency", data.urgency, Level)
     check_choice("channel", channel, Channel)
-    for upload in data.attachments:
-        check_upload(upload)
 
     if actor.is_customer:
         given = [f for f in _STAFF_ONLY_ON_CREATE if getattr(data, f) not in (None, [])]
@@ -95,6 +93,8 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             raise ValidationFailed.field(
                 "organisation", f"{requester.email} belongs to {requester.organisation}."
             )
+    # Only now, with the caller allowed to file the ticket, are the files read.
+    check_uploads(data.attachments)
     override_reason = check_priority(data.priority, data.priority_reason, data.impact, data.urgency)
     priority = priority_for(data.impact, data.urgency)
     if override_reason and data.priority is not None:
@@ -511,8 +511,6 @@ def add_message(
     body = body.strip()
     if not body and not attachments:
         raise ValidationFailed.field("body", "Write a message or attach a file.")
-    for upload in attachments:
-        check_upload(upload)
     if actor.is_customer and internal:
         raise PermissionDenied("Customers cannot write internal notes.")
     if not actor.is_customer:
@@ -524,6 +522,9 @@ def add_message(
                 f"{ticket.number} was merged into {ticket_number(ticket.merged_into_id)}; "
                 "write there."
             )
+        # Only now, with the ticket found for this caller, are the files read; a refused
+        # file still leaves nothing written.
+        check_uploads(attachments)
         now = timezone.now()
         message = Message.objects.create(
             ticket=ticket,

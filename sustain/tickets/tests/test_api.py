@@ -6,12 +6,14 @@ Who may call what is in test_permission_matrix.py; this file checks what the cal
 from __future__ import annotations
 
 import base64
+import io
 import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import MemoryFileUploadHandler, StopFutureHandlers
 from django.utils import timezone
 
 from sustain.core.models import OutboxMessage
@@ -1420,3 +1422,108 @@ def test_ticket_list_answer_matches_its_documented_schema(
 
     assert len(page.items) == 2
     assert page.model_dump(mode="json") == body
+
+
+# --- uploads are refused before they are read ---------------------------------------------
+class ReadSpy(io.BytesIO):
+    """Where Django's upload handler keeps one uploaded file's bytes; notes every read."""
+
+    def __init__(self, filename: str, log: list[str]) -> None:
+        super().__init__()
+        self.filename, self.log = filename, log
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.log.append(self.filename)
+        return super().read(size)
+
+    def read1(self, size: int | None = -1) -> bytes:
+        self.log.append(self.filename)
+        return super().read1(size)
+
+    def readinto(self, buffer: Any) -> int:
+        self.log.append(self.filename)
+        return super().readinto(buffer)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self.log.append(self.filename)
+        return super().readline(size)
+
+    def getvalue(self) -> bytes:
+        self.log.append(self.filename)
+        return super().getvalue()
+
+
+class ReadSpyHandler(MemoryFileUploadHandler):
+    """Django's in-memory upload handler, keeping each file in a ``ReadSpy``."""
+
+    reads: list[str] = []
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().new_file(*args, **kwargs)
+        except StopFutureHandlers:
+            self.file = ReadSpy(self.file_name or "", self.reads)
+            raise
+
+
+@pytest.fixture
+def reads(settings) -> list[str]:
+    """The names of the uploaded files that something read after the upload handler."""
+    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}.ReadSpyHandler"]
+    ReadSpyHandler.reads = []
+    return ReadSpyHandler.reads
+
+
+def _nothing_written(tmp_path) -> bool:
+    media = tmp_path / "media"
+    return not Attachment.objects.exists() and not (media.exists() and any(media.rglob("*.*")))
+
+
+def test_an_accepted_upload_is_read_once_checked(api_client, alice, bobs_ticket, reads):
+    response = upload(
+        api_client(alice), bobs_ticket, SimpleUploadedFile("sync.log", b"line 1\n", "text/plain")
+    )
+
+    assert response.status_code == 201, response.content
+    # The spy sees reads, so an empty list in the tests below means something.
+    assert set(reads) == {"sync.log"}
+
+
+def test_upload_over_the_limit_is_413_before_any_file_is_read(
+    api_client, settings, alice, bobs_ticket, reads, tmp_path
+):
+    settings.SUSTAIN_ATTACHMENT_MAX_BYTES = 1024
+    before = (Message.objects.count(), Activity.objects.count())
+
+    response = upload(
+        api_client(alice),
+        bobs_ticket,
+        SimpleUploadedFile("small.txt", b"fine", "text/plain"),
+        SimpleUploadedFile("big.bin", b"x" * 1025, "application/octet-stream"),
+        body="Two files",
+    )
+
+    problem = assert_problem(response, 413)
+    assert "'big.bin' is 1025 bytes" in problem["detail"]
+    assert problem["errors"] == {"attachments": ["larger than 1024 bytes"]}
+    assert reads == []
+    assert (Message.objects.count(), Activity.objects.count()) == before
+    assert _nothing_written(tmp_path)
+
+
+def test_upload_to_a_ticket_the_customer_cannot_see_is_404_and_nothing_is_read(
+    api_client, carol, bobs_ticket, reads, tmp_path
+):
+    before = (Message.objects.count(), Activity.objects.count())
+
+    response = upload(
+        api_client(carol),
+        bobs_ticket,
+        SimpleUploadedFile("sync.log", b"line 1\n", "text/plain"),
+        body="Not my ticket",
+    )
+
+    assert_problem(response, 404)
+    assert reads == []
+    assert (Message.objects.count(), Activity.objects.count()) == before
+    assert _nothing_written(tmp_path)

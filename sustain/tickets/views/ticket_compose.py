@@ -29,10 +29,7 @@ def add_message(request: HttpRequest, ref: str) -> HttpResponse:
     form = ComposerForm(request.POST)
     if not form.is_valid():
         return _refused(request, ref, "Choose Reply or Internal note.", 422)
-    uploads = [
-        Upload(filename=f.name or "attachment", content=f.read(), content_type=f.content_type or "")
-        for f in request.FILES.getlist("files")
-    ]
+    uploads = [Upload.from_file(f) for f in request.FILES.getlist("files")]
     try:
         services.add_message(
             actor=actor,
