@@ -1,7 +1,13 @@
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 
 from sustain.core.outbox import deliver_due
 
@@ -64,3 +70,47 @@ def test_password_reset_for_unknown_address_sends_nothing_but_says_the_same(clie
     assert response.status_code == 302
     deliver_due()
     assert mail.outbox == []
+
+
+def _production_password_hashers(data_dir: Path) -> list[str]:
+    """PASSWORD_HASHERS as sustain.settings computes them outside the test suite (which swaps
+    in MD5 for speed), read in a child process with a production environment."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SUSTAIN_", "DJANGO_", "DATABASE_", "REDIS_", "SECRET_KEY"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="sustain.settings",
+        SECRET_KEY="production-hashers-test",
+        SUSTAIN_DATA_DIR=str(data_dir),
+    )
+    probe = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.PASSWORD_HASHERS))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    hashers: list[str] = json.loads(result.stdout)
+    return hashers
+
+
+def test_production_hasher_stores_argon2_and_signs_in_with_it(client, alice, tmp_path):
+    hashers = _production_password_hashers(tmp_path)
+
+    with override_settings(PASSWORD_HASHERS=hashers):
+        alice.set_password("a long and unusual passphrase")
+        alice.save(update_fields=["password"])
+        response = client.post(
+            "/accounts/login/",
+            {"username": alice.email, "password": "a long and unusual passphrase"},
+        )
+
+    assert alice.password.startswith("argon2$argon2id$")
+    assert response.status_code == 302
+    assert client.get("/", follow=True).context["user"] == alice
+    alice.refresh_from_db()
+    # Signing in kept the argon2 hash (Django rehashes only for a weaker hasher).
+    assert alice.password.startswith("argon2$argon2id$")
