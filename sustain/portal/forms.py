@@ -82,14 +82,8 @@ def check_files(files: list[UploadedFile[Any]]) -> list[UploadedFile[Any]]:
 
 
 def uploads_of(files: list[UploadedFile[Any]]) -> list[Upload]:
-    return [
-        Upload(
-            filename=f.name or "attachment",
-            content=f.read(),
-            content_type=f.content_type or "",
-        )
-        for f in files
-    ]
+    # Read by the service, after its permission checks, like every other upload path.
+    return [Upload.from_file(f) for f in files]
 
 
 class PortalForm(forms.Form):
