@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, ForeignKey, Model
 from django.db.models.constants import OnConflict
+from django.db.transaction import TransactionManagementError
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -57,18 +58,25 @@ class _Columns:
 
 class RowLookup[M: Model]:
     """One row of ``model`` by a unique column, optionally with one foreign key's row
-    (``related``, as ``select_related`` would load it)."""
+    (``related``, as ``select_related`` would load it). With ``lock`` the row is locked until
+    the transaction ends, like ``select_for_update(no_key=True)``: others may still insert
+    rows that refer to it."""
 
-    def __init__(self, model: type[M], column: str, *, related: str | None = None) -> None:
+    def __init__(
+        self, model: type[M], column: str, *, related: str | None = None, lock: bool = False
+    ) -> None:
         self.model = model
         self.column = column
         self.related = related
+        self.lock = lock
         key_field = model._meta.get_field(column)
         assert isinstance(key_field, Field)
         self.key_field: Field[Any, Any] = key_field
         self._composed: dict[str, tuple[str, _Columns, _Columns | None]] = {}
 
     def get(self, value: Any) -> M | None:
+        if self.lock and not connection.in_atomic_block:
+            raise TransactionManagementError("A locking lookup needs a transaction.")
         sql, own, joined = self._compose()
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.key_field.get_db_prep_value(value, connection)])
@@ -110,7 +118,15 @@ class RowLookup[M: Model]:
             )
         key_column = _quoted(self.key_field.column)
         sql = f"SELECT {', '.join(columns)} FROM {source} WHERE t.{key_column} = %s"  # noqa: S608
-        return sql, own, joined
+        return sql + self._lock_clause(), own, joined
+
+    def _lock_clause(self) -> str:
+        if not self.lock:
+            return ""
+        if connection.features.has_select_for_no_key_update:
+            return " FOR NO KEY UPDATE OF t"
+        # SQLite locks the whole database for a writing transaction (BEGIN IMMEDIATE).
+        return " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
 
 
 _insert_sql: dict[tuple[str, type[Model]], str] = {}
@@ -141,6 +157,31 @@ def _write_insert(model: type[Model]) -> str:
         f"INSERT INTO {_quoted(meta.db_table)} {_column_list(model)} "  # noqa: S608
         f"VALUES {_placeholders(model)} RETURNING {_quoted(auto.column)}"
     )
+
+
+def update(obj: Model, fields: tuple[str, ...]) -> None:
+    """UPDATE ``fields`` of the saved ``obj`` from its attributes, as ``save(update_fields=)``
+    does, without reading anything back."""
+    sql, chosen = _update_of(connection.vendor, type(obj), fields)
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, obj.pk])
+
+
+@functools.cache
+def _update_of(
+    vendor: str, model: type[Model], names: tuple[str, ...]
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    chosen = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.concrete:
+            raise TypeError(f"{model._meta.label}.{name} is not a column")
+        chosen.append(field)
+    key_column = _quoted(model._meta.pk.column if model._meta.pk else "id")
+    assignments = ", ".join(f"{_quoted(f.column)} = %s" for f in chosen)
+    sql = f"UPDATE {_quoted(model._meta.db_table)} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
+    return sql, tuple(chosen)
 
 
 def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:

@@ -6,12 +6,13 @@ import functools
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sustain.accounts.choices import TICKET_WRITER_ROLES, AssignmentStrategy
 from sustain.accounts.models import Team, User
+from sustain.core import fastsql
 from sustain.tickets.choices import OPEN_STATUSES
 from sustain.tickets.models import Ticket
 
@@ -19,17 +20,20 @@ from sustain.tickets.models import Ticket
 RECOUNT_AFTER = timedelta(minutes=1)
 
 
-def _available(team: Team) -> QuerySet[User]:
-    return team.members.filter(is_active=True, is_away=False, role__in=TICKET_WRITER_ROLES)
+# Only what assignment and its notification read: teams can be large.
+_PICKED_FIELDS = ("id", "email", "full_name", "role", "is_active")
 
 
 def available_members(team: Team) -> list[User]:
-    """Members who can take work now, in a stable order."""
-    # Only what assignment and its notification read: teams can be large.
-    return list(_available(team).only(*_PICKED_FIELDS).order_by("pk"))
+    """Members who can take work now (active, not away, a writer), by id."""
+    with connection.cursor() as cursor:
+        cursor.execute(_members_sql(len(_ROLES)), [team.pk, *_ROLES])
+        rows = cursor.fetchall()
+    # Like .only(): the other fields load if something reads them.
+    return [User.from_db(connection.alias, list(_PICKED_FIELDS), list(row)) for row in rows]
 
 
-_PICKED_FIELDS = ("id", "email", "full_name", "role", "is_active")
+_ROLES: list[str] = sorted(str(role) for role in TICKET_WRITER_ROLES)
 
 
 def pick_assignee(team: Team) -> User | None:
@@ -50,7 +54,9 @@ def pick_assignee(team: Team) -> User | None:
         return _take_turn(team)
     with transaction.atomic():
         # NO KEY: tickets being written for this team (their foreign key checks) need not wait.
-        locked = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
+        locked = _LOCKED_TEAM.get(team.pk)
+        if locked is None:
+            raise Team.DoesNotExist(f"Team {team.pk} does not exist.")
         members = available_members(locked)
         if not members:
             return None
@@ -65,10 +71,19 @@ def pick_assignee(team: Team) -> User | None:
             members, key=lambda m: (load[str(m.pk)], m.pk == locked.last_assigned_id, m.pk)
         )
         load[str(chosen.pk)] += 1
-        Team.objects.filter(pk=locked.pk).update(
-            last_assigned=chosen, member_load=load, member_load_counted_at=counted_at
+        locked.last_assigned, locked.member_load, locked.member_load_counted_at = (
+            chosen,
+            load,
+            counted_at,
         )
+        fastsql.update(locked, _LOAD_FIELDS)
         return chosen
+
+
+# Ticket creation runs these for every ticket of a "fewest open" team: written once per
+# process (see sustain.core.fastsql), they cost a fraction of composing them through the ORM.
+_LOCKED_TEAM = fastsql.RowLookup(Team, "id", lock=True)
+_LOAD_FIELDS = ("last_assigned", "member_load", "member_load_counted_at")
 
 
 def _take_turn(team: Team) -> User | None:
@@ -76,11 +91,10 @@ def _take_turn(team: Team) -> User | None:
     around) and return that member: one statement, atomic on both databases, which also
     returns the member's fields. With nobody available the cursor stays and None comes back
     (the member under the cursor must be available to be returned)."""
-    roles: list[str] = sorted(str(role) for role in TICKET_WRITER_ROLES)
     with connection.cursor() as cursor:
         # In the statement's order: the two choices, the team, then each returned field.
-        params: list[str | int] = [*roles, *roles, team.pk, *roles * len(_PICKED_FIELDS)]
-        cursor.execute(_turn_sql(len(roles)), params)
+        params: list[str | int] = [*_ROLES, *_ROLES, team.pk, *_ROLES * len(_PICKED_FIELDS)]
+        cursor.execute(_turn_sql(len(_ROLES)), params)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         return None
@@ -88,20 +102,33 @@ def _take_turn(team: Team) -> User | None:
     return User.from_db(connection.alias, list(_PICKED_FIELDS), list(row))
 
 
+def _available_sql(team_id: str, role_count: int) -> str:
+    """Who may take work: the one rule of both strategies. The members of the team
+    ``team_id`` (an SQL expression) who are active, not away and a writer, by id."""
+    quote = connection.ops.quote_name
+    users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
+    roles = ", ".join(["%s"] * role_count)
+    return (
+        f"FROM {links} tm JOIN {users} u ON u.id = tm.user_id "
+        f"WHERE tm.team_id = {team_id} AND u.is_active AND NOT u.is_away AND u.role IN ({roles})"
+    )
+
+
+@functools.cache
+def _members_sql(role_count: int) -> str:
+    fields = ", ".join(f"u.{connection.ops.quote_name(name)}" for name in _PICKED_FIELDS)
+    return f"SELECT {fields} {_available_sql('%s', role_count)} ORDER BY u.id"
+
+
 @functools.cache
 def _turn_sql(role_count: int) -> str:
     """The statement of ``_take_turn``, written once per process: ticket creation runs it
-    often, and composing it through the ORM cost more than PostgreSQL takes to run it.
-    The members it may choose are those of ``_available``: active, not away, a writer."""
+    often, and composing it through the ORM cost more than PostgreSQL takes to run it."""
     quote = connection.ops.quote_name
     table, cursor_column = quote(Team._meta.db_table), quote("last_assigned_id")
-    users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
+    users = quote(User._meta.db_table)
     chosen = f"{table}.{cursor_column}"
-    roles = ", ".join(["%s"] * role_count)
-    available = (
-        f"SELECT u.id FROM {links} tm JOIN {users} u ON u.id = tm.user_id "  # noqa: S608
-        f"WHERE tm.team_id = {table}.id AND u.is_active AND NOT u.is_away AND u.role IN ({roles})"
-    )
+    available = f"SELECT u.id {_available_sql(f'{table}.id', role_count)}"
     member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({available})"
     fields = ", ".join(f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS)
     return (

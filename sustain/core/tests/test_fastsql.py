@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -119,3 +120,58 @@ def test_insert_rows_without_skipping_fails_on_a_conflict(db: None) -> None:
 
     assert fastsql.insert_rows([]) == 0
     assert OutboxMessage.objects.count() == 1
+
+
+def test_update_writes_the_named_fields_only(alice: User) -> None:
+    team = Team.objects.create(name="Ops", description="first line")
+    counted_at = timezone.now().replace(microsecond=0)
+    team.last_assigned = alice
+    team.member_load = {str(alice.pk): 3}
+    team.member_load_counted_at = counted_at
+    team.description = "not saved"
+
+    fastsql.update(team, ("last_assigned", "member_load", "member_load_counted_at"))
+
+    stored = Team.objects.get(pk=team.pk)
+    assert stored.last_assigned_id == alice.pk
+    assert stored.member_load == {str(alice.pk): 3}
+    assert stored.member_load_counted_at == counted_at
+    assert stored.description == "first line"
+
+
+def test_update_refuses_a_name_that_is_not_a_column(db: None) -> None:
+    team = Team.objects.create(name="Ops")
+    with pytest.raises(TypeError, match="members is not a column"):
+        fastsql.update(team, ("members",))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locking_lookup_needs_a_transaction() -> None:
+    team = Team.objects.create(name="Ops")
+    lookup = fastsql.RowLookup(Team, "id", lock=True)
+    with pytest.raises(transaction.TransactionManagementError):
+        lookup.get(team.pk)
+    with transaction.atomic():
+        found = lookup.get(team.pk)
+    assert found is not None
+    assert found.name == "Ops"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_locking_lookup_holds_the_row_but_lets_rows_refer_to_it(alice: User) -> None:
+    """Like select_for_update(no_key=True): a second writer of the row waits, while a
+    ticket that names the team (a foreign key check, FOR KEY SHARE) goes ahead."""
+    team = Team.objects.create(name="Ops")
+    settings = connection.get_connection_params()
+    with transaction.atomic():
+        assert fastsql.RowLookup(Team, "id", lock=True).get(team.pk) is not None
+        with psycopg.connect(**{**settings, "autocommit": True}) as other:
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "SELECT 1 FROM accounts_team WHERE id = %s FOR UPDATE NOWAIT", [team.pk]
+                )
+            row = other.execute(
+                "SELECT 1 FROM accounts_team WHERE id = %s FOR KEY SHARE NOWAIT", [team.pk]
+            ).fetchone()
+    assert row == (1,)
