@@ -1,8 +1,8 @@
 """Automatic assignment: who may be picked, stated once for both strategies.
 
-Round-robin chooses in its own SQL statement while "fewest open" filters through
-``assignment._available``; these tests hold the two to the same rule, so they cannot drift:
-a member is available when active, not away, in the team, and in a role that writes tickets.
+Round-robin chooses in one UPDATE while "fewest open" reads the members first; both build
+on one SQL rule, and these tests hold both strategies to it: a member is available when
+active, not away, in the team, and in a role that writes tickets.
 """
 
 from collections.abc import Callable
