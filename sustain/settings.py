@@ -134,14 +134,11 @@ else:
     _db["ENGINE"] = "sustain.core.postgresql"
     _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True
-    # Parameters travel separately from the SQL, and a statement a connection has run five
-    # times becomes a prepared statement, so PostgreSQL stops parsing and planning it on every
-    # request. Django leaves preparing off by default (for PgBouncer in transaction mode before
-    # 1.21); DATABASE_PREPARED_STATEMENTS=false restores that.
-    _db["OPTIONS"] = {
-        "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True),
-        "prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
-    }
+    # Parameters travel separately from the SQL text.
+    _db["OPTIONS"] = {"server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True)}
+# PostgreSQL only: the hot statements of sustain.core.fastsql are prepared once per connection
+# (sustain/core/postgresql/base.py). Off for PgBouncer in transaction mode before 1.21.
+SUSTAIN_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds the same index without

@@ -117,7 +117,7 @@ def _available_sql(team_id: str, role_count: int) -> str:
 @functools.cache
 def _members_sql(role_count: int) -> str:
     fields = ", ".join(f"u.{connection.ops.quote_name(name)}" for name in _PICKED_FIELDS)
-    return f"SELECT {fields} {_available_sql('%s', role_count)} ORDER BY u.id"
+    return fastsql.prepared(f"SELECT {fields} {_available_sql('%s', role_count)} ORDER BY u.id")
 
 
 @functools.cache
@@ -131,7 +131,7 @@ def _turn_sql(role_count: int) -> str:
     available = f"SELECT u.id {_available_sql(f'{table}.id', role_count)}"
     member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({available})"
     fields = ", ".join(f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS)
-    return (
+    return fastsql.prepared(
         f"UPDATE {table} SET {cursor_column} = COALESCE("  # noqa: S608 (names, not input)
         f"(SELECT MIN(m.id) FROM ({available}) m WHERE m.id > COALESCE({chosen}, 0)),"
         f"(SELECT MIN(m.id) FROM ({available}) m),"

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection
 
 from sustain.accounts.models import Team, User
+from sustain.core import fastsql
 from sustain.core.errors import ValidationFailed
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets.choices import Priority
@@ -82,7 +83,7 @@ def _link_tags(ticket_id: int, names: list[str], *, skip_linked: bool = False) -
         sql += f" AND t.id NOT IN (SELECT tag_id FROM {links} WHERE ticket_id = %s)"  # noqa: S608
         params.append(ticket_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(fastsql.prepared(sql), params)
         return int(cursor.rowcount)
 
 

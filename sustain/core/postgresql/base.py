@@ -6,6 +6,11 @@ taken as alive: the check runs only when the last request that used it without a
 ended more than ``FRESH_SECONDS`` ago. A server restarted within that moment fails at most
 the next request of each process, as without health checks; the connection is then
 replaced at the end of that request.
+
+With ``SUSTAIN_PREPARED_STATEMENTS`` (the default) a connection prepares the statements listed
+in ``sustain.core.fastsql.PREPARED`` on their first run: those that run on every request or
+every new ticket and whose plan does not depend on their parameters. PostgreSQL then only
+binds and executes them. Everything else is parsed and planned on every run, as Django does.
 """
 
 from __future__ import annotations
@@ -13,11 +18,24 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.db import connections
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.base import ServerBindingCursor
+
+from sustain.core import fastsql
 
 FRESH_SECONDS = 1.0
+
+
+class PreparingCursor(ServerBindingCursor):
+    """Prepares the statements of ``fastsql.PREPARED``; leaves the rest to Django's default."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        if options.get("prepare") is None:
+            options["prepare"] = query in fastsql.PREPARED
+        return super().execute(query, params, **options)  # type: ignore[misc]  # untyped in the stubs
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -25,6 +43,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # When a request that used this connection ended without a database error.
     answered_at = float("-inf")
     used_in_request = False
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = super().get_connection_params()
+        # Client-side binding (DATABASE_SERVER_SIDE_BINDING=false) cannot prepare.
+        if settings.SUSTAIN_PREPARED_STATEMENTS and params["cursor_factory"] is ServerBindingCursor:
+            params["cursor_factory"] = PreparingCursor
+            # Not None, which would turn preparing off; the cursor decides for each statement.
+            params["prepare_threshold"] = 1
+        return params
 
     def create_cursor(self, name: Any = None) -> Any:
         self.used_in_request = True
