@@ -34,7 +34,7 @@ class PreparingCursor(ServerBindingCursor):
 
     def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
         if options.get("prepare") is None:
-            options["prepare"] = query in fastsql.PREPARED
+            options["prepare"] = isinstance(query, str) and query in fastsql.PREPARED
         return super().execute(query, params, **options)  # type: ignore[misc]  # untyped in the stubs
 
 
