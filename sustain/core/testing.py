@@ -1,8 +1,10 @@
-"""Helpers for API tests of every app (imported by tests only)."""
+"""Helpers for the tests of every app (imported by tests only)."""
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from django.test import Client
@@ -27,3 +29,23 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["detail"]
     return body
+
+
+def production_environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process that loads ``sustain.settings`` as an operator's
+    shell would: none of the test run's settings module, database, queue, mail or secret
+    leaks in, and runtime files go to ``data_dir``. ``extra`` adds or overrides variables."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(
+            ("SUSTAIN_", "DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "SECRET_KEY")
+        )
+    }
+    return {
+        **inherited,
+        "DJANGO_SETTINGS_MODULE": "sustain.settings",
+        "SECRET_KEY": "sustain-test-child",
+        "SUSTAIN_DATA_DIR": str(data_dir),
+        **extra,
+    }

@@ -1,5 +1,4 @@
 import json
-import os
 import re
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from django.core import mail
 from django.test import override_settings
 
 from sustain.core.outbox import deliver_due
+from sustain.core.testing import production_environment
 
 
 @pytest.mark.django_db
@@ -75,16 +75,7 @@ def test_password_reset_for_unknown_address_sends_nothing_but_says_the_same(clie
 def _production_password_hashers(data_dir: Path) -> list[str]:
     """PASSWORD_HASHERS as sustain.settings computes them outside the test suite (which swaps
     in MD5 for speed), read in a child process with a production environment."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SUSTAIN_", "DJANGO_", "DATABASE_", "REDIS_", "SECRET_KEY"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="sustain.settings",
-        SECRET_KEY="production-hashers-test",
-        SUSTAIN_DATA_DIR=str(data_dir),
-    )
+    env = production_environment(data_dir)
     probe = (
         "import json; from django.conf import settings; "
         "print(json.dumps(settings.PASSWORD_HASHERS))"

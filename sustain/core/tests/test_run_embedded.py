@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from sustain.core.testing import production_environment
+
 # The embedded default is SQLite whatever the suite runs on; once per `make test` is enough.
 pytestmark = pytest.mark.embedded
 
@@ -36,17 +38,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _environment(data_dir: Path, port: int) -> dict[str, str]:
-    # The production settings, as an operator's shell would have them: nothing of the
-    # test run's database, queue or settings module leaks in.
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DATABASE_", "REDIS_", "SUSTAIN_", "DJANGO_", "EMAIL_"))
-    }
-    return {**env, "SUSTAIN_DATA_DIR": str(data_dir), "PORT": str(port), "SECRET_KEY": "e2e"}
 
 
 def _get(url: str) -> int:
@@ -63,7 +54,7 @@ class Embedded:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
-        self.env = _environment(data_dir, self.port)
+        self.env = production_environment(data_dir, PORT=str(self.port))
         self.log = data_dir / "run.log"
         self.process: subprocess.Popen[bytes] | None = None
 

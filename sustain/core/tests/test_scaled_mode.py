@@ -6,7 +6,6 @@ workers, and a producer that changes tickets. Each notification must arrive exac
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import psycopg
 import pytest
 import redis
 from django.conf import settings
+
+from sustain.core.testing import production_environment
 
 pytestmark = pytest.mark.postgres
 
@@ -56,17 +57,11 @@ def scaled_env(redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     queue = f"sustain-scaled-{uuid.uuid4().hex[:8]}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SUSTAIN_", "DJANGO_", "DATABASE_", "EMAIL_", "REDIS_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="sustain.settings",
+    env = production_environment(
+        tmp_path,
         DATABASE_URL=f"{admin}/{name}",
         REDIS_URL=redis_url,
         SUSTAIN_QUEUE_NAME=queue,
-        SUSTAIN_DATA_DIR=str(tmp_path),
         SECRET_KEY="scaled-mode-test",
     )
     try:

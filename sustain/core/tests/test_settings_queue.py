@@ -5,7 +5,6 @@ from ``sustain.settings`` in a child process with a controlled environment."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +12,15 @@ from typing import Any
 
 from django.conf import settings
 
+from sustain.core.testing import production_environment
+
 # Builds the queue the way `sustain worker` and the web processes do: djhuey reads HUEY.
 PROBE = """
 import json
 import django
 from django.conf import settings
+
+from sustain.core.testing import production_environment
 django.setup()
 from huey.contrib.djhuey import HUEY
 print(json.dumps({
@@ -34,17 +37,7 @@ print(json.dumps({
 
 
 def _production_queue(data_dir: Path, **extra: str) -> dict[str, Any]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SUSTAIN_", "DJANGO_", "DATABASE_", "REDIS_", "SECRET_KEY"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="sustain.settings",
-        SECRET_KEY="queue-settings-test",
-        SUSTAIN_DATA_DIR=str(data_dir),
-        **extra,
-    )
+    env = production_environment(data_dir, **extra)
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         env=env,
