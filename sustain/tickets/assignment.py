@@ -103,8 +103,8 @@ def _take_turn(team: Team) -> User | None:
 
 
 def _available_sql(team_id: str, role_count: int) -> str:
-    """Who may take work: the one rule of both strategies. The members of the team
-    ``team_id`` (an SQL expression) who are active, not away and a writer, by id."""
+    """Who may take work, the one rule of both strategies: the FROM and WHERE of the members
+    of the team ``team_id`` (an SQL expression) who are active, not away and a writer."""
     quote = connection.ops.quote_name
     users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
     roles = ", ".join(["%s"] * role_count)
