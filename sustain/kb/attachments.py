@@ -23,6 +23,7 @@ from sustain.kb.models import Article, ArticleAttachment, ArticleEvent, article_
 from sustain.kb.selectors import check_writer, get_article_for, resolve_slug
 from sustain.tickets.attachments import (
     INLINE_IMAGE_TYPES,
+    CheckedUpload,
     Upload,
     check_uploads,
     download_response,
@@ -41,11 +42,7 @@ def add_attachments(
     check_writer(actor)
     with transaction.atomic():
         article = get_article_for(actor, article_id)
-        checked = zip(uploads, check_uploads(uploads), strict=True)
-        stored = [
-            _store(article, actor, upload, filename, content_type)
-            for upload, (filename, content_type) in checked
-        ]
+        stored = [_store(article, actor, checked) for checked in check_uploads(uploads)]
         names = ", ".join(a.filename for a in stored)
         ArticleEvent.objects.create(
             article=article, actor=actor, action="file_added", detail=names[:300]
@@ -69,19 +66,18 @@ def delete_attachment(*, actor: User, article_id: int, attachment_id: int) -> No
         transaction.on_commit(lambda: remove_unused_file(name, sha256))
 
 
-def _store(
-    article: Article, actor: User, upload: Upload, filename: str, content_type: str
-) -> ArticleAttachment:
-    sha256 = hashlib.sha256(upload.content).hexdigest()
+def _store(article: Article, actor: User, checked: CheckedUpload) -> ArticleAttachment:
+    content = checked.upload.content
+    sha256 = hashlib.sha256(content).hexdigest()
     attachment = ArticleAttachment(
         article=article,
         uploaded_by=actor,
-        filename=filename,
-        content_type=content_type,
-        size=len(upload.content),
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=len(content),
         sha256=sha256,
     )
-    store_once(attachment.file, article_file_path(attachment, filename), upload.content)
+    store_once(attachment.file, article_file_path(attachment, checked.filename), content)
     attachment.save()
     return attachment
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -88,8 +89,18 @@ def check_size(upload: Upload) -> None:
         )
 
 
-def check_uploads(uploads: Sequence[Upload]) -> list[tuple[str, str]]:
-    """Validate uploads; returns each one's clean file name and content type.
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed the checks, with its clean file name and detected type: what
+    the storing functions take, so that no file is stored unchecked or checked twice."""
+
+    upload: Upload
+    filename: str
+    content_type: str
+
+
+def check_uploads(uploads: Sequence[Upload]) -> list[CheckedUpload]:
+    """Validate uploads.
 
     What needs no bytes (size, extension) is checked for every file before any file is read,
     so one refused file leaves all of them unread. Call it after the permission checks.
@@ -98,8 +109,8 @@ def check_uploads(uploads: Sequence[Upload]) -> list[tuple[str, str]]:
     return [_check_content(upload, name) for upload, name in zip(uploads, names, strict=True)]
 
 
-def check_upload(upload: Upload) -> tuple[str, str]:
-    """Validate one upload; returns its clean file name and content type."""
+def check_upload(upload: Upload) -> CheckedUpload:
+    """Validate one upload."""
     [checked] = check_uploads([upload])
     return checked
 
@@ -116,31 +127,31 @@ def _check_unread(upload: Upload) -> str:
     return filename
 
 
-def _check_content(upload: Upload, filename: str) -> tuple[str, str]:
+def _check_content(upload: Upload, filename: str) -> CheckedUpload:
     if not upload.content:
         raise ValidationFailed.field("attachments", f"'{filename}' is empty.")
     # What is stored is the bytes read, whatever size was counted before.
     check_size(upload)
-    return filename, detect_content_type(upload, filename)
+    return CheckedUpload(upload, filename, detect_content_type(upload, filename))
 
 
 def store_attachment(
-    *, ticket: Ticket, message: Message | None, uploader: User, upload: Upload
+    *, ticket: Ticket, message: Message | None, uploader: User, checked: CheckedUpload
 ) -> Attachment:
     """Store a checked file; called inside the transaction that records the message."""
-    filename, content_type = check_upload(upload)
-    sha256 = hashlib.sha256(upload.content).hexdigest()
+    content = checked.upload.content
+    sha256 = hashlib.sha256(content).hexdigest()
     attachment = Attachment(
         ticket=ticket,
         message=message,
         uploaded_by=uploader,
-        filename=filename,
-        content_type=content_type,
-        size=len(upload.content),
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=len(content),
         sha256=sha256,
     )
     # Identical content is stored once; the path is derived from the digest.
-    store_once(attachment.file, attachment_storage_path(sha256), upload.content)
+    store_once(attachment.file, attachment_storage_path(sha256), content)
     attachment.save()
     return attachment
 

@@ -94,7 +94,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
                 "organisation", f"{requester.email} belongs to {requester.organisation}."
             )
     # Only now, with the caller allowed to file the ticket, are the files read.
-    check_uploads(data.attachments)
+    files = check_uploads(data.attachments)
     override_reason = check_priority(data.priority, data.priority_reason, data.impact, data.urgency)
     priority = priority_for(data.impact, data.urgency)
     if override_reason and data.priority is not None:
@@ -139,8 +139,8 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             ticket=ticket, author=actor, body=description, channel=channel, created_at=now
         )
         fastsql.insert(message)
-        for upload in data.attachments:
-            store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
+        for checked in files:
+            store_attachment(ticket=ticket, message=message, uploader=actor, checked=checked)
         activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)
         hooks.ticket_changed([ticket.pk], created=True)
         notifications.ticket_created(ticket, activity, actor, data.watchers)
@@ -524,7 +524,7 @@ def add_message(
             )
         # Only now, with the ticket found for this caller, are the files read; a refused
         # file still leaves nothing written.
-        check_uploads(attachments)
+        files = check_uploads(attachments)
         now = timezone.now()
         message = Message.objects.create(
             ticket=ticket,
@@ -534,8 +534,8 @@ def add_message(
             channel=channel,
             created_at=now,
         )
-        for upload in attachments:
-            store_attachment(ticket=ticket, message=message, uploader=actor, upload=upload)
+        for checked in files:
+            store_attachment(ticket=ticket, message=message, uploader=actor, checked=checked)
         action = Activity.Action.NOTED if internal else Activity.Action.REPLIED
         activity = log_activity(ticket, actor, channel, action, message=message)
         changed = _status_after_message(actor, ticket, internal, channel, now)
