@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -22,18 +24,21 @@ RECOUNT_AFTER = timedelta(minutes=1)
 
 # Only what assignment and its notification read: teams can be large.
 _PICKED_FIELDS = ("id", "email", "full_name", "role", "is_active")
+# The roles that may take work, in the order the statements list them.
+_ROLES: list[str] = sorted(str(role) for role in TICKET_WRITER_ROLES)
 
 
 def available_members(team: Team) -> list[User]:
     """Members who can take work now (active, not away, a writer), by id."""
     with connection.cursor() as cursor:
-        cursor.execute(_members_sql(len(_ROLES)), [team.pk, *_ROLES])
+        cursor.execute(_members_sql(), [team.pk, *_ROLES])
         rows = cursor.fetchall()
+    return [_member(row) for row in rows]
+
+
+def _member(row: Sequence[Any]) -> User:
     # Like .only(): the other fields load if something reads them.
-    return [User.from_db(connection.alias, list(_PICKED_FIELDS), list(row)) for row in rows]
-
-
-_ROLES: list[str] = sorted(str(role) for role in TICKET_WRITER_ROLES)
+    return User.from_db(connection.alias, list(_PICKED_FIELDS), list(row))
 
 
 def pick_assignee(team: Team) -> User | None:
@@ -94,20 +99,19 @@ def _take_turn(team: Team) -> User | None:
     with connection.cursor() as cursor:
         # In the statement's order: the two choices, the team, then each returned field.
         params: list[str | int] = [*_ROLES, *_ROLES, team.pk, *_ROLES * len(_PICKED_FIELDS)]
-        cursor.execute(_turn_sql(len(_ROLES)), params)
+        cursor.execute(_turn_sql(), params)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         return None
-    # Like .only(): the other fields load if something reads them.
-    return User.from_db(connection.alias, list(_PICKED_FIELDS), list(row))
+    return _member(row)
 
 
-def _available_sql(team_id: str, role_count: int) -> str:
+def _available_sql(team_id: str) -> str:
     """Who may take work, the one rule of both strategies: the FROM and WHERE of the members
     of the team ``team_id`` (an SQL expression) who are active, not away and a writer."""
     quote = connection.ops.quote_name
     users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
-    roles = ", ".join(["%s"] * role_count)
+    roles = ", ".join(["%s"] * len(_ROLES))
     return (
         f"FROM {links} tm JOIN {users} u ON u.id = tm.user_id "
         f"WHERE tm.team_id = {team_id} AND u.is_active AND NOT u.is_away AND u.role IN ({roles})"
@@ -115,20 +119,20 @@ def _available_sql(team_id: str, role_count: int) -> str:
 
 
 @functools.cache
-def _members_sql(role_count: int) -> str:
+def _members_sql() -> str:
     fields = ", ".join(f"u.{connection.ops.quote_name(name)}" for name in _PICKED_FIELDS)
-    return fastsql.prepared(f"SELECT {fields} {_available_sql('%s', role_count)} ORDER BY u.id")
+    return fastsql.prepared(f"SELECT {fields} {_available_sql('%s')} ORDER BY u.id")
 
 
 @functools.cache
-def _turn_sql(role_count: int) -> str:
+def _turn_sql() -> str:
     """The statement of ``_take_turn``, written once per process: ticket creation runs it
     often, and composing it through the ORM cost more than PostgreSQL takes to run it."""
     quote = connection.ops.quote_name
     table, cursor_column = quote(Team._meta.db_table), quote("last_assigned_id")
     users = quote(User._meta.db_table)
     chosen = f"{table}.{cursor_column}"
-    available = f"SELECT u.id {_available_sql(f'{table}.id', role_count)}"
+    available = f"SELECT u.id {_available_sql(f'{table}.id')}"
     member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({available})"
     fields = ", ".join(f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS)
     return fastsql.prepared(
