@@ -143,18 +143,10 @@ class RowLookup[M: Model]:
         return " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
 
 
-_insert_sql: dict[tuple[str, type[Model]], str] = {}
-
-
 def insert(obj: Model) -> None:
     """INSERT a new ``obj`` (auto-increment primary key left unset) and set its key."""
-    model = type(obj)
-    key = (connection.vendor, model)
-    sql = _insert_sql.get(key)
-    if sql is None:
-        sql = _insert_sql[key] = _write_insert(model)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _values(obj, "insert"))
+        cursor.execute(_insert_of(connection.vendor, type(obj)), _values(obj, "insert"))
         row = cursor.fetchone()
     assert row is not None
     obj.pk = row[0]
@@ -162,7 +154,9 @@ def insert(obj: Model) -> None:
     obj._state.db = connection.alias
 
 
-def _write_insert(model: type[Model]) -> str:
+# Keyed by database vendor as well: tests run one process against SQLite and PostgreSQL.
+@functools.cache
+def _insert_of(vendor: str, model: type[Model]) -> str:
     meta = model._meta
     auto = meta.auto_field
     if auto is None or meta.db_returning_fields != [auto]:
@@ -204,25 +198,35 @@ def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:
     many rows were written."""
     if not objs:
         return 0
-    model = type(objs[0])
-    conflict = OnConflict.IGNORE if skip_conflicts else None
-    suffix = connection.ops.on_conflict_suffix_sql(_written_fields(model), conflict, None, None)
-    sql = (
-        f"{connection.ops.insert_statement(on_conflict=conflict)} "
-        f"{_quoted(model._meta.db_table)} {_column_list(model)} "
-        f"VALUES {', '.join([_placeholders(model)] * len(objs))} {suffix}"
-    )
-    if len(objs) <= _PREPARED_MAX_ROWS:
-        # A few rows (the e-mails of one change) come back in the same shape again and again;
-        # a large batch is a one-off.
-        prepared(sql)
+    model, count = type(objs[0]), len(objs)
+    if count <= _FEW_ROWS:
+        sql = _few_rows_of(connection.vendor, model, count, skip_conflicts)
+    else:
+        sql = _insert_rows_sql(model, count, skip_conflicts)
     params = [value for obj in objs for value in _values(obj, "insert_rows")]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
 
 
-_PREPARED_MAX_ROWS = 8
+# A few rows (the e-mails of one change) come back in the same shape again and again: their
+# statements are kept and prepared. A large batch is a one-off.
+_FEW_ROWS = 8
+
+
+@functools.cache
+def _few_rows_of(vendor: str, model: type[Model], count: int, skip_conflicts: bool) -> str:
+    return prepared(_insert_rows_sql(model, count, skip_conflicts))
+
+
+def _insert_rows_sql(model: type[Model], count: int, skip_conflicts: bool) -> str:
+    conflict = OnConflict.IGNORE if skip_conflicts else None
+    suffix = connection.ops.on_conflict_suffix_sql(_written_fields(model), conflict, None, None)
+    return (
+        f"{connection.ops.insert_statement(on_conflict=conflict)} "
+        f"{_quoted(model._meta.db_table)} {_column_list(model)} "
+        f"VALUES {', '.join([_placeholders(model)] * count)} {suffix}"
+    )
 
 
 @functools.cache
