@@ -130,7 +130,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # Django's backend, but a connection that served a request within the last second
-    # skips the health check's extra round trip (sustain/core/postgresql/base.py).
+    # skips the health check's extra round trip, and the hot path's statements are prepared
+    # (sustain/core/postgresql/base.py).
     _db["ENGINE"] = "sustain.core.postgresql"
     _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True
