@@ -67,9 +67,6 @@ LEVELS = {"high": 15, "medium": 50, "low": 35}
 PRIORITY = {("high", "high"): 1, ("high", "medium"): 2, ("medium", "high"): 2,
             ("high", "low"): 3, ("medium", "medium"): 3, ("low", "high"): 3,
             ("medium", "low"): 4, ("low", "medium"): 4, ("low", "low"): 4}  # fmt: skip
-STATUS_LABEL = {"new": "New", "open": "Open", "pending_customer": "Pending customer",
-                "pending_third_party": "Pending third party", "resolved": "Resolved",
-                "closed": "Closed"}  # fmt: skip
 # Status by age of the ticket: (age limit in days, weights).
 STATUS_BY_AGE = [
     (2, {"new": 35, "open": 40, "pending_customer": 15, "pending_third_party": 5, "resolved": 5}),
@@ -316,8 +313,9 @@ class Generator:
                 activities.append((ticket_id, None, "system", "changed", "assignee", "",
                                    f"Agent {assignee}", None, created_at))  # fmt: skip
             if status != "new":
-                activities.append((ticket_id, staff, "web", "changed", "status", "New",
-                                   STATUS_LABEL[status], None, updated_at))  # fmt: skip
+                # The log stores status codes, as the services write them.
+                activities.append((ticket_id, staff, "web", "changed", "status", "new",
+                                   status, None, updated_at))  # fmt: skip
             for tag in pick(self.tag_sets):
                 tags.append((ticket_id, tag))
             product, components, versions = pick(base["products"])

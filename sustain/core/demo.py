@@ -593,9 +593,9 @@ def _spread_times(start: dict[int, datetime], rng: random.Random) -> None:
                 replied = action == Activity.Action.REPLIED and author_id != requester_id
                 if answered is None and staff and replied:
                     answered = when
-            if field == "status" and new_value == Status.RESOLVED.label:
+            if field == "status" and new_value == Status.RESOLVED:
                 resolved_time = when
-            elif field == "status" and new_value == Status.CLOSED.label:
+            elif field == "status" and new_value == Status.CLOSED:
                 closed_time = when
         ticket_rows.append(
             Ticket(

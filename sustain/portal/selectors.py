@@ -19,7 +19,8 @@ from sustain.accounts.choices import Role
 from sustain.accounts.models import User
 from sustain.core.pagination import Page, paginate
 from sustain.tickets.choices import Status
-from sustain.tickets.models import Activity, Attachment, Message, Ticket, ticket_number
+from sustain.tickets.history import status_changes
+from sustain.tickets.models import Attachment, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, reopen_deadline
 from sustain.tickets.selectors import visible_tickets
 
@@ -39,9 +40,6 @@ CUSTOMER_STATUS_LABELS: dict[str, str] = {
     Status.RESOLVED: "Resolved",
     Status.CLOSED: "Closed",
 }
-# The activity log stores the display label ("Pending customer"); map it back.
-_LABEL_TO_STATUS = {str(label): value for value, label in Status.choices}
-
 _ROW_FIELDS = ("id", "title", "status", "created_at", "updated_at", "requester_id")
 
 
@@ -150,7 +148,6 @@ def public_timeline(viewer: User, ticket: Ticket) -> list[Entry]:
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
-    changes = Activity.objects.filter(ticket=ticket, field="status").select_related("actor")
     entries = [
         Entry(
             kind="message",
@@ -161,15 +158,14 @@ def public_timeline(viewer: User, ticket: Ticket) -> list[Entry]:
         )
         for m in messages
     ]
-    for change in changes:
-        status = _LABEL_TO_STATUS.get(change.new_value, "")
+    for change in status_changes(ticket.pk):
         entries.append(
             Entry(
                 kind="status",
-                at=change.created_at,
+                at=change.at,
                 who=author_name(viewer, change.actor),
                 from_customer=bool(change.actor and change.actor.is_customer),
-                status=status_label(status) if status else change.new_value,
+                status=status_label(change.new),
             )
         )
     # A reply that reopens a ticket logs both at the same moment: the message reads first.

@@ -16,21 +16,17 @@ from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.core import fastsql
 from sustain.sla.businesstime import ALWAYS
 from sustain.sla.clocks import ClockValue, PolicyRule, TicketFacts, compute_clocks
 from sustain.sla.models import BusinessCalendar, SlaPolicy, TicketClock
-from sustain.tickets.choices import Status
-from sustain.tickets.models import Activity, Ticket
+from sustain.tickets import history
+from sustain.tickets.models import Ticket
 
 CHUNK = 500
-_STATUS_BY_LABEL = {str(label): value for value, label in Status.choices} | {
-    value: value for value in Status.values
-}
 _WRITTEN = (*ClockValue.COMPARED, "reason", "paused", "elapsed_seconds")
 
 
@@ -109,22 +105,19 @@ def compile_policy(policy: SlaPolicy) -> PolicyRule:
 
 # --- facts --------------------------------------------------------------------------------
 def load_facts(ticket_ids: Collection[int]) -> dict[int, TicketFacts]:
-    """The facts of these tickets in three queries (tickets, tags, activity log)."""
+    """The facts of these tickets in three queries (tickets, tags, activity log); their
+    history is read the way :mod:`sustain.tickets.history` reads it for everyone."""
     tickets = list(
         Ticket.objects.filter(pk__in=ticket_ids)
         .order_by()
         .values(
-            "id",
-            "created_at",
-            "updated_at",
+            *history.HISTORY_FIELDS,
             "priority",
             "kind",
             "channel",
-            "status",
             "organisation_id",
             "organisation__tier",
             "product_id",
-            "requester_id",
         )
     )
     tags: dict[int, set[int]] = {}
@@ -132,48 +125,19 @@ def load_facts(ticket_ids: Collection[int]) -> dict[int, TicketFacts]:
         ticket_id__in=ticket_ids
     ).values_list("ticket_id", "tag_id"):
         tags.setdefault(ticket_id, set()).add(tag_id)
-    events: dict[int, list[tuple[datetime, int, str, str, int | None, str | None]]] = {}
-    relevant = Q(action=Activity.Action.REPLIED) | Q(action=Activity.Action.CHANGED, field="status")
-    rows = (
-        Activity.objects.filter(relevant, ticket_id__in=ticket_ids)
-        .order_by()
-        .values_list(
-            "ticket_id", "created_at", "id", "action", "new_value", "actor_id", "actor__role"
-        )
-    )
-    for ticket_id, at, pk, action, new, actor_id, role in rows:
-        events.setdefault(ticket_id, []).append((at, pk, action, new, actor_id, role))
+    log = history.log_rows(ticket_ids)
     return {
-        row["id"]: _facts(row, tags.get(row["id"], set()), events.get(row["id"], []))
+        row["id"]: _facts(row, tags.get(row["id"], set()), log.get(row["id"], []))
         for row in tickets
     }
 
 
-def _facts(
-    row: Mapping[str, Any],
-    tag_ids: set[int],
-    events: list[tuple[datetime, int, str, str, int | None, str | None]],
-) -> TicketFacts:
-    created = row["created_at"]
-    statuses: list[tuple[datetime, str]] = [(created, Status.NEW.value)]
-    customer: list[datetime] = [created]
-    staff: list[datetime] = []
-    # Sorted by time (then id): the log's insertion order never matters.
-    for at, _pk, action, new, actor_id, role in sorted(events):
-        if action == Activity.Action.CHANGED:
-            status = _STATUS_BY_LABEL.get(new)
-            if status is not None and status != statuses[-1][1]:
-                statuses.append((max(at, created), status))
-        elif actor_id is not None and (role in CUSTOMER_ROLES or actor_id == row["requester_id"]):
-            customer.append(at)
-        elif actor_id is not None:
-            staff.append(at)
-    if statuses[-1][1] != row["status"]:
-        # A status set without a log entry (imports, old data): take it from the last change.
-        statuses.append((max(row["updated_at"], statuses[-1][0]), row["status"]))
+def _facts(row: Mapping[str, Any], tag_ids: set[int], log: Iterable[history.LogRow]) -> TicketFacts:
+    """What the clocks need: the ticket's history and the columns the policies match on."""
+    past = history.history_from(row, log)
     return TicketFacts(
         id=row["id"],
-        created_at=created,
+        created_at=past.created_at,
         priority=row["priority"],
         kind=row["kind"],
         channel=row["channel"],
@@ -181,9 +145,9 @@ def _facts(
         tier=row["organisation__tier"] or "",
         product_id=row["product_id"],
         tag_ids=frozenset(tag_ids),
-        statuses=tuple(statuses),
-        customer_messages=tuple(sorted(customer)),
-        staff_replies=tuple(sorted(staff)),
+        statuses=past.statuses,
+        customer_messages=past.customer_messages,
+        staff_replies=past.staff_replies,
     )
 
 

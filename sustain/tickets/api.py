@@ -22,6 +22,7 @@ from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
+from sustain.tickets.activity import value_label
 from sustain.tickets.attachments import Upload, download_response
 from sustain.tickets.choices import Channel, Kind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
@@ -353,13 +354,19 @@ def list_activity(request: HttpRequest, ref: str) -> list[ActivityOut]:
             channel=Channel(a.channel),
             action=a.action,
             field=a.field,
-            old_value=a.old_value,
-            new_value=a.new_value,
+            old_value=_v1_value(a.field, a.old_value),
+            new_value=_v1_value(a.field, a.new_value),
             message_id=a.message_id,
             created_at=a.created_at,
         )
         for a in activities
     ]
+
+
+def _v1_value(field_name: str, value: str) -> str:
+    # API v1 has always given status changes by their labels and the other coded fields
+    # (priority, kind, …) by their codes; the log now holds codes only, so clients keep that.
+    return value_label(field_name, value) if field_name == "status" else value
 
 
 # --- links and merging --------------------------------------------------------------------

@@ -162,7 +162,7 @@ def merge_tickets(
             defaults={"created_by": actor},
         )
         now = timezone.now()
-        old_status = source.get_status_display()
+        old_status = source.status
         source.merged_into = target
         source.status = Status.CLOSED
         source.closed_at = now
@@ -182,7 +182,7 @@ def merge_tickets(
             Activity.Action.CHANGED,
             field_name="status",
             old=old_status,
-            new=source.get_status_display(),
+            new=Status.CLOSED,
         )
         touch_ticket(source, ["merged_into", "status", "closed_at", "resolved_at"])
         log_activity(

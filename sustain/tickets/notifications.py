@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from sustain.accounts.models import User
 from sustain.core import outbox
+from sustain.tickets.activity import display_change
 from sustain.tickets.models import Activity, Message, Ticket, ticket_url
 
 
@@ -113,7 +114,8 @@ def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
 
 def status_changed(ticket: Ticket, activity: Activity, actor: User | None) -> None:
     users = _recipients([ticket.requester, ticket.assignee, *_watchers(ticket)], exclude=actor)
-    body = f"The status changed from {activity.old_value} to {activity.new_value}."
+    old, new = display_change(activity)
+    body = f"The status changed from {old} to {new}."
     _send(ticket, activity, users, ticket.title, body)
 
 

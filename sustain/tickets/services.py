@@ -424,7 +424,7 @@ def _set_status(
     now = timezone.now()
     if status == Status.OPEN and ticket.status in (Status.RESOLVED, Status.CLOSED):
         _check_reopen_window(ticket, now)
-    old = ticket.get_status_display()
+    old = ticket.status
     ticket.status = status
     if status == Status.RESOLVED:
         ticket.resolved_at = now
@@ -440,7 +440,7 @@ def _set_status(
         Activity.Action.CHANGED,
         field_name="status",
         old=old,
-        new=ticket.get_status_display(),
+        new=status,
     )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch
 
 from sustain.accounts.models import User
+from sustain.tickets.activity import display_change
 from sustain.tickets.models import Activity, Attachment, Message, Ticket
 
 TIMELINE_LIMIT = 200
@@ -75,10 +76,10 @@ class Timeline:
 
 
 def describe(activity: Activity) -> str:
-    """A short sentence for one activity row (values are already display strings)."""
+    """A short sentence for one activity row; coded values read as their labels."""
     action = activity.action
     name = _FIELD_LABELS.get(activity.field, activity.field)
-    old, new = activity.old_value, activity.new_value
+    old, new = display_change(activity)
     if action == Activity.Action.LINKED:
         return f"linked: {new}"
     if action == Activity.Action.UNLINKED:
@@ -90,7 +91,8 @@ def describe(activity: Activity) -> str:
     if action == Activity.Action.ATTACHED:
         return f"attached {new}"
     if name == "priority":
-        old, new = (f"P{v}" if v.isdigit() else v for v in (old, new))
+        # The short form the queue shows ("P2"), not the full label.
+        old, new = (f"P{v}" if v.isdigit() else v for v in (activity.old_value, activity.new_value))
     if not old:
         return f"set {name} to {new}"
     if not new:

@@ -168,11 +168,11 @@ Event = tuple[datetime, int, str, str, int | None, str | None]
 @given(st.permutations(list(range(6))))
 def test_the_order_events_are_read_in_does_not_matter(order: list[int]) -> None:
     events: list[Event] = [
-        (T0 + 10 * M, 1, "changed", "Open", 5, "agent"),
+        (T0 + 10 * M, 1, "changed", "open", 5, "agent"),
         (T0 + 20 * M, 2, "replied", "", 5, "agent"),
-        (T0 + 30 * M, 3, "changed", "Pending customer", 5, "agent"),
+        (T0 + 30 * M, 3, "changed", "pending_customer", 5, "agent"),
         (T0 + 90 * M, 4, "replied", "", 9, "customer"),
-        (T0 + 90 * M, 5, "changed", "Open", 9, "customer"),
+        (T0 + 90 * M, 5, "changed", "open", 9, "customer"),
         (T0 + 3 * H, 6, "replied", "", 5, "agent"),
     ]
     row = {

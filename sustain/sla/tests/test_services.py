@@ -13,7 +13,8 @@ from sustain.accounts.models import User
 from sustain.sla.choices import ClockState
 from sustain.sla.models import SlaPolicy, SlaTarget, TicketClock
 from sustain.sla.services import recompute, snapshot
-from sustain.tickets.models import Ticket
+from sustain.tickets.choices import Status
+from sustain.tickets.models import Activity, Ticket
 from sustain.tickets.services import (
     add_message,
     bulk_update_tickets,
@@ -114,6 +115,31 @@ def test_a_replay_after_a_policy_change_equals_the_policy_in_force_from_the_star
     from_start = {(c.ticket_id, c.target): snapshot(c) for c in TicketClock.objects.all()}
     assert after_replay == from_start
     assert recompute(Ticket.objects.all(), now=now).moves == []
+
+
+def test_renaming_a_status_label_does_not_change_the_replay(
+    standard_policy: SlaPolicy,
+    make_ticket: Callable[..., Ticket],
+    bob: User,
+    alice: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = make_ticket(bob)
+    add_message(actor=alice, ref=ticket.pk, body="Which version?")
+    transition_ticket(actor=alice, ref=ticket.pk, status="pending_customer")
+    now = timezone.now()
+    recompute([ticket.pk], now=now)
+    before = {c.target: snapshot(c) for c in TicketClock.objects.filter(ticket=ticket)}
+    assert clocks_of(ticket)["resolution"].paused  # the pending status was read from the log
+    logged = Activity.objects.filter(ticket=ticket, field="status").values_list("new_value")
+    assert [value for (value,) in logged.order_by("id")] == ["open", "pending_customer"]
+
+    monkeypatch.setattr(Status.PENDING_CUSTOMER, "_label_", "Waiting for the customer")
+    monkeypatch.setattr(Status.OPEN, "_label_", "In progress")
+    assert recompute([ticket.pk], dry_run=True, now=now).moves == []
+    TicketClock.objects.filter(ticket=ticket).delete()
+    recompute([ticket.pk], now=now)
+    assert {c.target: snapshot(c) for c in TicketClock.objects.filter(ticket=ticket)} == before
 
 
 def test_a_deactivated_policy_removes_the_clocks_on_recompute(

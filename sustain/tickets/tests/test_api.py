@@ -734,7 +734,7 @@ def test_transition_moves_the_ticket_and_logs_it(api_client, alice, bobs_ticket)
     assert body["resolved_at"] is not None
     assert body["allowed_transitions"] == ["closed", "open"]
     change = bobs_ticket.activities.get(field="status")
-    assert (change.old_value, change.new_value, change.channel) == ("New", "Resolved", "api")
+    assert (change.old_value, change.new_value, change.channel) == ("new", "resolved", "api")
 
 
 def test_invalid_transition_is_409_with_the_allowed_list_and_writes_nothing(

@@ -1,0 +1,88 @@
+"""The activity log stores codes; labels are looked up only when an entry is shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from sustain.core.models import OutboxMessage
+from sustain.tickets import services
+from sustain.tickets.activity import display_change, stored_value, value_label
+from sustain.tickets.choices import Kind, Priority, Status
+from sustain.tickets.linking import merge_tickets
+from sustain.tickets.models import Activity
+from sustain.tickets.timeline import describe
+
+pytestmark = pytest.mark.django_db
+
+
+def logged(ticket, field_name):
+    return list(
+        Activity.objects.filter(ticket=ticket, field=field_name)
+        .order_by("id")
+        .values_list("old_value", "new_value")
+    )
+
+
+def test_coded_fields_are_logged_by_their_codes(alice, bobs_ticket):
+    services.update_ticket(
+        actor=alice,
+        ref=bobs_ticket.pk,
+        changes={"kind": Kind.BUG, "impact": "high", "status": Status.PENDING_CUSTOMER},
+    )
+    assert logged(bobs_ticket, "kind") == [("incident", "bug")]
+    assert logged(bobs_ticket, "impact") == [("medium", "high")]
+    assert logged(bobs_ticket, "priority") == [("3", "2")]
+    assert logged(bobs_ticket, "status") == [("new", "pending_customer")]
+
+
+def test_a_merge_logs_the_closing_by_codes(alice, bob, bobs_ticket, make_ticket):
+    other = make_ticket(bob, title="Twin")
+    merge_tickets(actor=alice, source_ref=bobs_ticket.pk, target_ref=other.pk)
+    assert logged(bobs_ticket, "status") == [("new", "closed")]
+
+
+def test_stored_values_are_codes_joined_lists_and_text():
+    assert stored_value(Priority.P2) == "2"
+    assert stored_value(Status.OPEN) == "open"
+    assert stored_value(["sync", "vip"]) == "sync, vip"
+    assert stored_value(None) == ""
+
+
+def test_codes_read_as_labels_and_other_values_as_they_are():
+    assert value_label("status", "pending_customer") == "Pending customer"
+    assert value_label("priority", "1") == "P1 – critical"
+    assert value_label("kind", "service_request") == "Service request"
+    assert value_label("urgency", "low") == "Low"
+    assert value_label("status", "") == ""
+    assert value_label("status", "archived") == "archived"  # a code no longer offered
+    assert value_label("title", "open") == "open"  # not a coded field
+
+
+def test_the_timeline_and_the_status_mail_show_labels(alice, bobs_ticket):
+    services.update_ticket(
+        actor=alice, ref=bobs_ticket.pk, changes={"kind": "service_request", "status": "open"}
+    )
+    kind, status = (
+        Activity.objects.get(ticket=bobs_ticket, field=name) for name in ("kind", "status")
+    )
+    assert display_change(status) == ("New", "Open")
+    assert describe(kind) == "changed kind from Incident to Service request"
+    assert describe(status) == "changed status from New to Open"
+
+
+def test_a_renamed_label_rewords_the_history_and_the_log_keeps_the_code(
+    alice, bobs_ticket, monkeypatch
+):
+    services.transition_ticket(actor=alice, ref=bobs_ticket.pk, status="open")
+    monkeypatch.setattr(Status.PENDING_CUSTOMER, "_label_", "Waiting for you")
+    services.transition_ticket(actor=alice, ref=bobs_ticket.pk, status="pending_customer")
+
+    first, second = Activity.objects.filter(ticket=bobs_ticket, field="status").order_by("id")
+    assert (second.old_value, second.new_value) == ("open", "pending_customer")
+    assert describe(second) == "changed status from Open to Waiting for you"
+    mails = OutboxMessage.objects.filter(idempotency_key__contains=f":activity:{second.pk}:")
+    assert mails.exists()
+    for mail in mails:
+        assert "The status changed from Open to Waiting for you." in str(mail.payload)
+    monkeypatch.setattr(Status.OPEN, "_label_", "In progress")
+    assert describe(first) == "changed status from New to In progress"
