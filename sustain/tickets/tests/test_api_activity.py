@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sustain.core.testing import V1
+from sustain.factories import make_message
 from sustain.tickets import services
 from sustain.tickets.linking import link_tickets
 
@@ -20,8 +21,8 @@ def busy_ticket(alice, bob, bobs_ticket, make_ticket):
         ref=bobs_ticket.pk,
         changes={"impact": "high", "assignee": alice, "tags": ["sync"]},
     )
-    services.add_message(actor=alice, ref=bobs_ticket.pk, body="Internal", internal=True)
-    services.add_message(actor=alice, ref=bobs_ticket.pk, body="Public reply")
+    make_message(bobs_ticket, alice, "Internal", internal=True)
+    make_message(bobs_ticket, alice, "Public reply")
     other = make_ticket(alice, title="Related")
     link_tickets(actor=alice, source_ref=bobs_ticket.pk, target_ref=other.pk, kind="related")
     services.transition_ticket(actor=alice, ref=bobs_ticket.pk, status="pending_customer")

@@ -9,7 +9,7 @@ import pytest
 
 from sustain.core.models import OutboxMessage
 from sustain.core.testing import assert_problem, send
-from sustain.releases.models import Component, Product
+from sustain.factories import make_product
 from sustain.tickets.models import Ticket
 
 
@@ -130,8 +130,7 @@ def test_missing_title_is_a_problem_naming_title(api_client, alice):
 
 
 def test_component_of_another_product_is_refused(api_client, alice, support, product):
-    other = Product.objects.create(name="Widget")
-    foreign = Component.objects.create(product=other, name="Engine")
+    foreign = make_product("Widget", components=["Engine"]).components.get()
 
     response = send(
         api_client(alice),
