@@ -1,4 +1,5 @@
-"""Fixtures shared by every app's tests: the people of a small help desk.
+"""Fixtures shared by every app's tests: the people of a small help desk, made with the
+factories of ``sustain/factories.py`` (``tests/conftest.py`` passes them on to ``tests/``).
 
 alice (agent, Support team) and bob (customer at Acme) work together; carol (customer at
 Globex) is the outsider who must never see Acme's tickets.
