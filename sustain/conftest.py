@@ -1,4 +1,5 @@
-"""Fixtures shared by every app's tests: the people of a small help desk.
+"""Fixtures shared by every app's tests: the people of a small help desk, made with the
+factories of ``sustain/factories.py`` (``tests/conftest.py`` passes them on to ``tests/``).
 
 alice (agent, Support team) and bob (customer at Acme) work together; carol (customer at
 Globex) is the outsider who must never see Acme's tickets.
@@ -14,10 +15,16 @@ from django.test import Client
 
 from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
-from sustain.accounts.tokens import create_token
-from sustain.releases.models import Component, Product, Version
+from sustain.factories import (
+    make_organisation,
+    make_product,
+    make_team,
+    make_token,
+    make_user,
+    open_ticket,
+)
+from sustain.releases.models import Product
 from sustain.tickets.models import Ticket
-from sustain.tickets.services import NewTicket, create_ticket
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -36,91 +43,73 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def acme(db: None) -> Organisation:
-    return Organisation.objects.create(name="Acme", domains=["acme.test"])
+    return make_organisation("Acme", domains=["acme.test"])
 
 
 @pytest.fixture
 def globex(db: None) -> Organisation:
-    return Organisation.objects.create(name="Globex", domains=["globex.test"])
-
-
-def _user(email: str, role: str, organisation: Organisation | None = None, **extra: Any) -> User:
-    return User.objects.create_user(
-        email,
-        "correct horse battery",
-        full_name=email.split("@")[0].title(),
-        role=role,
-        organisation=organisation,
-        **extra,
-    )
+    return make_organisation("Globex", domains=["globex.test"])
 
 
 @pytest.fixture
 def admin(db: None) -> User:
-    return _user("admin@sustain.test", Role.ADMIN)
+    return make_user("admin@sustain.test", role=Role.ADMIN)
 
 
 @pytest.fixture
 def lead(db: None) -> User:
-    return _user("lead@sustain.test", Role.LEAD)
+    return make_user("lead@sustain.test", role=Role.LEAD)
 
 
 @pytest.fixture
 def alice(db: None) -> User:
-    return _user("alice@sustain.test", Role.AGENT)
+    return make_user("alice@sustain.test", role=Role.AGENT)
 
 
 @pytest.fixture
 def dave(db: None) -> User:
     """An agent of another team."""
-    return _user("dave@sustain.test", Role.AGENT)
+    return make_user("dave@sustain.test", role=Role.AGENT)
 
 
 @pytest.fixture
 def viewer(db: None) -> User:
-    return _user("viewer@sustain.test", Role.VIEWER)
+    return make_user("viewer@sustain.test", role=Role.VIEWER)
 
 
 @pytest.fixture
 def bob(acme: Organisation) -> User:
-    return _user("bob@acme.test", Role.CUSTOMER, acme)
+    return make_user("bob@acme.test", role=Role.CUSTOMER, organisation=acme)
 
 
 @pytest.fixture
 def bob_colleague(acme: Organisation) -> User:
-    return _user("erin@acme.test", Role.CUSTOMER, acme)
+    return make_user("erin@acme.test", role=Role.CUSTOMER, organisation=acme)
 
 
 @pytest.fixture
 def acme_admin(acme: Organisation) -> User:
-    return _user("boss@acme.test", Role.CUSTOMER_ADMIN, acme)
+    return make_user("boss@acme.test", role=Role.CUSTOMER_ADMIN, organisation=acme)
 
 
 @pytest.fixture
 def carol(globex: Organisation) -> User:
-    return _user("carol@globex.test", Role.CUSTOMER, globex)
+    return make_user("carol@globex.test", role=Role.CUSTOMER, organisation=globex)
 
 
 @pytest.fixture
 def support(alice: User) -> Team:
-    team = Team.objects.create(name="Support")
-    team.members.add(alice)
-    return team
+    return make_team("Support", members=[alice])
 
 
 @pytest.fixture
 def platform(dave: User) -> Team:
-    team = Team.objects.create(name="Platform")
-    team.members.add(dave)
-    return team
+    return make_team("Platform", members=[dave])
 
 
 @pytest.fixture
 def product(db: None) -> Product:
-    product = Product.objects.create(name="Gizmo")
-    Component.objects.create(product=product, name="Sync")
-    Version.objects.create(product=product, name="2.1")
-    return product
+    return make_product("Gizmo", components=["Sync"], versions=["2.1"])
 
 
 @pytest.fixture
@@ -128,11 +117,9 @@ def make_ticket(support: Team) -> Callable[..., Ticket]:
     """Open a ticket through the real service; by default bob's, in the Support team."""
 
     def make(actor: User, **fields: Any) -> Ticket:
-        fields.setdefault("title", "Sync fails after upgrade")
-        fields.setdefault("description", "Since 2.1 the nightly sync stops halfway.")
         if not actor.is_customer:
             fields.setdefault("team", support)
-        return create_ticket(actor=actor, data=NewTicket(**fields))
+        return open_ticket(actor, **fields)
 
     return make
 
@@ -154,7 +141,7 @@ def api_client() -> Callable[[User | None], Client]:
     def make(user: User | None) -> Client:
         if user is None:
             return Client()
-        _, raw = create_token(actor=user, user=user, name="tests")
+        _, raw = make_token(user)
         return Client(headers={"Authorization": f"Bearer {raw}"})
 
     return make

@@ -1,8 +1,9 @@
 """Browser tests: Playwright drives Debian's Chromium, headless, against a live server.
 
 Every test here gets a fresh database (the live server needs committed data) and the persona
-fixtures of ``sustain/conftest.py``. Chromium must be installed (`.ci/run` installs Debian's
-package); a missing browser fails the run with a message, it is never skipped.
+fixtures of ``sustain/conftest.py`` (through ``tests/conftest.py``). Chromium must be installed
+(`.ci/run` installs Debian's package); a missing browser fails the run with a message, it is
+never skipped.
 """
 
 from __future__ import annotations
@@ -16,24 +17,6 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-
-from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit tests
-    acme,
-    acme_admin,
-    admin,
-    alice,
-    bob,
-    bob_colleague,
-    carol,
-    dave,
-    globex,
-    lead,
-    make_ticket,
-    platform,
-    product,
-    support,
-    viewer,
-)
 
 # CI machines are small and busy: give assertions the same 10 s that actions get.
 expect.set_options(timeout=10_000)

@@ -1,12 +1,7 @@
-"""The persona fixtures of ``sustain/conftest.py`` for the relevance set."""
+"""The relevance set's fixtures; its personas come from ``tests/conftest.py``."""
 
 import pytest
 
-from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit tests
-    acme,
-    alice,
-    bob,
-)
 from sustain.kb import index
 
 

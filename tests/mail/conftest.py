@@ -1,5 +1,5 @@
-"""Fixtures for the e-mail corpus: the persona fixtures of ``sustain/conftest.py`` for tests that
-need a fresh desk each, and the whole corpus delivered once, in order, for the checks."""
+"""Fixtures for the e-mail corpus: the whole corpus delivered once, in order, for the checks
+(tests that need a fresh desk each take the personas of ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,21 @@ from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
 from sustain.accounts.choices import Role
-from sustain.accounts.models import Organisation, User
-from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit tests
-    acme,
-    bob,
-    bob_colleague,
-    carol,
-    globex,
-)
+from sustain.factories import make_organisation, make_user
 from tests.mail.corpus import Outcome, deliver_corpus
 
 
 def make_personas() -> None:
     """The people of ``sustain/conftest.py`` who write in, plus a contact who left."""
-    acme_org = Organisation.objects.create(name="Acme", domains=["acme.test"])
-    globex_org = Organisation.objects.create(name="Globex", domains=["globex.test"])
-    people = [
-        ("bob@acme.test", "Bob", acme_org, True),
-        ("erin@acme.test", "Erin", acme_org, True),
-        ("carol@globex.test", "Carol", globex_org, True),
-        ("former@acme.test", "Former", acme_org, False),
-    ]
-    for email, name, organisation, active in people:
-        User.objects.create_user(
-            email,
-            "correct horse battery",
-            full_name=name,
-            role=Role.CUSTOMER,
-            organisation=organisation,
-            is_active=active,
-        )
+    acme = make_organisation("Acme", domains=["acme.test"])
+    globex = make_organisation("Globex", domains=["globex.test"])
+    for email, organisation in [
+        ("bob@acme.test", acme),
+        ("erin@acme.test", acme),
+        ("carol@globex.test", globex),
+    ]:
+        make_user(email, role=Role.CUSTOMER, organisation=organisation)
+    make_user("former@acme.test", role=Role.CUSTOMER, organisation=acme, is_active=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""SLA fixtures: a 24x7 standard policy (P1-P4 targets) and an office-hours calendar."""
+"""SLA fixtures: a 24x7 standard policy (P1-P4 targets of ``sustain.factories``) and an
+office-hours calendar."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ from datetime import time
 
 import pytest
 
-from sustain.sla.models import BusinessCalendar, CalendarInterval, SlaPolicy, SlaTarget
+from sustain.factories import make_sla_policy
+from sustain.sla.models import BusinessCalendar, CalendarInterval, SlaPolicy
 from sustain.sla.services import forget_policies
-
-# minutes: first response, next response, resolution
-TARGETS = {1: (30, 60, 240), 2: (60, 120, 480), 3: (120, 240, 960), 4: (240, 480, 1920)}
 
 
 @pytest.fixture(autouse=True)
@@ -20,18 +19,7 @@ def _fresh_policy_cache() -> None:
 
 @pytest.fixture
 def standard_policy(db: None) -> SlaPolicy:
-    policy = SlaPolicy.objects.create(name="Standard", position=10)
-    SlaTarget.objects.bulk_create(
-        SlaTarget(
-            policy=policy,
-            priority=priority,
-            first_response_minutes=first,
-            next_response_minutes=nxt,
-            resolution_minutes=resolution,
-        )
-        for priority, (first, nxt, resolution) in TARGETS.items()
-    )
-    return policy
+    return make_sla_policy("Standard")
 
 
 @pytest.fixture

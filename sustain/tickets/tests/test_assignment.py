@@ -12,6 +12,7 @@ import pytest
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import Team, User
 from sustain.core.models import OutboxMessage
+from sustain.factories import make_team
 from sustain.tickets import assignment
 from sustain.tickets.models import Ticket
 
@@ -53,8 +54,7 @@ def duo(make_ticket, lead, alice, dave) -> Callable[[str], Team]:
     """A team of alice and dave; alice already has three open tickets of it."""
 
     def make(strategy: str) -> Team:
-        team = Team.objects.create(name=f"Duo {strategy}", assignment_strategy=strategy)
-        team.members.add(alice, dave)
+        team = make_team(f"Duo {strategy}", members=[alice, dave], assignment_strategy=strategy)
         for _ in range(3):
             make_ticket(lead, team=team, assignee=alice)
         return team

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from sustain.accounts.choices import STAFF_ROLES, Role
+from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Team, User
 from sustain.core import pagination
 from sustain.core.errors import ValidationFailed
 from sustain.core.pagination import NameSort, paginate_by_name
+from sustain.factories import make_user
 from sustain.tickets.models import Ticket
 from sustain.tickets.queues import filter_tickets
 
@@ -21,18 +22,15 @@ WALK = 0  # "small" threshold that sends every list through the group walk
 SORT = 1_000_000  # one that sorts every list
 
 
-def staff(email: str, name: str) -> User:
-    return User.objects.create_user(email, "correct horse battery", full_name=name, role=Role.AGENT)
-
-
 @pytest.fixture
 def assigned(
     admin: User, make_ticket: Callable[..., Ticket], bob: User, support: Team
 ) -> list[Ticket]:
     """Eleven tickets: two agents share a name, one agent holds none, three are unassigned."""
-    ann_1, ann_2 = staff("ann1@sustain.test", "Ann"), staff("ann2@sustain.test", "Ann")
-    ben = staff("ben@sustain.test", "Ben")
-    staff("cy@sustain.test", "Cy")  # no tickets: the walk passes over an empty group
+    ann_1 = make_user("ann1@sustain.test", full_name="Ann")
+    ann_2 = make_user("ann2@sustain.test", full_name="Ann")
+    ben = make_user("ben@sustain.test")
+    make_user("cy@sustain.test")  # no tickets: the walk passes over an empty group
     owners: list[User | None] = [ben, ann_2, None, ann_1, ben, ann_2, None, ann_1, ben, None, ann_2]
     made = []
     for owner in owners:

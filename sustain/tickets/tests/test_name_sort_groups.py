@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from sustain.accounts.choices import Role
-from sustain.accounts.models import Organisation, Team, User
+from sustain.accounts.models import Team, User
 from sustain.core.pagination import paginate_by_name
+from sustain.factories import make_organisation, make_team, make_user
 from sustain.tickets.models import Ticket
 from sustain.tickets.queue_forms import NAME_SORTS
 from sustain.tickets.queues import filter_tickets
@@ -31,18 +32,17 @@ def spread(
     Gringotts' and Hooli's wait in triage (no team), and one Umbrella ticket in Ops was
     assigned to alice before she left Ops."""
     names = ["Initech", "Aperture", "Gringotts", "Umbrella", "Hooli"]
-    orgs = {name: Organisation.objects.create(name=name) for name in names}
+    orgs = {name: make_organisation(name) for name in names}
     customers = {
-        name: User.objects.create_user(
+        name: make_user(
             f"{name.lower()}@customers.test",
-            "correct horse battery",
             full_name=f"{name} buyer",
             role=Role.CUSTOMER,
             organisation=orgs[name],
         )
         for name in names
     }
-    ops = Team.objects.create(name="Ops")
+    ops = make_team("Ops")
     placed = [
         ("Initech", platform, None),
         ("Initech", platform, None),

@@ -13,8 +13,9 @@ from django.core import mail as django_mail
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from sustain.accounts.choices import AssignmentStrategy
-from sustain.accounts.models import Team, User
+from sustain.accounts.models import User
 from sustain.core.models import OutboxMessage
+from sustain.factories import make_team
 from sustain.tickets import services
 from sustain.tickets.choices import Status
 from sustain.tickets.models import Ticket
@@ -150,8 +151,7 @@ def test_unassigning_mails_nobody(deliver, watched, lead):
 
 
 def test_moving_to_a_team_mails_the_member_it_picks(deliver, bobs_ticket, lead, dave):
-    rota = Team.objects.create(name="Rota", assignment_strategy=AssignmentStrategy.ROUND_ROBIN)
-    rota.members.add(dave)
+    rota = make_team("Rota", members=[dave], assignment_strategy=AssignmentStrategy.ROUND_ROBIN)
 
     mails = deliver(
         lambda: services.update_ticket(actor=lead, ref=bobs_ticket.pk, changes={"team": rota})

@@ -17,7 +17,7 @@ from sustain.core.errors import (
     ValidationFailed,
 )
 from sustain.core.models import OutboxMessage
-from sustain.releases.models import Product
+from sustain.factories import make_product, make_team, make_user
 from sustain.tickets import assignment, linking, services
 from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import Channel, LinkKind, Status
@@ -72,7 +72,7 @@ def test_creation_logs_activity_and_first_message(make_ticket, bob):
 
 
 def test_component_of_other_product_is_refused(make_ticket, alice, product):
-    other = Product.objects.create(name="Other")
+    other = make_product("Other")
     with pytest.raises(ValidationFailed) as exc:
         make_ticket(alice, product=other, component=product.components.get())
     assert "component" in exc.value.errors
@@ -106,9 +106,9 @@ def test_new_ticket_notifies_requester_through_outbox(make_ticket, alice, bob):
 # --- assignment ----------------------------------------------------------------------------
 @pytest.fixture
 def rota(alice, dave, lead):
-    team = Team.objects.create(name="Rota", assignment_strategy=AssignmentStrategy.ROUND_ROBIN)
-    team.members.add(alice, dave)
-    return team
+    return make_team(
+        "Rota", members=[alice, dave], assignment_strategy=AssignmentStrategy.ROUND_ROBIN
+    )
 
 
 def test_round_robin_takes_turns_and_skips_away_members(make_ticket, lead, alice, dave, rota):
@@ -133,7 +133,7 @@ def test_round_robin_with_nobody_available_leaves_the_ticket_and_the_turn_alone(
 
 
 def test_round_robin_skips_inactive_members_and_readers(make_ticket, lead, alice, dave, rota):
-    carol = User.objects.create_user("carol@sustain.test", "correct horse battery", role="viewer")
+    carol = make_user("carol@sustain.test", role="viewer")
     rota.members.add(carol)
     dave.is_active = False
     dave.save()
@@ -211,7 +211,7 @@ def test_fewest_open_counts_a_new_member_at_once(make_ticket, lead, alice, dave,
     rota.assignment_strategy = AssignmentStrategy.FEWEST_OPEN
     rota.save()
     make_ticket(lead, team=rota)  # counted: alice and dave
-    carol = User.objects.create_user("carol@sustain.test", "correct horse battery", role="agent")
+    carol = make_user("carol@sustain.test", role="agent")
     rota.members.add(carol)
     make_ticket(lead, team=rota, assignee=carol)
 
@@ -223,7 +223,7 @@ def test_fewest_open_counts_a_new_member_at_once(make_ticket, lead, alice, dave,
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_tickets_take_distinct_round_robin_turns(lead, alice, dave, rota):
-    carol = User.objects.create_user("carol@sustain.test", "correct horse battery", role="agent")
+    carol = make_user("carol@sustain.test", role="agent")
     rota.members.add(carol, lead)
     start = threading.Barrier(8)
     errors: list[BaseException] = []

@@ -24,8 +24,8 @@ from django.urls import URLPattern
 from django.utils import timezone
 
 from sustain.accounts.models import ApiToken, Organisation, Team, User
-from sustain.accounts.tokens import create_token
 from sustain.api import api
+from sustain.factories import make_message, make_token
 from sustain.kb.index import sync_facets
 from sustain.kb.models import Article
 from sustain.kb.services import ArticleData, create_article
@@ -35,7 +35,6 @@ from sustain.mail.models import InboundMail, Mailbox
 from sustain.tickets.attachments import Upload
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Attachment, Ticket, TicketLink
-from sustain.tickets.services import add_message
 
 PERSONAS = ("anonymous", "bob", "carol", "alice", "dave", "viewer", "admin")
 PROBLEM = "application/problem+json"
@@ -72,21 +71,21 @@ def world(
     support.members.add(viewer)
     ticket = make_ticket(alice, requester=bob, title="Sync fails after upgrade")
     other = make_ticket(alice, requester=bob, title="Sync is slow")
-    public = add_message(
-        actor=alice,
-        ref=ticket.pk,
-        body="Here is the log.",
+    public = make_message(
+        ticket,
+        alice,
+        "Here is the log.",
         attachments=[Upload("sync.log", b"sync started\nsync failed\n")],
     )
-    note = add_message(
-        actor=alice,
-        ref=ticket.pk,
-        body="Customer runs an unsupported database.",
+    note = make_message(
+        ticket,
+        alice,
+        "Customer runs an unsupported database.",
         internal=True,
         attachments=[Upload("notes.txt", b"internal notes\n")],
     )
     link = link_tickets(actor=alice, source_ref=other.pk, target_ref=ticket.pk, kind="related")
-    bobs_token, _ = create_token(actor=bob, user=bob, name="laptop")
+    bobs_token, _ = make_token(bob, name="laptop")
     return World(
         users={
             "bob": bob,
@@ -701,7 +700,7 @@ def test_anonymous_write_from_a_client_without_csrf_token_gets_401(world: World)
 
 def test_revoked_token_gets_401_on_writes_too(world: World):
     """A client with a stale token and no session must be told to authenticate, not 'CSRF'."""
-    _, raw = create_token(actor=world.users["alice"], user=world.users["alice"], name="old")
+    _, raw = make_token(world.users["alice"], name="old")
     ApiToken.objects.filter(user=world.users["alice"]).update(revoked_at=timezone.now())
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
 
