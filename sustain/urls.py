@@ -8,7 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("accounts/", include("sustain.accounts.urls")),
-    path("tickets/", include("sustain.tickets.urls")),
+    path("tickets/", include("sustain.desk.urls")),
     path("portal/", include("sustain.portal.urls")),
     path("settings/", include("sustain.accounts.settings_urls")),
     path("sla/", include("sustain.sla.urls")),

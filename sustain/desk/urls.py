@@ -1,0 +1,28 @@
+"""The agent workspace, mounted at /tickets/: queues, search and the ticket page (customers are
+sent to the portal)."""
+
+from django.urls import URLPattern, URLResolver
+
+from sustain.desk.views import (
+    bulk,
+    queue,
+    saved,
+    search,
+    ticket,
+    ticket_compose,
+    ticket_edit,
+    ticket_kb,
+)
+
+app_name = "desk"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *search.urlpatterns,
+    *queue.urlpatterns,
+    *bulk.urlpatterns,
+    *saved.urlpatterns,
+    *ticket.urlpatterns,
+    *ticket_edit.urlpatterns,
+    *ticket_compose.urlpatterns,
+    *ticket_kb.urlpatterns,
+]
