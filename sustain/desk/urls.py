@@ -1,5 +1,5 @@
 """The agent workspace, mounted at /tickets/: queues, search and the ticket page (customers are
-sent to the portal)."""
+sent to the portal). Panels that other apps add to the ticket page serve their own fragments."""
 
 from django.urls import URLPattern, URLResolver
 
@@ -11,7 +11,6 @@ from sustain.desk.views import (
     ticket,
     ticket_compose,
     ticket_edit,
-    ticket_kb,
 )
 
 app_name = "desk"
@@ -24,5 +23,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *ticket.urlpatterns,
     *ticket_edit.urlpatterns,
     *ticket_compose.urlpatterns,
-    *ticket_kb.urlpatterns,
 ]

@@ -7,11 +7,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sustain.tickets import services
+from sustain.tickets import panels, services
 from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import LinkKind, Status
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Activity, Attachment, Message, Ticket
+from sustain.tickets.panels import Panel
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -78,6 +79,37 @@ def test_the_side_panel_shows_the_sla_clocks_of_the_ticket(client, alice, bob, s
     assert 'id="ticket-sla"' in html
     assert 'class="sla-clock sla-ok"' in html
     assert "First response" in html
+
+
+def test_a_panel_another_app_registers_shows_in_its_column_and_after_a_change(
+    client, alice, bobs_ticket, settings, tmp_path, monkeypatch
+):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "fixes_panel.html").write_text(
+        '<section id="fixes"><h2>{{ title }}</h2><p>{{ panel.fix }}</p></section>'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [templates]}]
+    monkeypatch.setattr(panels, "_panels", dict(panels._panels))
+    panels.register_panel(
+        Panel(
+            name="fixes",
+            title="Fixed in",
+            order=10,
+            template="fixes_panel.html",
+            context=lambda viewer, ticket: {"fix": f"2.1 fixes {ticket.number}"},
+        )
+    )
+    panels.register_panel(
+        Panel("empty", "Nothing here", 20, "fixes_panel.html", lambda viewer, ticket: None)
+    )
+    client.force_login(alice)
+
+    side = client.get(url(bobs_ticket)).content.decode().split('id="ticket-side"', 1)[1]
+    expected = f'<section id="fixes"><h2>Fixed in</h2><p>2.1 fixes {bobs_ticket.number}</p>'
+    assert expected in side
+    assert "Nothing here" not in side
+    assert expected in edit(client, bobs_ticket, "status", status="open").content.decode()
 
 
 def test_query_count_does_not_grow_with_the_conversation(client, alice, bob, bobs_ticket, support):

@@ -24,9 +24,9 @@ from sustain.core.errors import NotFound
 from sustain.core.htmx import is_htmx
 from sustain.desk.timeline import TIMELINE_LIMIT, build_timeline, changes_since
 from sustain.desk.views.ticket_options import edit_options
-from sustain.sla.selectors import clocks_for
 from sustain.tickets.attachments import download_response
 from sustain.tickets.models import Ticket, ticket_number
+from sustain.tickets.panels import panel_assets, panels_for
 from sustain.tickets.selectors import (
     get_attachment_for,
     get_ticket_for,
@@ -78,7 +78,9 @@ def page_context(
             f"{reverse('desk:queue')}?view=all&requester={ticket.requester_id}"
         ),
         "merged_into": ticket_number(ticket.merged_into_id) if ticket.merged_into_id else None,
-        "clocks": clocks_for([ticket.pk]).get(ticket.pk, []),
+        # What other apps show on the page (SLA clocks, suggested articles…): see tickets.panels.
+        "panels": panels_for(actor, ticket),
+        "panel_assets": panel_assets(),
     }
     if can_write:
         context.update(edit_options(actor, ticket, watcher_ids))
