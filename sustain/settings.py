@@ -69,9 +69,11 @@ INSTALLED_APPS = [
     "sustain.tickets",
     "sustain.sla",
     "sustain.backups",
-    "sustain.portal",
     "sustain.mail",
     "sustain.kb",
+    # The user interfaces sit on top: they compose the apps above this line.
+    "sustain.portal",
+    "sustain.desk",
 ]
 
 MIDDLEWARE = [

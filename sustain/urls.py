@@ -8,7 +8,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("accounts/", include("sustain.accounts.urls")),
-    path("tickets/", include("sustain.tickets.urls")),
+    path("tickets/", include("sustain.desk.urls")),
+    # The knowledge-base panel of the ticket page answers under the ticket's own address.
+    path("tickets/", include("sustain.kb.ticket_urls")),
     path("portal/", include("sustain.portal.urls")),
     path("settings/", include("sustain.accounts.settings_urls")),
     path("sla/", include("sustain.sla.urls")),

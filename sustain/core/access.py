@@ -43,7 +43,7 @@ def customer_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not signed_in_user(request).is_customer:
-            return redirect("tickets:queue")
+            return redirect("desk:queue")
         return view(request, *args, **kwargs)
 
     return wrapper

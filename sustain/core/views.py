@@ -9,7 +9,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Signed-in people start where their work is: staff in the queue, customers in the portal."""
     user = request.user
     if isinstance(user, User) and user.is_authenticated:
-        return redirect("portal:home" if user.is_customer else "tickets:queue")
+        return redirect("portal:home" if user.is_customer else "desk:queue")
     return render(request, "home.html")
 
 

@@ -41,7 +41,7 @@ def test_page_loads_the_panel_after_itself(client, alice, sync_ticket, make_arti
     assert not [q for q in captured.captured_queries if "kb_" in q["sql"]]
     assert f'hx-get="/tickets/{sync_ticket.number}/kb-suggestions"' in html
     assert 'hx-trigger="load"' in html
-    assert "tickets/ticket_kb.js" in html
+    assert "kb/ticket_panel.js" in html
 
 
 def test_fragment_suggests_published_articles_of_every_audience(
