@@ -74,3 +74,14 @@ def test_changes_since_names_who_did_what(alice, lead, bobs_ticket):
         (lead, "set assignee to Alice"),
         (lead, "added an internal note"),
     ]
+
+
+def test_the_timeline_shows_labels_of_logged_codes(alice, bobs_ticket):
+    services.update_ticket(
+        actor=alice, ref=bobs_ticket.pk, changes={"kind": "service_request", "status": "open"}
+    )
+    kind, status = (
+        Activity.objects.get(ticket=bobs_ticket, field=name) for name in ("kind", "status")
+    )
+    assert describe(kind) == "changed kind from Incident to Service request"
+    assert describe(status) == "changed status from New to Open"
