@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "sustain.portal",
     "sustain.mail",
     "sustain.kb",
+    # Last: the demo data uses every app above.
+    "sustain.demo",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "sustain.urls"
 WSGI_APPLICATION = "sustain.wsgi.application"
+# Named here, as ROOT_URLCONF names the URL map, so that core (the bottom layer) can load
+# them without importing the apps above it: the one list of periodic jobs, which every worker
+# registers, and the demo accounts that `sustain run` prints (empty: print none).
+SUSTAIN_SCHEDULE_MODULE = "sustain.schedule"
+SUSTAIN_DEMO_LOGINS = "sustain.demo.logins.DEMO_LOGINS"
 
 TEMPLATE_OVERRIDES = (
     [env_path("SUSTAIN_TEMPLATE_DIR", Path())] if env_str("SUSTAIN_TEMPLATE_DIR") else []
