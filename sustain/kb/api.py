@@ -16,8 +16,8 @@ from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
 
 from sustain.accounts.api import actor_of
+from sustain.accounts.auth import API_AUTH
 from sustain.accounts.schemas import user_ref
-from sustain.core.auth import API_AUTH
 from sustain.core.pagination import paginate
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS

@@ -14,8 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from sustain.accounts.access import customer_required, signed_in_user
 from sustain.accounts.models import User
-from sustain.core.access import customer_required, signed_in_user
 from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.portal import selectors

@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.http import require_GET
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import NotFound
 from sustain.core.htmx import is_htmx
 from sustain.sla.selectors import clocks_for

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_POST
 
-from sustain.core.access import signed_in_user, staff_required
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import is_htmx
 from sustain.tickets import services

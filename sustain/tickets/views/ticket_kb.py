@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_GET
 
-from sustain.core.access import signed_in_user
+from sustain.accounts.access import signed_in_user
 from sustain.kb.search import MAX_QUERY
 from sustain.kb.suggestions import suggestions_for_ticket
 from sustain.tickets.views.ticket import REF, load_ticket
