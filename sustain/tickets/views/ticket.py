@@ -22,8 +22,8 @@ from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
 from sustain.core.errors import NotFound
 from sustain.core.htmx import is_htmx
+from sustain.core.uploads import download_response
 from sustain.sla.selectors import clocks_for
-from sustain.tickets.attachments import download_response
 from sustain.tickets.models import Ticket, ticket_number
 from sustain.tickets.selectors import (
     get_attachment_for,

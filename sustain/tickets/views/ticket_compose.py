@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from sustain.accounts.access import signed_in_user, staff_required
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import is_htmx
+from sustain.core.uploads import Upload
 from sustain.tickets import services
-from sustain.tickets.attachments import Upload
 from sustain.tickets.forms import ComposerForm
 from sustain.tickets.views.ticket import REF, load_ticket, page_context, updated_response
 
