@@ -3,9 +3,9 @@
 from ninja import NinjaAPI
 
 from sustain.accounts.api import router as accounts_router
+from sustain.accounts.auth import API_AUTH
 from sustain.backups.api import router as backups_router
 from sustain.core import problems
-from sustain.core.auth import API_AUTH
 from sustain.core.renderers import ORJSONRenderer
 from sustain.kb.api import router as kb_router
 from sustain.mail.api import router as mail_router

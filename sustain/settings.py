@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     # The user interfaces sit on top: they compose the apps above this line.
     "sustain.portal",
     "sustain.desk",
+    # Last: the demo data uses every app above.
+    "sustain.demo",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +95,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "sustain.urls"
 WSGI_APPLICATION = "sustain.wsgi.application"
+# Named here, as ROOT_URLCONF names the URL map, so that core (the bottom layer) can load
+# them without importing the apps above it: the one list of periodic jobs, which every worker
+# registers, and the demo accounts that `sustain run` prints (empty: print none).
+SUSTAIN_SCHEDULE_MODULE = "sustain.schedule"
+SUSTAIN_DEMO_LOGINS = "sustain.demo.logins.DEMO_LOGINS"
 
 TEMPLATE_OVERRIDES = (
     [env_path("SUSTAIN_TEMPLATE_DIR", Path())] if env_str("SUSTAIN_TEMPLATE_DIR") else []

@@ -1,7 +1,8 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from sustain.api import api
-from sustain.core.views import api_not_found, home
+from sustain.core.views import api_not_found
+from sustain.views import home
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", home, name="home"),

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.api import api
+from sustain.core.uploads import Upload
 from sustain.factories import make_message, make_token
 from sustain.kb.index import sync_facets
 from sustain.kb.models import Article
@@ -32,7 +33,6 @@ from sustain.kb.services import ArticleData, create_article
 from sustain.kb.services import link_ticket as link_article_ticket
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail, Mailbox
-from sustain.tickets.attachments import Upload
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Attachment, Ticket, TicketLink
 

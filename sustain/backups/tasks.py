@@ -1,5 +1,5 @@
 """Background jobs of backups: they take ids and call services (periodic ones are in
-``sustain/core/schedule.py``)."""
+``sustain/schedule.py``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Prometheus metrics: request counts and durations, and the state of queue, outbox and tickets.
+"""Prometheus metrics: request counts and durations, and the state of queue, outbox and apps.
 
 Request metrics are counted by a middleware; state metrics are read from the database when
-Prometheus scrapes, so they cost nothing between scrapes and are never stale.
+Prometheus scrapes, so they cost nothing between scrapes and are never stale. Core reads the
+queue and the outbox; apps above it add their own gauges with :func:`register_state_metric`
+from their ``AppConfig.ready()`` (tickets adds tickets by status), so core imports none of them.
 """
 
 from __future__ import annotations
@@ -73,8 +75,22 @@ def view_label(request: HttpRequest) -> str:
     return match.view_name or match.route or "unnamed"
 
 
+StateReader = Callable[[], Metric]
+
+# Name → reader, in registration order, which is the order of the metrics page.
+_state_readers: dict[str, StateReader] = {}
+
+
+def register_state_metric(name: str, read: StateReader) -> None:
+    """Report what ``read`` returns at every scrape, as the part ``name`` (the label of
+    ``sustain_scrape_collector_success``). Registering a name again replaces its reader, so
+    an ``AppConfig.ready()`` that runs twice adds nothing twice."""
+    _state_readers[name] = read
+
+
 class StateCollector:
-    """Reports queue depth, outbox messages by state and tickets by status at scrape time.
+    """Reports every registered state metric (queue depth, outbox messages by state, and the
+    apps' gauges) at scrape time.
 
     Each part is read on its own, so a failing part (say, the queue) leaves the others and the
     request metrics readable; ``sustain_scrape_collector_success`` tells which part failed.
@@ -91,12 +107,7 @@ class StateCollector:
             "1 if the part of the state metrics could be read at this scrape, else 0.",
             labels=["collector"],
         )
-        parts: dict[str, Callable[[], Metric]] = {
-            "queue": _queue_depth,
-            "outbox": _outbox_by_state,
-            "tickets": _tickets_by_status,
-        }
-        for name, read in parts.items():
+        for name, read in list(_state_readers.items()):
             try:
                 metric = read()
             except Exception:  # a scrape must not fail because one source is down
@@ -132,19 +143,8 @@ def _outbox_by_state() -> Metric:
     return family
 
 
-def _tickets_by_status() -> Metric:
-    # Imported here because core sits below tickets: importing it at module level would make
-    # the plumbing depend on a domain app.
-    from sustain.tickets.models import Ticket
-
-    counts = {str(value): 0 for value, _ in Ticket._meta.get_field("status").flatchoices}
-    for row in Ticket.objects.values("status").annotate(n=Count("id")).order_by():
-        counts[row["status"]] = row["n"]
-    family = GaugeMetricFamily("sustain_tickets", "Tickets by status.", labels=["status"])
-    for status, n in sorted(counts.items()):
-        family.add_metric([status], n)
-    return family
-
+register_state_metric("queue", _queue_depth)
+register_state_metric("outbox", _outbox_by_state)
 
 STATE_COLLECTOR = StateCollector()
 REGISTRY.register(STATE_COLLECTOR)

@@ -3,7 +3,7 @@
 A service calls :func:`record` (or :func:`record_email`) inside the transaction of the change
 that causes the effect, so the effect exists if and only if the change commits. On commit a
 delivery task is enqueued for the new row, which makes delivery fast when all goes well; the
-periodic sweep (:func:`deliver_due`, scheduled in ``sustain/core/schedule.py``) picks up
+periodic sweep (:func:`deliver_due`, scheduled in ``sustain/schedule.py``) picks up
 whatever that missed: a crash between commit and enqueue, a queue that was down, a retry.
 
 Delivery is at-least-once. A worker claims a row with a conditional UPDATE before sending, so

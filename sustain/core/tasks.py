@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
+from django.conf import settings
 from huey.contrib.djhuey import db_task
 
-# The consumer (`manage.py run_huey`) only autodiscovers modules named ``tasks``; importing the
-# schedule here is what registers every periodic job of Sustain with the consumer.
-from sustain.core import outbox, schedule  # noqa: F401
+from sustain.core import outbox
+
+# The consumer (`sustain worker`) only autodiscovers modules named ``tasks``; importing the
+# schedule here is what registers every periodic job of Sustain with the consumer. It is named
+# in the settings because it calls into apps above core.
+importlib.import_module(settings.SUSTAIN_SCHEDULE_MODULE)
 
 
 # retries=0: the outbox keeps its own attempt count and backoff, and a huey retry would only

@@ -16,9 +16,10 @@ from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
 
 from sustain.accounts.api import actor_of
+from sustain.accounts.auth import API_AUTH
 from sustain.accounts.schemas import user_ref
-from sustain.core.auth import API_AUTH
 from sustain.core.pagination import paginate
+from sustain.core.uploads import Upload
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS
 from sustain.kb.models import Article, ArticleAttachment, ArticleTicketLink, Category
@@ -61,7 +62,6 @@ from sustain.kb.selectors import (
     visible_articles,
 )
 from sustain.kb.usage import with_usage
-from sustain.tickets.attachments import Upload
 from sustain.tickets.models import ticket_number
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
 

@@ -1,15 +1,14 @@
 """Images and files of articles: stored once by content, served under the article's permalink
 with the article's own reading rules.
 
-Uploads are checked exactly as ticket attachments are (size limit, blocked extensions, the
-type taken from the bytes); downloads go through the tickets' ``download_response``, so only
-raster images are shown inline and everything else is a sandboxed download.
+Uploads are checked, stored and served by ``sustain.core.uploads``, as ticket attachments are
+(size limit, blocked extensions, the type taken from the bytes; only raster images are shown
+inline and everything else is a sandboxed download).
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from django.db import transaction
@@ -19,17 +18,17 @@ from django.urls import reverse
 
 from sustain.accounts.models import User
 from sustain.core.errors import NotFound
-from sustain.kb.models import Article, ArticleAttachment, ArticleEvent, article_file_path
-from sustain.kb.selectors import check_writer, get_article_for, resolve_slug
-from sustain.tickets.attachments import (
-    INLINE_IMAGE_TYPES,
+from sustain.core.uploads import (
     CheckedUpload,
     Upload,
     check_uploads,
+    content_digest,
     download_response,
+    is_inline_image,
     store_once,
 )
-from sustain.tickets.models import Attachment
+from sustain.kb.models import Article, ArticleAttachment, ArticleEvent, article_file_path
+from sustain.kb.selectors import check_writer, get_article_for, resolve_slug
 
 
 # --- changing -----------------------------------------------------------------------------
@@ -68,7 +67,7 @@ def delete_attachment(*, actor: User, article_id: int, attachment_id: int) -> No
 
 def _store(article: Article, actor: User, checked: CheckedUpload) -> ArticleAttachment:
     content = checked.upload.content
-    sha256 = hashlib.sha256(content).hexdigest()
+    sha256 = content_digest(content)
     attachment = ArticleAttachment(
         article=article,
         uploaded_by=actor,
@@ -115,7 +114,7 @@ def _attachment_of(article: Article, attachment_id: int) -> ArticleAttachment:
 
 
 def is_image(attachment: ArticleAttachment) -> bool:
-    return attachment.content_type in INLINE_IMAGE_TYPES
+    return is_inline_image(attachment.content_type)
 
 
 def file_url(attachment: ArticleAttachment, slug: str) -> str:
@@ -132,5 +131,4 @@ def markdown_for(attachment: ArticleAttachment, slug: str) -> str:
 
 
 def download(attachment: ArticleAttachment) -> FileResponse:
-    # download_response reads only file, filename and content_type, which both models share.
-    return download_response(cast(Attachment, attachment))
+    return download_response(attachment)

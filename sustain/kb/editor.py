@@ -14,19 +14,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
 from sustain.accounts.settings_forms import add_service_error
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from sustain.core.htmx import is_htmx, render_page
+from sustain.core.uploads import Upload
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS, ArticleStatus
 from sustain.kb.forms import SERVICE_FIELDS, ArticleForm, ListFilterForm
 from sustain.kb.models import Article
 from sustain.kb.rendering import render_markdown
 from sustain.kb.selectors import edit_marks, visible_articles
-from sustain.tickets.attachments import Upload
 
 EDITOR = "kb/manage/editor.html"
 # The button each workflow move gets, in the order they are shown.

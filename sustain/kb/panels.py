@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import User
-from sustain.core.access import signed_in_user
 from sustain.core.errors import NotFound
 from sustain.kb.search import MAX_QUERY
 from sustain.kb.suggestions import suggestions_for_ticket

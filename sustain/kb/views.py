@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import User
-from sustain.core.access import signed_in_user
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import render_page
 from sustain.kb import attachments, services

@@ -22,13 +22,13 @@ from django.utils import timezone
 from sustain.accounts.models import User
 from sustain.core import outbox
 from sustain.core.errors import PayloadTooLarge, ServiceError
+from sustain.core.uploads import Upload, check_upload
 from sustain.mail import loops
 from sustain.mail.contacts import find_or_create_contact, organisation_for_domain
 from sustain.mail.models import BouncingAddress, InboundMail
 from sustain.mail.parsing import ParsedMail, parse
 from sustain.mail.threading import find_ticket
 from sustain.tickets.activity import log_activity
-from sustain.tickets.attachments import Upload, check_upload
 from sustain.tickets.choices import Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Message, Ticket, TicketLink
 from sustain.tickets.rules import reopen_deadline

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
-from sustain.core.access import admin_required, signed_in_user
+from sustain.accounts.access import admin_required, signed_in_user
 from sustain.core.errors import ServiceError
 from sustain.core.htmx import render_page
 from sustain.core.pagination import paginate

@@ -3,7 +3,6 @@ the ticket services check everything again and have the last word."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -12,8 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from sustain.core.errors import PayloadTooLarge, ServiceError
+from sustain.core.uploads import Upload, blocked_extension, clean_filename
 from sustain.releases.models import Product
-from sustain.tickets.attachments import Upload, clean_filename
 from sustain.tickets.choices import Kind, Level
 
 MAX_FILES = 10
@@ -62,17 +61,17 @@ def check_files(files: list[UploadedFile[Any]]) -> list[UploadedFile[Any]]:
     if len(files) > MAX_FILES:
         raise forms.ValidationError(f"Attach at most {MAX_FILES} files at once.")
     limit = settings.SUSTAIN_ATTACHMENT_MAX_BYTES
-    blocked = {e.lower() for e in settings.SUSTAIN_ATTACHMENT_BLOCKED_EXTENSIONS}
     errors = []
     for upload in files:
         name = clean_filename(upload.name or "attachment")
-        extension = PurePosixPath(name).suffix.lower().lstrip(".")
+        extension = blocked_extension(name)
         size = upload.size or 0
+        # Sizes in words here (the service counts bytes): a person reads this message.
         if size > limit:
             errors.append(
                 f"'{name}' is {filesizeformat(size)}; the limit is {filesizeformat(limit)}."
             )
-        elif extension in blocked:
+        elif extension is not None:
             errors.append(f"Files of type .{extension} are not accepted ('{name}').")
         elif not size:
             errors.append(f"'{name}' is empty.")

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from sustain.core.access import customer_required, signed_in_user
+from sustain.accounts.access import customer_required, signed_in_user
 from sustain.kb.search import suggest
 
 MIN_LETTERS = 4  # fewer letters than this suggest nothing useful

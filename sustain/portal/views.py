@@ -14,14 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from sustain.accounts.access import customer_required, signed_in_user
 from sustain.accounts.models import User
-from sustain.core.access import customer_required, signed_in_user
 from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
+from sustain.core.uploads import download_response
 from sustain.portal import selectors
 from sustain.portal.forms import NewRequestForm, ReplyForm, uploads_of
 from sustain.tickets import services
-from sustain.tickets.attachments import download_response
 from sustain.tickets.choices import Channel, Status
 from sustain.tickets.models import Ticket
 from sustain.tickets.selectors import get_attachment_for, get_ticket_for

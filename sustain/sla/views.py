@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from sustain.core.access import lead_required, signed_in_user, staff_required
+from sustain.accounts.access import lead_required, signed_in_user, staff_required
 from sustain.core.errors import Conflict, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
 from sustain.sla import config

@@ -20,10 +20,10 @@ from sustain.accounts.services import visible_organisations, visible_team, visib
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
+from sustain.core.uploads import Upload, download_response
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
 from sustain.tickets.activity import value_label
-from sustain.tickets.attachments import Upload, download_response
 from sustain.tickets.choices import Channel, Kind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
 from sustain.tickets.rules import allowed_transitions

@@ -17,11 +17,12 @@ from django.utils import timezone
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core import fastsql
 from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from sustain.core.uploads import Upload, check_uploads
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import hooks, notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
-from sustain.tickets.attachments import Upload, check_uploads, store_attachment
+from sustain.tickets.attachments import store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
 from sustain.tickets.models import Activity, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, priority_for, reopen_deadline

@@ -72,8 +72,8 @@ def test_a_writer_publishes_an_article_with_an_image_that_a_customer_sees(
 def test_editor_pages_are_accessible_in_both_themes(
     new_page: Any, settings: Any, tmp_path: Any, alice: User
 ) -> None:
+    from sustain.core.uploads import Upload
     from sustain.kb.attachments import add_attachments
-    from sustain.tickets.attachments import Upload
 
     settings.MEDIA_ROOT = tmp_path
     index.purge_orphans()

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from sustain.accounts import audit
+from sustain.accounts.access import admin_required, signed_in_user
 from sustain.accounts.choices import AuditAction
 from sustain.accounts.settings.common import page_of, query_without
-from sustain.core.access import admin_required, signed_in_user
 from sustain.core.htmx import render_page
 
 # The filter's choices: each kind of target, then every single action.

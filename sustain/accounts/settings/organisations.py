@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from sustain.accounts import admin_services, services
+from sustain.accounts.access import admin_required, lead_required, signed_in_user
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import Organisation, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
@@ -18,7 +19,6 @@ from sustain.accounts.settings_forms import (
     OrganisationForm,
     add_service_error,
 )
-from sustain.core.access import admin_required, lead_required, signed_in_user
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
 from sustain.core.htmx import render_page
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 
+from sustain.accounts.access import lead_required
 from sustain.accounts.choices import CUSTOMER_ROLES, STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
-from sustain.core.access import lead_required
 from sustain.core.htmx import render_page
 
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sustain.accounts import admin_services, services
+from sustain.accounts.access import admin_required, lead_required, signed_in_user
 from sustain.accounts.choices import STAFF_ROLES, Role
 from sustain.accounts.models import ApiToken, Team, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
 from sustain.accounts.settings_forms import UserEditForm, UserInviteForm, add_service_error
-from sustain.core.access import admin_required, lead_required, signed_in_user
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
 

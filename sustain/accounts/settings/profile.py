@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from sustain.accounts import services, tokens
+from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import ApiToken, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
 from sustain.accounts.settings.people import user_url
@@ -20,7 +21,6 @@ from sustain.accounts.settings_forms import (
     TokenForm,
     add_service_error,
 )
-from sustain.core.access import signed_in_user
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
 

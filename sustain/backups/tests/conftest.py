@@ -10,7 +10,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 
 from sustain.accounts.models import User
-from sustain.tickets.attachments import Upload
+from sustain.core.uploads import Upload
 from sustain.tickets.models import Attachment, Message, Ticket
 from sustain.tickets.services import add_message
 

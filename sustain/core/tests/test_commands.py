@@ -71,12 +71,20 @@ def test_sustain_cli_runs_a_django_management_command():
     assert "System check identified no issues" in result.stdout
 
 
-def test_run_reads_demo_logins_from_the_demo_module(monkeypatch):
-    demo_module = types.SimpleNamespace(DEMO_LOGINS=[("agent", "agent@example.com", "s3cret")])
-    monkeypatch.setitem(sys.modules, "sustain.core.demo_logins", demo_module)
+def test_run_reads_demo_logins_from_the_list_the_settings_name(settings, monkeypatch):
+    demo_module = types.ModuleType("demo_logins_for_test")
+    demo_module.DEMO_LOGINS = [("agent", "agent@example.com", "s3cret")]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "demo_logins_for_test", demo_module)
+    settings.SUSTAIN_DEMO_LOGINS = "demo_logins_for_test.DEMO_LOGINS"
     assert demo_logins() == [("agent", "agent@example.com", "s3cret")]
 
 
-def test_run_prints_no_logins_while_the_demo_module_is_missing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sustain.core.demo_logins", None)
+def test_run_prints_the_demo_apps_logins_by_default():
+    from sustain.demo.logins import DEMO_LOGINS
+
+    assert demo_logins() == DEMO_LOGINS
+
+
+def test_run_prints_no_logins_when_no_demo_is_named(settings):
+    settings.SUSTAIN_DEMO_LOGINS = ""
     assert demo_logins() == []

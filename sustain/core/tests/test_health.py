@@ -4,8 +4,9 @@ import pytest
 from django.db import OperationalError
 from huey.contrib.djhuey import HUEY
 from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily
 
-from sustain.core import health
+from sustain.core import health, metrics
 from sustain.core.models import OutboxMessage
 
 
@@ -129,6 +130,23 @@ def test_metrics_still_answer_when_one_source_fails(client, no_token, monkeypatc
     assert 'sustain_scrape_collector_success{collector="queue"} 0.0' in text
     assert "sustain_queue_pending_tasks " not in text
     assert 'sustain_outbox_messages{state="pending"}' in text
+
+
+@pytest.mark.django_db
+def test_an_app_adds_its_gauge_to_the_state_metrics_once(client, no_token, monkeypatch):
+    monkeypatch.setattr(metrics, "_state_readers", dict(metrics._state_readers))
+
+    def widgets() -> GaugeMetricFamily:
+        return GaugeMetricFamily("sustain_widgets", "Widgets.", value=3)
+
+    metrics.register_state_metric("widgets", widgets)
+    metrics.register_state_metric("widgets", widgets)  # a second ready() replaces, not adds
+
+    text = client.get("/metrics").content.decode()
+    assert text.count("# TYPE sustain_widgets gauge") == 1
+    assert "sustain_widgets 3.0" in text
+    assert 'sustain_scrape_collector_success{collector="widgets"} 1.0' in text
+    assert list(metrics._state_readers) == ["queue", "outbox", "tickets", "widgets"]
 
 
 def test_requests_are_counted_by_view_name_not_by_path(client):

@@ -12,9 +12,9 @@ from huey.contrib.djhuey import HUEY
 
 from sustain.core import outbox
 from sustain.core.models import OutboxMessage
-from sustain.core.schedule import deliver_due_outbox_task
 from sustain.core.tasks import deliver_outbox_message_task
 from sustain.core.tests.conftest import LOCMEM_MAILERS
+from sustain.schedule import deliver_due_outbox_task
 
 State = OutboxMessage.State
 

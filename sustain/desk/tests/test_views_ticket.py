@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sustain.core.uploads import Upload
 from sustain.tickets import panels, services
-from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import LinkKind, Status
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Activity, Attachment, Message, Ticket

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
 from sustain.accounts.services import get_user_for
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import ServiceError
 from sustain.core.htmx import is_htmx
 from sustain.desk.queue_forms import BulkForm

@@ -15,9 +15,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.pagination import Page, paginate, paginate_by_name

@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.services import get_team_for
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import ServiceError
 from sustain.desk.queue_forms import SavedViewForm
 from sustain.desk.saved_views import (

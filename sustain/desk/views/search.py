@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 
-from sustain.core.access import signed_in_user, staff_required
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.tickets.models import ticket_number
 from sustain.tickets.selectors import parse_ticket_ref, visible_tickets
 

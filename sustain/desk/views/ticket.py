@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.http import require_GET
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import NotFound
 from sustain.core.htmx import is_htmx
+from sustain.core.uploads import download_response
 from sustain.desk.timeline import TIMELINE_LIMIT, build_timeline, changes_since
 from sustain.desk.views.ticket_options import edit_options
-from sustain.tickets.attachments import download_response
 from sustain.tickets.models import Ticket, ticket_number
 from sustain.tickets.panels import panel_assets, panels_for
 from sustain.tickets.selectors import (

@@ -11,13 +11,13 @@ from django.shortcuts import render
 from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_POST
 
-from sustain.core.access import signed_in_user, staff_required
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import is_htmx
+from sustain.core.uploads import Upload
 from sustain.desk.forms import ComposerForm
 from sustain.desk.views.ticket import REF, load_ticket, page_context, updated_response
 from sustain.tickets import services
-from sustain.tickets.attachments import Upload
 
 COMPOSER_ERRORS = "composer-errors"
 

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_POST
 
+from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
-from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import Conflict, NotFound, ServiceError
 from sustain.core.htmx import is_htmx
 from sustain.desk.forms import EDIT_FORMS, LinkForm, MergeForm, WatcherForm

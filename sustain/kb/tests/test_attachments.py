@@ -10,11 +10,11 @@ from django.test import Client
 
 from sustain.core.errors import NotFound, PayloadTooLarge, PermissionDenied, ValidationFailed
 from sustain.core.testing import assert_problem
+from sustain.core.uploads import Upload
 from sustain.kb import attachments
 from sustain.kb.models import ArticleAttachment, ArticleEvent
 from sustain.kb.rendering import render_markdown
 from sustain.kb.services import update_article
-from sustain.tickets.attachments import Upload
 
 V1 = "/api/v1"
 

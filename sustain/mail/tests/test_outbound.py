@@ -14,11 +14,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 from sustain.core.outbox import deliver_due
+from sustain.core.uploads import Upload
 from sustain.mail.parsing import parse
 from sustain.mail.services import receive
 from sustain.mail.tests.factories import plain
 from sustain.mail.tests.test_listener import free_port
-from sustain.tickets.attachments import Upload
 from sustain.tickets.services import add_message
 
 pytestmark = pytest.mark.django_db(transaction=True)

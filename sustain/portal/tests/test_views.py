@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.core.errors import ValidationFailed
+from sustain.core.uploads import Upload
 from sustain.tickets import services
-from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import Kind, Status
 from sustain.tickets.models import Attachment, Message, Ticket
 

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sustain.core.uploads import Upload
 from sustain.releases.models import Product
 from sustain.tickets import services
-from sustain.tickets.attachments import Upload
 from sustain.tickets.linking import link_tickets
 
 V1 = "/api/v1"

@@ -17,9 +17,9 @@ from sustain.core.errors import (
     ValidationFailed,
 )
 from sustain.core.models import OutboxMessage
+from sustain.core.uploads import Upload
 from sustain.factories import make_product, make_team, make_user
 from sustain.tickets import assignment, linking, services
-from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Tag, Ticket, TicketLink
 from sustain.tickets.selectors import get_ticket_for, visible_tickets

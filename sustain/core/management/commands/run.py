@@ -7,7 +7,6 @@ process and serves the web app with waitress. Production runs the pieces separat
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -20,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.servers.basehttp import get_internal_wsgi_application
+from django.utils.module_loading import import_string
 
 DEFAULT_PORT = 8000
 # Huey finishes the tasks in hand on SIGINT; a task stuck longer than this is killed, which is
@@ -43,14 +44,14 @@ def site_url(host: str, port: int) -> str:
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    """The demo accounts to print, or none while the demo data module does not exist."""
-    try:
-        module = importlib.import_module("sustain.core.demo_logins")
-    except ModuleNotFoundError as exc:
-        if exc.name != "sustain.core.demo_logins":
-            raise
+    """The demo accounts to print: the list that ``SUSTAIN_DEMO_LOGINS`` names, if any.
+
+    The demo is an app above core; it is named in the settings rather than imported here.
+    """
+    if not settings.SUSTAIN_DEMO_LOGINS:
         return []
-    return [(str(role), str(email), str(pw)) for role, email, pw in module.DEMO_LOGINS]
+    logins = import_string(settings.SUSTAIN_DEMO_LOGINS)
+    return [(str(role), str(email), str(pw)) for role, email, pw in logins]
 
 
 class Command(BaseCommand):
@@ -117,8 +118,9 @@ class Command(BaseCommand):
         # Static files are served from the apps' directories (WHITENOISE_USE_FINDERS), but
         # WhiteNoise warns at start-up when STATIC_ROOT is missing.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-        from sustain.wsgi import application
-
+        # The application that settings.WSGI_APPLICATION names, found as `runserver` finds it:
+        # core does not import the project module above it.
+        application = get_internal_wsgi_application()
         try:
             return create_server(application, host=host, port=port, ident="Sustain")
         except OSError as exc:

@@ -21,9 +21,9 @@ from django.utils import timezone
 from sustain.accounts import services as accounts
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import Organisation, Team, User
-from sustain.core.demo_logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from sustain.core.demo_phrases import PHRASES
-from sustain.core.demo_service_levels import create_help_articles, create_service_levels
+from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from sustain.demo.phrases import PHRASES
+from sustain.demo.service_levels import create_help_articles, create_service_levels
 from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, Status
@@ -98,7 +98,7 @@ def demo_emails() -> list[str]:
     return [s[0] for s in STAFF] + contacts
 
 
-# --- what they write: see demo_phrases.py ----------------------------------------------
+# --- what they write: see phrases.py ----------------------------------------------
 CLOSERS = [*PHRASES["closer"], ""]  # some customers just stop writing
 TAGS = {
     "incident": ["outage", "performance", "login", "sso", "email", "integration"],

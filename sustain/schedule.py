@@ -1,10 +1,12 @@
 """Every periodic job of Sustain, in one place.
 
 A job here is a thin caller of a service: it takes no arguments, is idempotent, and is safe to
-run on several workers at once (services claim their work with conditional UPDATEs). Other apps
-add their periodic jobs to this module rather than declaring them in their own ``tasks.py``,
-so that what runs when can be read in one screen. ``sustain/core/tasks.py`` imports this module
-so that the huey consumer, which autodiscovers ``tasks`` modules, registers these jobs.
+run on several workers at once (services claim their work with conditional UPDATEs). Apps add
+their periodic jobs to this module rather than declaring them in their own ``tasks.py``, so
+that what runs when can be read in one screen. It sits at the top, next to ``urls.py``, because
+it calls into every layer. Settings name it (``SUSTAIN_SCHEDULE_MODULE``, as ``ROOT_URLCONF``
+names the URL map) and ``sustain/core/tasks.py`` imports it by that name, so that the huey
+consumer, which autodiscovers ``tasks`` modules, registers these jobs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from sustain.backups import services as backups
 from sustain.core import outbox
+from sustain.mail import imap
 from sustain.sla import escalation
 
 
@@ -36,8 +40,6 @@ def prune_outbox_task() -> int:
     crontab(minute="30", hour=str(settings.SUSTAIN_BACKUP_HOUR)), retries=0
 )
 def scheduled_backup_task() -> int | None:
-    from sustain.backups import services as backups
-
     backup = backups.run_scheduled_backup()
     return backup.pk if backup else None
 
@@ -48,8 +50,6 @@ def scheduled_backup_task() -> int | None:
     retries=0,
 )
 def verify_newest_backup_task() -> int | None:
-    from sustain.backups import services as backups
-
     backup = backups.verify_newest_backup()
     return backup.pk if backup else None
 
@@ -63,6 +63,4 @@ def sweep_sla_clocks_task() -> int:
 # Every minute: fetch new mail from the configured IMAP mailboxes.
 @db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
 def poll_mailboxes_task() -> int:
-    from sustain.mail import imap
-
     return imap.poll_all()

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sustain.core.demo import DEFAULT_TICKETS, load_demo
-from sustain.core.demo_logins import DEMO_ADMIN_EMAIL, DEMO_LOGINS
 from sustain.core.errors import ServiceError
+from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_LOGINS
+from sustain.demo.services import DEFAULT_TICKETS, load_demo
 
 
 def ticket_count(value: str) -> int:
