@@ -15,7 +15,7 @@ from django.test import Client
 from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.accounts.tokens import create_token
-from sustain.releases.models import Component, Product, Version
+from sustain.catalog.models import Component, Product, Version
 from sustain.tickets.models import Ticket
 from sustain.tickets.services import NewTicket, create_ticket
 

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
+from sustain.catalog.models import Product
 from sustain.core.errors import PayloadTooLarge, ServiceError
-from sustain.releases.models import Product
 from sustain.tickets.attachments import Upload, clean_filename
 from sustain.tickets.choices import Kind, Level
 

@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import MemoryFileUploadHandler, StopFutureHandlers
 from django.utils import timezone
 
+from sustain.catalog.models import Component, Product
 from sustain.core.models import OutboxMessage
 from sustain.core.testing import V1, assert_problem, send
-from sustain.releases.models import Component, Product
 from sustain.tickets import services
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sustain.releases.models import Product
+from sustain.catalog.models import Product
 from sustain.tickets import services
 from sustain.tickets.attachments import Upload
 from sustain.tickets.linking import link_tickets

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from sustain.accounts.choices import AssignmentStrategy
 from sustain.accounts.models import Team, User
+from sustain.catalog.models import Product
 from sustain.core.errors import (
     Conflict,
     InvalidTransition,
@@ -17,7 +18,6 @@ from sustain.core.errors import (
     ValidationFailed,
 )
 from sustain.core.models import OutboxMessage
-from sustain.releases.models import Product
 from sustain.tickets import assignment, linking, services
 from sustain.tickets.attachments import Upload
 from sustain.tickets.choices import Channel, LinkKind, Status

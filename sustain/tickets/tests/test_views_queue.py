@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, Team, User
-from sustain.releases.models import Product
+from sustain.catalog.models import Product
 from sustain.tickets.choices import Status
 from sustain.tickets.models import Activity, SavedView, Ticket
 from sustain.tickets.queues import COUNT_CAP, capped_counts

@@ -17,11 +17,11 @@ from django.utils.safestring import SafeString
 
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Product
 from sustain.core.access import signed_in_user, staff_required
 from sustain.core.errors import ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.pagination import Page, paginate, paginate_by_name
-from sustain.releases.models import Product
 from sustain.sla.selectors import clocks_for
 from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
 from sustain.tickets.models import Ticket, ticket_number
