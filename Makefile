@@ -40,6 +40,7 @@ test: bootstrap lint typecheck migrations-check
 lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: bootstrap
 	$(BIN)/ruff check --select I --fix .

@@ -131,7 +131,7 @@ def ensure_base(orgs: int, customers_per_org: int) -> dict[str, Any]:
 
     from sustain.accounts.choices import AssignmentStrategy, Role
     from sustain.accounts.models import Organisation, Team, User
-    from sustain.releases.models import Component, Product, Version
+    from sustain.catalog.models import Component, Product, Version
     from sustain.tickets.models import Tag
 
     def email(local: str) -> str:

@@ -15,6 +15,7 @@ from django.test import Client
 
 from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Product
 from sustain.factories import (
     make_organisation,
     make_product,
@@ -23,7 +24,6 @@ from sustain.factories import (
     make_user,
     open_ticket,
 )
-from sustain.releases.models import Product
 from sustain.tickets.models import Ticket
 
 

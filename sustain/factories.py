@@ -21,7 +21,7 @@ from typing import Any
 from sustain.accounts.choices import Role
 from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token
-from sustain.releases.models import Component, Product, Version
+from sustain.catalog.models import Component, Product, Version
 from sustain.sla.models import SlaPolicy, SlaTarget
 from sustain.tickets.models import Message, Ticket
 from sustain.tickets.services import NewTicket, add_message, create_ticket

@@ -21,10 +21,10 @@ from django.utils import timezone
 from sustain.accounts import services as accounts
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Component, Product, Version
 from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from sustain.demo.phrases import PHRASES
 from sustain.demo.service_levels import create_help_articles, create_service_levels
-from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, Status
 from sustain.tickets.models import Activity, Message, Ticket, TicketLink

@@ -9,7 +9,7 @@ from django import forms
 
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Team, User
-from sustain.releases.models import Component, Product, Version
+from sustain.catalog.models import Component, Product, Version
 from sustain.tickets.choices import LinkKind, Priority, Status
 
 

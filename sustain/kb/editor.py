@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings_forms import add_service_error
+from sustain.accounts.settings.forms import add_service_error
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.uploads import Upload

@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 
-from sustain.accounts.settings_forms import UserChoiceField, staff_users
+from sustain.accounts.settings.forms import UserChoiceField, staff_users
+from sustain.catalog.models import Product, Version
 from sustain.kb.choices import ArticleStatus, Audience
 from sustain.kb.models import Article, Category
-from sustain.releases.models import Product, Version
 
 
 class VersionChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

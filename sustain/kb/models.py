@@ -10,8 +10,8 @@ from django.db import models
 from django.utils import timezone
 
 from sustain.accounts.models import User
+from sustain.catalog.models import Product, Version
 from sustain.kb.choices import ArticleStatus, Audience, TicketLinkKind, UserKind
-from sustain.releases.models import Product, Version
 from sustain.tickets.models import Ticket
 
 

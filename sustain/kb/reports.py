@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import User
+from sustain.catalog.models import Version
 from sustain.kb.choices import ArticleStatus
 from sustain.kb.models import Article, Deflection, SearchLog
 from sustain.kb.selectors import check_staff, visible_articles
-from sustain.releases.models import Version
 from sustain.tickets.choices import Channel
 from sustain.tickets.models import Ticket
 

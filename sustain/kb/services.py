@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from sustain.accounts.models import User
+from sustain.catalog.models import Product, Version
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
 from sustain.kb import index
 from sustain.kb.attachments import remove_unused_file
@@ -31,7 +32,6 @@ from sustain.kb.models import (
 )
 from sustain.kb.rendering import plain_text, render_markdown
 from sustain.kb.selectors import check_writer, get_article_for
-from sustain.releases.models import Product, Version
 from sustain.tickets.choices import Kind
 from sustain.tickets.selectors import get_ticket_for
 

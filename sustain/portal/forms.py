@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
+from sustain.catalog.models import Product
 from sustain.core.errors import PayloadTooLarge, ServiceError
 from sustain.core.uploads import Upload, blocked_extension, clean_filename
-from sustain.releases.models import Product
 from sustain.tickets.choices import Kind, Level
 
 MAX_FILES = 10

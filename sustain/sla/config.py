@@ -15,8 +15,8 @@ from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, User
+from sustain.catalog.models import Product
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from sustain.releases.models import Product
 from sustain.sla.businesstime import CalendarError, is_known_zone, make_calendar
 from sustain.sla.choices import EscalationAction, Target, Threshold
 from sustain.sla.models import (

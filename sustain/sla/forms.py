@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from sustain.accounts.models import Organisation, User
-from sustain.releases.models import Product
+from sustain.catalog.models import Product
 from sustain.sla.businesstime import DAY_NAMES
 from sustain.sla.choices import EscalationAction, Target, Threshold
 from sustain.sla.config import CalendarData, EscalationData, PolicyData, TargetData

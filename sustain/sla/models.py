@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, User
-from sustain.releases.models import Product
+from sustain.catalog.models import Product
 from sustain.sla.businesstime import ALWAYS, MINUTES_PER_DAY, Calendar
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
 from sustain.tickets.models import Tag, Ticket

@@ -17,11 +17,11 @@ from sustain.accounts.api import actor_of
 from sustain.accounts.models import User
 from sustain.accounts.schemas import user_ref
 from sustain.accounts.services import visible_organisations, visible_team, visible_users
+from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
 from sustain.core.uploads import Upload, download_response
-from sustain.releases.models import Component, Product, Version
 from sustain.tickets import linking, services
 from sustain.tickets.activity import value_label
 from sustain.tickets.choices import Channel, Kind, Status

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, Team, User
-from sustain.releases.models import Component, Product, Version
+from sustain.catalog.models import Component, Product, Version
 from sustain.tickets.choices import (
     Channel,
     Kind,

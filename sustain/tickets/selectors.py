@@ -11,8 +11,8 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound
-from sustain.releases.models import Component, Product, Version
 from sustain.tickets.models import Attachment, Tag, Ticket, ticket_number
 
 

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Component, Product, Version
 from sustain.core import fastsql
 from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from sustain.core.uploads import Upload, check_uploads
-from sustain.releases.models import Component, Product, Version
 from sustain.tickets import hooks, notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee

@@ -8,9 +8,9 @@ from typing import Any
 from django.db import connection
 
 from sustain.accounts.models import Team, User
+from sustain.catalog.models import Component, Product, Version
 from sustain.core import fastsql
 from sustain.core.errors import ValidationFailed
-from sustain.releases.models import Component, Product, Version
 from sustain.tickets.choices import Priority
 from sustain.tickets.models import Tag, Ticket
 from sustain.tickets.rules import priority_for

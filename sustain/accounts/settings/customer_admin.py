@@ -15,7 +15,7 @@ from sustain.accounts import admin_services, services
 from sustain.accounts.access import customer_required, signed_in_user
 from sustain.accounts.choices import CUSTOMER_ROLES, Role
 from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings_forms import ContactForm, add_service_error
+from sustain.accounts.settings.forms import ContactForm, add_service_error
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
 

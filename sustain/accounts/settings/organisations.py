@@ -13,7 +13,7 @@ from sustain.accounts.access import admin_required, lead_required, signed_in_use
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import Organisation, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings_forms import (
+from sustain.accounts.settings.forms import (
     ContactEditForm,
     ContactForm,
     OrganisationForm,

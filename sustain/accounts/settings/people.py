@@ -14,7 +14,7 @@ from sustain.accounts.access import admin_required, lead_required, signed_in_use
 from sustain.accounts.choices import STAFF_ROLES, Role
 from sustain.accounts.models import ApiToken, Team, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings_forms import UserEditForm, UserInviteForm, add_service_error
+from sustain.accounts.settings.forms import UserEditForm, UserInviteForm, add_service_error
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
 

@@ -14,13 +14,13 @@ from sustain.accounts import services, tokens
 from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import ApiToken, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings.people import user_url
-from sustain.accounts.settings_forms import (
+from sustain.accounts.settings.forms import (
     ProfileForm,
     StaffProfileForm,
     TokenForm,
     add_service_error,
 )
+from sustain.accounts.settings.people import user_url
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
 

@@ -12,7 +12,7 @@ from sustain.accounts import admin_services, services
 from sustain.accounts.access import admin_required, lead_required, signed_in_user
 from sustain.accounts.models import Team, User
 from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings_forms import TeamForm, TeamMembersForm, add_service_error
+from sustain.accounts.settings.forms import TeamForm, TeamMembersForm, add_service_error
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sustain.core.htmx import render_page
 

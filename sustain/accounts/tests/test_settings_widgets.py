@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sustain.accounts.models import Organisation
+from sustain.accounts.settings.forms import UserEditForm
 from sustain.accounts.settings.widgets import LongCheckboxSelectMultiple, LongSelect
-from sustain.accounts.settings_forms import UserEditForm
 
 
 def test_select_marks_the_current_value_and_escapes() -> None:

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Product
 from sustain.core.errors import ValidationFailed
 from sustain.core.models import OutboxMessage
 from sustain.demo import services as demo
 from sustain.demo.logins import DEMO_LOGINS
-from sustain.releases.models import Product
 from sustain.tickets.choices import Kind, Status
 from sustain.tickets.models import Activity, Message, Ticket, TicketLink
 

@@ -10,9 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Product
 from sustain.desk.queues import COUNT_CAP, capped_counts
 from sustain.desk.views import queue as queue_view
-from sustain.releases.models import Product
 from sustain.tickets.choices import Status
 from sustain.tickets.models import Activity, SavedView, Ticket
 

@@ -524,7 +524,7 @@ def test_catalogue_choices_are_grouped_by_product_newest_version_first(
 ):
     from datetime import date
 
-    from sustain.releases.models import Product
+    from sustain.catalog.models import Product
 
     other = Product.objects.create(name="Another")
     other.versions.create(name="1.0", released_on=date(2025, 1, 1))

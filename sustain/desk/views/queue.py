@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog.models import Product
 from sustain.core.errors import ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.pagination import Page, paginate, paginate_by_name
@@ -37,7 +38,6 @@ from sustain.desk.queues import (
     view_counts,
 )
 from sustain.desk.saved_views import visible_saved_views
-from sustain.releases.models import Product
 from sustain.sla.selectors import clocks_for
 from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
 from sustain.tickets.models import Ticket, ticket_number

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from sustain.accounts.choices import STAFF_ROLES, TICKET_WRITER_ROLES
 from sustain.accounts.models import Team, User
-from sustain.releases.models import Component, Product, Version
+from sustain.catalog.models import Component, Product, Version
 from sustain.tickets.choices import LinkKind, Priority, Status
 from sustain.tickets.models import Ticket
 from sustain.tickets.rules import allowed_transitions, priority_for

@@ -164,7 +164,7 @@ def test_review_queue_says_why_each_article_is_due(api_client, alice, product, m
 
     from django.utils import timezone
 
-    from sustain.releases.models import Version
+    from sustain.catalog.models import Version
 
     today = timezone.localdate()
     version = Version.objects.get(product=product)

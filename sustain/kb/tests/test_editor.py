@@ -12,12 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from sustain.accounts.models import User
+from sustain.catalog.models import Version
 from sustain.kb import services
 from sustain.kb.choices import ArticleStatus
 from sustain.kb.models import Article, ArticleAttachment, ArticleRevision, Category
 from sustain.kb.selectors import edit_marks
 from sustain.kb.tests.test_attachments import png_bytes
-from sustain.releases.models import Version
 
 HTMX = {"HX-Request": "true"}
 

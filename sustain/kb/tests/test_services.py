@@ -222,7 +222,7 @@ def test_reindex_command_rebuilds_a_lost_index(bob, make_article):
 def test_review_queue_adds_articles_about_versions_past_their_end_of_life(
     alice, product, make_article
 ):
-    from sustain.releases.models import Version
+    from sustain.catalog.models import Version
 
     today = date(2026, 11, 22)
     ended = Version.objects.get(product=product)

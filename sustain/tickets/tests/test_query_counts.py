@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sustain.catalog.models import Product
 from sustain.core.uploads import Upload
-from sustain.releases.models import Product
 from sustain.tickets import services
 from sustain.tickets.linking import link_tickets
 
