@@ -255,8 +255,8 @@ def recompute_figures(count: int, runs: int) -> None:
 
     from sustain.accounts.models import User
     from sustain.sla import config
+    from sustain.sla.engine import forget_policies, recompute
     from sustain.sla.models import BusinessCalendar, SlaPolicy, TicketClock
-    from sustain.sla.services import forget_policies, recompute
 
     admin, _ = User.objects.get_or_create(
         email="sla-bench-admin@bench.example", defaults={"role": "admin"}

@@ -1,7 +1,7 @@
 """Services for SLA configuration: business calendars and policies (admins and leads write).
 
 Every change bumps ``updated_at`` of the calendar or policy, which is what tells the clock
-computation (``services.active_policies``) to reload. Clocks of existing tickets move when
+computation (``engine.active_policies``) to reload. Clocks of existing tickets move when
 ``sustain sla recompute`` replays them; new ticket changes use the new rules at once.
 """
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 from sustain.accounts.models import User
 from sustain.core import outbox
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
+from sustain.sla.engine import next_deadline, recompute
 from sustain.sla.models import EscalationRule, TicketClock
-from sustain.sla.services import next_deadline, recompute
 from sustain.tickets import notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.choices import Channel

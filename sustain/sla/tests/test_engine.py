@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.sla.choices import ClockState
+from sustain.sla.engine import recompute, snapshot
 from sustain.sla.models import SlaPolicy, SlaTarget, TicketClock
-from sustain.sla.services import recompute, snapshot
 from sustain.tickets.choices import Status
 from sustain.tickets.models import Activity, Ticket
 from sustain.tickets.services import (

@@ -1,4 +1,4 @@
-"""Recomputing ticket clocks from the activity log: the normal path and the replay.
+"""The SLA engine: ticket clocks recomputed from the activity log, the normal path and the replay.
 
 :func:`recompute` loads the facts of some tickets in a few queries, computes their clocks with
 :mod:`sustain.sla.clocks` and writes only what moved. The ticket services call it (through
