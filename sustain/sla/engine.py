@@ -8,7 +8,6 @@ many tickets after a policy or calendar change.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -43,9 +43,9 @@ def _fingerprint() -> tuple[Any, ...]:
     return tuple(row or ())
 
 
-@functools.cache
-def _fingerprint_sql() -> str:
-    quote = connection.ops.quote_name
+@fastsql.per_vendor
+def _fingerprint_sql(db: BaseDatabaseWrapper) -> str:
+    quote = db.ops.quote_name
     policies, calendars = quote(SlaPolicy._meta.db_table), quote(BusinessCalendar._meta.db_table)
     return fastsql.prepared(
         f"SELECT COUNT(*), MAX(id), MAX(updated_at), (SELECT COUNT(*) FROM {calendars}), "  # noqa: S608
