@@ -254,31 +254,31 @@ def recompute_figures(count: int, runs: int) -> None:
     from django.db import connection
 
     from sustain.accounts.models import User
-    from sustain.sla import config
+    from sustain.sla import services
+    from sustain.sla.engine import forget_policies, recompute
     from sustain.sla.models import BusinessCalendar, SlaPolicy, TicketClock
-    from sustain.sla.services import forget_policies, recompute
 
     admin, _ = User.objects.get_or_create(
         email="sla-bench-admin@bench.example", defaults={"role": "admin"}
     )
     if not SlaPolicy.objects.filter(name="Bench").exists():
         BusinessCalendar.objects.filter(name="Bench office").delete()
-        calendar = config.create_calendar(
+        calendar = services.create_calendar(
             actor=admin,
-            data=config.CalendarData(
+            data=services.CalendarData(
                 name="Bench office",
                 time_zone="Europe/Berlin",
                 intervals=[(d, clock(9), clock(17)) for d in range(5)],
                 country="DE",
             ),
         )
-        config.create_policy(
+        services.create_policy(
             actor=admin,
-            data=config.PolicyData(
+            data=services.PolicyData(
                 name="Bench",
                 calendar_id=calendar.pk,
                 targets=[
-                    config.TargetData(
+                    services.TargetData(
                         priority=3, first_response_minutes=120, resolution_minutes=960
                     )
                 ],

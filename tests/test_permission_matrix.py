@@ -516,14 +516,14 @@ def _sla_calendar_body() -> dict[str, Any]:
 def _sla_calendar() -> Any:
     from datetime import time
 
-    from sustain.sla import config
+    from sustain.sla import services
 
-    data = config.CalendarData(
+    data = services.CalendarData(
         name=_sla_calendar_body()["name"],
         time_zone="Europe/Berlin",
         intervals=[(0, time(9), time(17))],
     )
-    return config.create_calendar(actor=User.objects.get(email="admin@sustain.test"), data=data)
+    return services.create_calendar(actor=User.objects.get(email="admin@sustain.test"), data=data)
 
 
 def _sla_policy_body() -> dict[str, Any]:
@@ -536,12 +536,12 @@ def _sla_policy_body() -> dict[str, Any]:
 
 
 def _sla_policy() -> Any:
-    from sustain.sla import config
+    from sustain.sla import services
 
-    data = config.PolicyData(
-        name=_sla_policy_body()["name"], targets=[config.TargetData(3, resolution_minutes=480)]
+    data = services.PolicyData(
+        name=_sla_policy_body()["name"], targets=[services.TargetData(3, resolution_minutes=480)]
     )
-    return config.create_policy(actor=User.objects.get(email="admin@sustain.test"), data=data)
+    return services.create_policy(actor=User.objects.get(email="admin@sustain.test"), data=data)
 
 
 def _inbound_mail() -> InboundMail:

@@ -8,6 +8,26 @@ rest of Sustain uses the ORM.
 Like ``QuerySet.create`` these helpers do not validate; unlike it they send no model
 signals (Sustain registers none). Values go through the fields' own conversions both ways,
 so instances come out as the ORM would build them.
+
+A statement kept for the life of the process is kept per database vendor (:func:`per_vendor`),
+here and in the apps: one process may talk to SQLite and PostgreSQL.
+
+SQL is written by hand only in these places, each for a figure in ``bench/README.md``
+(docs/architecture.md, "Where SQL is written by hand"):
+
+- here: row lookups by a unique key, the INSERTs of a new ticket, one row's UPDATE, a batch
+  of outbox rows;
+- ``tickets/assignment.py``: the round-robin turn and a team's available members;
+- ``tickets/validation.py``: a new ticket's tag links (one INSERT ... SELECT);
+- ``tickets/selectors.py``: the teams of an agent's assigned tickets (a skip scan) and the
+  names a page of tickets refers to (one UNION ALL);
+- ``core/pagination.py``: the walk of a list sorted by a related name (one UNION ALL per
+  batch of groups, under a statement timeout on PostgreSQL);
+- ``desk/queues.py``: the sidebar counts (one UNION ALL of capped counts);
+- ``sla/engine.py``: the policy fingerprint and the UPDATE ... FROM (VALUES ...) of moved
+  clocks (PostgreSQL); ``sla/escalation.py``: the sweep's claim;
+- ``kb/index.py``: the full-text index and search (FTS5 on SQLite, tsvector on PostgreSQL);
+- ``backups/``: reading and loading whole tables (COPY, constraints, sequences).
 """
 
 from __future__ import annotations
@@ -18,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 from django.db.models.constants import OnConflict
 from django.db.transaction import TransactionManagementError
@@ -39,8 +60,42 @@ def prepared[S: str](sql: S) -> S:
     return sql
 
 
-def _quoted(name: str | None) -> str:
-    return connection.ops.quote_name(str(name))
+class PerVendor[*Args, R]:
+    """What ``write(db, *args)`` writes for the database ``db`` (a statement, or one with what
+    reads its result), kept per database vendor and arguments.
+
+    A process may talk to databases of two vendors (the tests run one process against
+    SQLite and PostgreSQL; a backup restores into another alias), so a statement written for
+    one vendor must never run on the other: the vendor is part of the key, and ``write``
+    takes what it needs (quoting, features, converters) from ``db``, never from the default
+    connection. Every statement Sustain keeps is kept this way (see :func:`per_vendor`).
+    """
+
+    def __init__(self, write: Callable[[BaseDatabaseWrapper, *Args], R]) -> None:
+        self.write = write
+        self._kept: dict[tuple[Any, ...], R] = {}
+
+    def __call__(self, *args: *Args) -> R:
+        """What was written for the vendor of ``connection`` (the default database)."""
+        return self.for_database(connection, *args)
+
+    def for_database(self, db: BaseDatabaseWrapper, *args: *Args) -> R:
+        key = (db.vendor, *args)
+        try:
+            return self._kept[key]
+        except KeyError:
+            written = self._kept[key] = self.write(db, *args)
+            return written
+
+
+def per_vendor[*Args, R](write: Callable[[BaseDatabaseWrapper, *Args], R]) -> PerVendor[*Args, R]:
+    """Decorate a function that writes a statement for a database (its first argument) so
+    that the statement is written once per process, per database vendor and arguments."""
+    return PerVendor(write)
+
+
+def _quoted(db: BaseDatabaseWrapper, name: str | None) -> str:
+    return db.ops.quote_name(str(name))
 
 
 @dataclass(frozen=True)
@@ -52,12 +107,12 @@ class _Columns:
     converters: list[tuple[int, list[Converter], Any]]
 
     @classmethod
-    def of(cls, model: type[Model], alias: str) -> _Columns:
+    def of(cls, db: BaseDatabaseWrapper, model: type[Model], alias: str) -> _Columns:
         fields: Sequence[Field[Any, Any]] = model._meta.concrete_fields
         converters = []
         for index, field in enumerate(fields):
             column = field.get_col(alias)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            found = db.ops.get_db_converters(column) + column.get_db_converters(db)
             if found:
                 converters.append((index, found, column))
         return cls(model, [field.attname for field in fields], converters)
@@ -86,12 +141,12 @@ class RowLookup[M: Model]:
         key_field = model._meta.get_field(column)
         assert isinstance(key_field, Field)
         self.key_field: Field[Any, Any] = key_field
-        self._composed: dict[str, tuple[str, _Columns, _Columns | None]] = {}
+        self._statement = PerVendor(self._write)
 
     def get(self, value: Any) -> M | None:
         if self.lock and not connection.in_atomic_block:
             raise TransactionManagementError("A locking lookup needs a transaction.")
-        sql, own, joined = self._compose()
+        sql, own, joined = self._statement()
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.key_field.get_db_prep_value(value, connection)])
             row = cursor.fetchone()
@@ -104,18 +159,11 @@ class RowLookup[M: Model]:
         assert isinstance(found, self.model)
         return found
 
-    def _compose(self) -> tuple[str, _Columns, _Columns | None]:
-        # Per database vendor: tests run the same process against SQLite and PostgreSQL.
-        composed = self._composed.get(connection.vendor)
-        if composed is None:
-            composed = self._composed[connection.vendor] = self._write()
-        return composed
-
-    def _write(self) -> tuple[str, _Columns, _Columns | None]:
+    def _write(self, db: BaseDatabaseWrapper) -> tuple[str, _Columns, _Columns | None]:
         meta = self.model._meta
-        own = _Columns.of(self.model, "t")
-        columns = [f"t.{_quoted(f.column)}" for f in meta.concrete_fields]
-        source = f"{_quoted(meta.db_table)} t"
+        own = _Columns.of(db, self.model, "t")
+        columns = [f"t.{_quoted(db, f.column)}" for f in meta.concrete_fields]
+        source = f"{_quoted(db, meta.db_table)} t"
         joined = None
         if self.related is not None:
             foreign_key = meta.get_field(self.related)
@@ -123,30 +171,30 @@ class RowLookup[M: Model]:
             target = foreign_key.related_model
             assert isinstance(target, type)
             assert issubclass(target, Model)
-            joined = _Columns.of(target, "r")
-            columns += [f"r.{_quoted(f.column)}" for f in target._meta.concrete_fields]
+            joined = _Columns.of(db, target, "r")
+            columns += [f"r.{_quoted(db, f.column)}" for f in target._meta.concrete_fields]
             target_column = foreign_key.target_field.column
             source += (
-                f" JOIN {_quoted(target._meta.db_table)} r"
-                f" ON r.{_quoted(target_column)} = t.{_quoted(foreign_key.column)}"
+                f" JOIN {_quoted(db, target._meta.db_table)} r"
+                f" ON r.{_quoted(db, target_column)} = t.{_quoted(db, foreign_key.column)}"
             )
-        key_column = _quoted(self.key_field.column)
+        key_column = _quoted(db, self.key_field.column)
         sql = f"SELECT {', '.join(columns)} FROM {source} WHERE t.{key_column} = %s"  # noqa: S608
-        return prepared(sql + self._lock_clause()), own, joined
+        return prepared(sql + self._lock_clause(db)), own, joined
 
-    def _lock_clause(self) -> str:
+    def _lock_clause(self, db: BaseDatabaseWrapper) -> str:
         if not self.lock:
             return ""
-        if connection.features.has_select_for_no_key_update:
+        if db.features.has_select_for_no_key_update:
             return " FOR NO KEY UPDATE OF t"
         # SQLite locks the whole database for a writing transaction (BEGIN IMMEDIATE).
-        return " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+        return " FOR UPDATE OF t" if db.features.has_select_for_update_of else ""
 
 
 def insert(obj: Model) -> None:
     """INSERT a new ``obj`` (auto-increment primary key left unset) and set its key."""
     with connection.cursor() as cursor:
-        cursor.execute(_insert_of(connection.vendor, type(obj)), _values(obj, "insert"))
+        cursor.execute(_insert_of(type(obj)), _values(obj, "insert"))
         row = cursor.fetchone()
     assert row is not None
     obj.pk = row[0]
@@ -154,31 +202,30 @@ def insert(obj: Model) -> None:
     obj._state.db = connection.alias
 
 
-# Keyed by database vendor as well: tests run one process against SQLite and PostgreSQL.
-@functools.cache
-def _insert_of(vendor: str, model: type[Model]) -> str:
+@per_vendor
+def _insert_of(db: BaseDatabaseWrapper, model: type[Model]) -> str:
     meta = model._meta
     auto = meta.auto_field
     if auto is None or meta.db_returning_fields != [auto]:
         raise TypeError(f"{meta.label}: insert() takes models whose only generated column is id")
     return prepared(
-        f"INSERT INTO {_quoted(meta.db_table)} {_column_list(model)} "  # noqa: S608
-        f"VALUES {_placeholders(model)} RETURNING {_quoted(auto.column)}"
+        f"INSERT INTO {_quoted(db, meta.db_table)} {_column_list(db, model)} "  # noqa: S608
+        f"VALUES {_placeholders(model)} RETURNING {_quoted(db, auto.column)}"
     )
 
 
 def update(obj: Model, fields: tuple[str, ...]) -> None:
     """UPDATE ``fields`` of the saved ``obj`` from its attributes, as ``save(update_fields=)``
     does, without reading anything back."""
-    sql, chosen = _update_of(connection.vendor, type(obj), fields)
+    sql, chosen = _update_of(type(obj), fields)
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, obj.pk])
 
 
-@functools.cache
+@per_vendor
 def _update_of(
-    vendor: str, model: type[Model], names: tuple[str, ...]
+    db: BaseDatabaseWrapper, model: type[Model], names: tuple[str, ...]
 ) -> tuple[str, tuple[Field[Any, Any], ...]]:
     chosen = []
     for name in names:
@@ -186,9 +233,10 @@ def _update_of(
         if not isinstance(field, Field) or not field.concrete:
             raise TypeError(f"{model._meta.label}.{name} is not a column")
         chosen.append(field)
-    key_column = _quoted(model._meta.pk.column if model._meta.pk else "id")
-    assignments = ", ".join(f"{_quoted(f.column)} = %s" for f in chosen)
-    sql = f"UPDATE {_quoted(model._meta.db_table)} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
+    key_column = _quoted(db, model._meta.pk.column if model._meta.pk else "id")
+    assignments = ", ".join(f"{_quoted(db, f.column)} = %s" for f in chosen)
+    table = _quoted(db, model._meta.db_table)
+    sql = f"UPDATE {table} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
     return prepared(sql), tuple(chosen)
 
 
@@ -200,9 +248,9 @@ def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:
         return 0
     model, count = type(objs[0]), len(objs)
     if count <= _FEW_ROWS:
-        sql = _few_rows_of(connection.vendor, model, count, skip_conflicts)
+        sql = _few_rows_of(model, count, skip_conflicts)
     else:
-        sql = _insert_rows_sql(model, count, skip_conflicts)
+        sql = _insert_rows_sql(connection, model, count, skip_conflicts)
     params = [value for obj in objs for value in _values(obj, "insert_rows")]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -214,30 +262,35 @@ def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:
 _FEW_ROWS = 8
 
 
-@functools.cache
-def _few_rows_of(vendor: str, model: type[Model], count: int, skip_conflicts: bool) -> str:
-    return prepared(_insert_rows_sql(model, count, skip_conflicts))
+@per_vendor
+def _few_rows_of(
+    db: BaseDatabaseWrapper, model: type[Model], count: int, skip_conflicts: bool
+) -> str:
+    return prepared(_insert_rows_sql(db, model, count, skip_conflicts))
 
 
-def _insert_rows_sql(model: type[Model], count: int, skip_conflicts: bool) -> str:
+def _insert_rows_sql(
+    db: BaseDatabaseWrapper, model: type[Model], count: int, skip_conflicts: bool
+) -> str:
     conflict = OnConflict.IGNORE if skip_conflicts else None
-    suffix = connection.ops.on_conflict_suffix_sql(_written_fields(model), conflict, None, None)
+    suffix = db.ops.on_conflict_suffix_sql(_written_fields(model), conflict, None, None)
     return (
-        f"{connection.ops.insert_statement(on_conflict=conflict)} "
-        f"{_quoted(model._meta.db_table)} {_column_list(model)} "
+        f"{db.ops.insert_statement(on_conflict=conflict)} "
+        f"{_quoted(db, model._meta.db_table)} {_column_list(db, model)} "
         f"VALUES {', '.join([_placeholders(model)] * count)} {suffix}"
     )
 
 
 @functools.cache
 def _written_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
-    """The columns an INSERT writes: all but the auto-increment key."""
+    """The columns an INSERT writes: all but the auto-increment key (the same on every
+    database, so kept per model only)."""
     meta = model._meta
     return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
 
 
-def _column_list(model: type[Model]) -> str:
-    return f"({', '.join(_quoted(f.column) for f in _written_fields(model))})"
+def _column_list(db: BaseDatabaseWrapper, model: type[Model]) -> str:
+    return f"({', '.join(_quoted(db, f.column) for f in _written_fields(model))})"
 
 
 def _placeholders(model: type[Model]) -> str:

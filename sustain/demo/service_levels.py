@@ -7,7 +7,7 @@ from datetime import time
 from sustain.accounts.models import User
 from sustain.kb import services as kb
 from sustain.kb.choices import ArticleStatus
-from sustain.sla import config as sla
+from sustain.sla import services as sla
 
 # minutes: first response, next response, resolution (business time)
 TARGETS = {1: (30, 60, 240), 2: (60, 240, 960), 3: (240, 480, 2400), 4: (480, 960, 4800)}

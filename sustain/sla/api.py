@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from sustain.accounts.api import actor_of
-from sustain.sla import config
+from sustain.sla import services
 from sustain.sla.models import BusinessCalendar, SlaPolicy
 from sustain.sla.schemas import (
     CalendarIn,
@@ -88,8 +88,8 @@ def policy_out(policy: SlaPolicy) -> PolicyOut:
     )
 
 
-def calendar_data(payload: CalendarIn) -> config.CalendarData:
-    return config.CalendarData(
+def calendar_data(payload: CalendarIn) -> services.CalendarData:
+    return services.CalendarData(
         name=payload.name,
         time_zone=payload.time_zone,
         intervals=[(i.weekday, i.start, i.end) for i in payload.intervals],
@@ -99,8 +99,8 @@ def calendar_data(payload: CalendarIn) -> config.CalendarData:
     )
 
 
-def policy_data(payload: PolicyIn) -> config.PolicyData:
-    return config.PolicyData(
+def policy_data(payload: PolicyIn) -> services.PolicyData:
+    return services.PolicyData(
         name=payload.name,
         position=payload.position,
         is_active=payload.is_active,
@@ -114,9 +114,9 @@ def policy_data(payload: PolicyIn) -> config.PolicyData:
         channels=[str(c) for c in payload.channels],
         warning_share=payload.warning_share,
         pause_statuses=[str(s) for s in payload.pause_statuses],
-        targets=[config.TargetData(**t.dict()) for t in payload.targets],
+        targets=[services.TargetData(**t.dict()) for t in payload.targets],
         escalations=[
-            config.EscalationData(
+            services.EscalationData(
                 threshold=str(e.threshold),
                 action=str(e.action),
                 target=str(e.target),
@@ -130,64 +130,64 @@ def policy_data(payload: PolicyIn) -> config.PolicyData:
 # --- calendars ----------------------------------------------------------------------------
 @router.get("/sla/calendars", response=list[CalendarOut], summary="Business calendars (staff)")
 def list_calendars(request: HttpRequest) -> list[CalendarOut]:
-    config.require_sla_reader(actor_of(request))
+    services.require_sla_reader(actor_of(request))
     calendars = BusinessCalendar.objects.prefetch_related("intervals", "holidays")[:500]
     return [calendar_out(c) for c in calendars]
 
 
 @router.post("/sla/calendars", response={201: CalendarOut}, summary="Create a calendar (leads)")
 def create_calendar(request: HttpRequest, payload: CalendarIn) -> Status[CalendarOut]:
-    calendar = config.create_calendar(actor=actor_of(request), data=calendar_data(payload))
+    calendar = services.create_calendar(actor=actor_of(request), data=calendar_data(payload))
     return Status(201, calendar_out(calendar))
 
 
 @router.get("/sla/calendars/{calendar_id}", response=CalendarOut)
 def get_calendar(request: HttpRequest, calendar_id: int) -> CalendarOut:
-    return calendar_out(config.get_calendar_for(actor_of(request), calendar_id))
+    return calendar_out(services.get_calendar_for(actor_of(request), calendar_id))
 
 
 @router.put("/sla/calendars/{calendar_id}", response=CalendarOut, summary="Replace a calendar")
 def update_calendar(request: HttpRequest, calendar_id: int, payload: CalendarIn) -> CalendarOut:
     actor = actor_of(request)
-    config.update_calendar(actor=actor, calendar_id=calendar_id, data=calendar_data(payload))
-    return calendar_out(config.get_calendar_for(actor, calendar_id))
+    services.update_calendar(actor=actor, calendar_id=calendar_id, data=calendar_data(payload))
+    return calendar_out(services.get_calendar_for(actor, calendar_id))
 
 
 @router.delete("/sla/calendars/{calendar_id}", response={204: None})
 def delete_calendar(request: HttpRequest, calendar_id: int) -> Status[None]:
-    config.delete_calendar(actor=actor_of(request), calendar_id=calendar_id)
+    services.delete_calendar(actor=actor_of(request), calendar_id=calendar_id)
     return Status(204, None)
 
 
 # --- policies -----------------------------------------------------------------------------
 @router.get("/sla/policies", response=list[PolicyOut], summary="SLA policies in order (staff)")
 def list_policies(request: HttpRequest) -> list[PolicyOut]:
-    config.require_sla_reader(actor_of(request))
-    return [policy_out(p) for p in config.policy_queryset()[:500]]
+    services.require_sla_reader(actor_of(request))
+    return [policy_out(p) for p in services.policy_queryset()[:500]]
 
 
 @router.post("/sla/policies", response={201: PolicyOut}, summary="Create a policy (leads)")
 def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[PolicyOut]:
     actor = actor_of(request)
-    policy = config.create_policy(actor=actor, data=policy_data(payload))
-    return Status(201, policy_out(config.get_policy_for(actor, policy.pk)))
+    policy = services.create_policy(actor=actor, data=policy_data(payload))
+    return Status(201, policy_out(services.get_policy_for(actor, policy.pk)))
 
 
 @router.get("/sla/policies/{policy_id}", response=PolicyOut)
 def get_policy(request: HttpRequest, policy_id: int) -> PolicyOut:
-    return policy_out(config.get_policy_for(actor_of(request), policy_id))
+    return policy_out(services.get_policy_for(actor_of(request), policy_id))
 
 
 @router.put("/sla/policies/{policy_id}", response=PolicyOut, summary="Replace a policy")
 def update_policy(request: HttpRequest, policy_id: int, payload: PolicyIn) -> PolicyOut:
     actor = actor_of(request)
-    config.update_policy(actor=actor, policy_id=policy_id, data=policy_data(payload))
-    return policy_out(config.get_policy_for(actor, policy_id))
+    services.update_policy(actor=actor, policy_id=policy_id, data=policy_data(payload))
+    return policy_out(services.get_policy_for(actor, policy_id))
 
 
 @router.delete("/sla/policies/{policy_id}", response={204: None})
 def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
-    config.delete_policy(actor=actor_of(request), policy_id=policy_id)
+    services.delete_policy(actor=actor_of(request), policy_id=policy_id)
     return Status(204, None)
 
 

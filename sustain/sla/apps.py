@@ -7,8 +7,8 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
+        from sustain.sla.engine import refresh_clocks
         from sustain.sla.panels import PANEL
-        from sustain.sla.services import refresh_clocks
         from sustain.tickets.hooks import on_ticket_changed
         from sustain.tickets.panels import register_panel
 

@@ -2,11 +2,12 @@
 
 The sweep finds its work through the indexed ``next_deadline`` column, never by scanning
 tickets. Each threshold of a clock is claimed with a conditional UPDATE (``... WHERE
-breach_escalated_at IS NULL AND next_deadline <= now``) and only the worker whose UPDATE
-changed the row runs the escalation rules, so however many workers sweep at once, every rule
-runs once per clock and threshold. The claim and the rules' effects (activity log, outbox
-e-mails, reassignment, priority) share one transaction: batches of 100 clocks normally, one
-clock at a time when something in a batch fails.
+breach_escalated_at IS NULL AND next_deadline <= now``, written once in :func:`_claim`) and
+only the worker whose UPDATE changed the row runs the escalation rules, so however many
+workers sweep at once, every rule runs once per clock and threshold. The claim and the rules'
+effects (activity log, outbox e-mails, reassignment, priority) share one transaction: batches
+of 100 clocks normally, one clock at a time when something in a batch fails; both go through
+the same claim and escalation, a clock on its own being a batch of one.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.core import outbox
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
+from sustain.sla.engine import next_deadline, recompute
 from sustain.sla.models import EscalationRule, TicketClock
-from sustain.sla.services import next_deadline, recompute
 from sustain.tickets import notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.choices import Channel
@@ -83,10 +82,11 @@ def _sweep_batch(
     ticket_ids = sorted({ticket_id for _, ticket_id in batch})
     list(Ticket.objects.select_for_update().filter(pk__in=ticket_ids).order_by("pk").values("pk"))
     clock_ids = [clock_id for clock_id, _ in batch]
-    breached = _claim_many(clock_ids, Threshold.BREACH, now)
-    warned = _claim_many(clock_ids, Threshold.WARNING, now)
-    claimed = dict.fromkeys(breached, Threshold.BREACH) | dict.fromkeys(warned, Threshold.WARNING)
-    result = SweepResult(warnings=len(warned), breaches=len(breached))
+    claimed = _claim(clock_ids, now)
+    thresholds = list(claimed.values())
+    result = SweepResult(
+        warnings=thresholds.count(Threshold.WARNING), breaches=thresholds.count(Threshold.BREACH)
+    )
     clocks = (
         TicketClock.objects.select_related("ticket__team__lead", "ticket__assignee")
         .filter(pk__in=claimed)
@@ -115,156 +115,81 @@ def _sweep_batch(
     return result
 
 
-def _claim_many(clock_ids: list[int], threshold: str, now: datetime) -> list[int]:
-    """The conditional UPDATE of many clocks at once; returns the ids this worker claimed.
+def _claim(clock_ids: list[int], now: datetime) -> dict[int, str]:
+    """Claim the due threshold of each clock; returns the clocks this worker claimed, with
+    the threshold of each. The one place that decides whether a threshold is due.
 
+    A conditional UPDATE per threshold, the breach first: past the due time the warning has
+    nothing left to say and is marked done with the breach, so no clock is claimed twice.
     The conditions are evaluated on the newest version of each row (PostgreSQL re-checks a
     row another transaction changed meanwhile), so a clock claimed by another worker, or whose
-    deadline a recompute moved, is not claimed twice.
+    deadline a recompute moved, is not claimed again.
     """
+    claimed: dict[int, str] = {}
     if not clock_ids:
-        return []
+        return claimed
+    for threshold in (Threshold.BREACH, Threshold.WARNING):
+        claimed |= dict.fromkeys(_claim_threshold(clock_ids, threshold, now), threshold)
+    return claimed
+
+
+def _claim_threshold(clock_ids: list[int], threshold: str, now: datetime) -> list[int]:
     table = connection.ops.quote_name(TicketClock._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)
-    marks = ", ".join(["%s"] * len(clock_ids))
     if threshold == Threshold.BREACH:
-        # Past the due time the warning has nothing left to say: it is marked done too.
-        sql = (
-            f"UPDATE {table} SET breach_escalated_at = %s, "  # noqa: S608
-            "warning_escalated_at = COALESCE(warning_escalated_at, %s), state = %s, "
-            "breached_at = due_at, next_deadline = NULL "
-            f"WHERE id IN ({marks}) AND next_deadline <= %s AND breach_escalated_at IS NULL "
-            "AND due_at <= %s RETURNING id"
+        done = (
+            "breach_escalated_at = %s, warning_escalated_at = COALESCE(warning_escalated_at, %s), "
+            "state = %s, breached_at = due_at, next_deadline = NULL"
         )
+        due = "breach_escalated_at IS NULL AND due_at <= %s"
         params = [at, at, ClockState.BREACHED.value, *clock_ids, at, at]
     else:
-        sql = (
-            f"UPDATE {table} SET warning_escalated_at = %s, next_deadline = due_at "  # noqa: S608
-            f"WHERE id IN ({marks}) AND next_deadline <= %s AND warning_escalated_at IS NULL "
-            "AND warning_at <= %s AND (due_at IS NULL OR due_at > %s) RETURNING id"
+        # The breach is the next deadline once the warning is done.
+        done = "warning_escalated_at = %s, next_deadline = due_at"
+        due = (
+            "warning_escalated_at IS NULL AND warning_at <= %s AND (due_at IS NULL OR due_at > %s)"
         )
         params = [at, *clock_ids, at, at, at]
+    marks = ", ".join(["%s"] * len(clock_ids))
+    sql = (
+        f"UPDATE {table} SET {done} "  # noqa: S608 (names, not input)
+        f"WHERE id IN ({marks}) AND next_deadline <= %s AND {due} RETURNING id"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
 def _repair_deadlines(clock_ids: list[int], now: datetime) -> None:
-    # A deadline left behind by an older computation (rare): put the right one.
+    # A clock found due that neither claim took, still due: its deadline was left behind by an
+    # older computation (rare). Put the right one.
     for clock in TicketClock.objects.filter(pk__in=clock_ids, next_deadline__lte=now):
-        if _due_threshold(clock, now) is None:
-            TicketClock.objects.filter(pk=clock.pk, next_deadline=clock.next_deadline).update(
-                next_deadline=next_deadline(clock)
-            )
+        TicketClock.objects.filter(pk=clock.pk, next_deadline=clock.next_deadline).update(
+            next_deadline=next_deadline(clock)
+        )
 
 
 def _sweep_one_by_one(
     batch: list[tuple[int, int]], now: datetime, rules: dict[int | None, list[EscalationRule]]
 ) -> SweepResult:
     result = SweepResult()
-    for clock_id, _ in sorted(batch, key=lambda item: (item[1], item[0])):
+    for clock_id, ticket_id in sorted(batch, key=lambda item: (item[1], item[0])):
         try:
-            done = process_clock(clock_id, now=now, rules=rules)
+            with transaction.atomic():
+                done = _sweep_batch([(clock_id, ticket_id)], now, rules)
         except Exception:  # one broken clock must not stop the sweep for the others
             logger.exception("SLA sweep failed for clock %s", clock_id)
             continue
-        if done is not None:
-            threshold, escalations = done
-            result.breaches += threshold == Threshold.BREACH
-            result.warnings += threshold == Threshold.WARNING
-            result.escalations += escalations
+        result.warnings += done.warnings
+        result.breaches += done.breaches
+        result.escalations += done.escalations
     return result
-
-
-def process_clock(
-    clock_id: int,
-    *,
-    now: datetime,
-    rules: dict[int | None, list[EscalationRule]] | None = None,
-) -> tuple[str, int] | None:
-    """Claim and escalate one clock's due threshold, in one transaction (a savepoint inside
-    the sweep's batch); returns the threshold and the number of rules run, if it claimed."""
-    with transaction.atomic():
-        # Locking the ticket orders this work with the ticket services and other sweepers
-        # (ticket first, then its clocks), so escalating never deadlocks with them; the
-        # claim below decides, on the newest version of the clock row, who escalates.
-        clock = (
-            TicketClock.objects.select_related("ticket__team__lead", "ticket__assignee")
-            .select_for_update(of=("ticket",))
-            .filter(pk=clock_id)
-            .first()
-        )
-        if clock is None or clock.next_deadline is None or clock.next_deadline > now:
-            return None
-        threshold = _due_threshold(clock, now)
-        if threshold is None:
-            # A deadline left behind by an older computation: put the right one.
-            TicketClock.objects.filter(pk=clock.pk, next_deadline=clock.next_deadline).update(
-                next_deadline=next_deadline(clock)
-            )
-            return None
-        if not _claim(clock, threshold, now):
-            return None
-        cache = rules if rules is not None else {}
-        if clock.policy_id not in cache:
-            cache[clock.policy_id] = _rules_of(clock.policy_id)
-        return threshold, _escalate(clock, threshold, cache[clock.policy_id])
-
-
-def _due_threshold(clock: TicketClock, now: datetime) -> str | None:
-    if clock.due_at is not None and clock.due_at <= now and clock.breach_escalated_at is None:
-        return Threshold.BREACH
-    if (
-        clock.warning_at is not None
-        and clock.warning_at <= now
-        and clock.warning_escalated_at is None
-    ):
-        return Threshold.WARNING
-    return None
 
 
 def _rules_of(policy_id: int | None) -> list[EscalationRule]:
     if policy_id is None:
         return []
     return list(EscalationRule.objects.filter(policy_id=policy_id).select_related("user"))
-
-
-def _claim(clock: TicketClock, threshold: str, now: datetime) -> bool:
-    """Mark the threshold done if nobody did; True for the one worker that did it.
-
-    The WHERE repeats the deadline that was read, so a recompute that moved it in between
-    makes the claim fail rather than escalate a stale deadline.
-    """
-    rows = TicketClock.objects.filter(pk=clock.pk)
-    if threshold == Threshold.BREACH:
-        clock.breach_escalated_at = now
-        clock.warning_escalated_at = clock.warning_escalated_at or now
-        claimed = rows.filter(breach_escalated_at__isnull=True, due_at=clock.due_at).update(
-            breach_escalated_at=now,
-            # Past the due time the warning has nothing left to say.
-            warning_escalated_at=Coalesce(F("warning_escalated_at"), now),
-            state=ClockState.BREACHED,
-            breached_at=clock.due_at,
-            next_deadline=None,
-        )
-    else:
-        clock.warning_escalated_at = now
-        claimed = rows.filter(
-            warning_escalated_at__isnull=True, warning_at=clock.warning_at
-        ).update(warning_escalated_at=now, next_deadline=next_deadline(clock))
-    return claimed == 1
-
-
-def _escalate(clock: TicketClock, threshold: str, rules: list[EscalationRule]) -> int:
-    activity = log_activity(
-        clock.ticket,
-        None,
-        Channel.SYSTEM,
-        Activity.Action.CHANGED,
-        field_name=f"sla_{threshold}",
-        new=_describe(clock, threshold),
-    )
-    return _run_rules(clock, threshold, rules, activity)
 
 
 def _run_rules(

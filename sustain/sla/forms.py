@@ -1,4 +1,4 @@
-"""Forms of the SLA pages. They parse text into the data the config services take; the
+"""Forms of the SLA pages. They parse text into the data the SLA services take; the
 services validate (overlaps, time zones, empty calendars) and the view shows their errors."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product
 from sustain.sla.businesstime import DAY_NAMES
 from sustain.sla.choices import EscalationAction, Target, Threshold
-from sustain.sla.config import CalendarData, EscalationData, PolicyData, TargetData
 from sustain.sla.models import BusinessCalendar, SlaPolicy
 from sustain.sla.selectors import GROUPS
+from sustain.sla.services import CalendarData, EscalationData, PolicyData, TargetData
 from sustain.tickets.choices import Channel, Kind, Priority, Status
 
 _DAYS = {name[:3].lower(): index for index, name in enumerate(DAY_NAMES)}

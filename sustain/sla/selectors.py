@@ -14,8 +14,8 @@ from django.utils import timezone
 from sustain.accounts.models import User
 from sustain.core.errors import ValidationFailed
 from sustain.sla.choices import ClockState, Target
-from sustain.sla.config import require_sla_reader
 from sustain.sla.models import TicketClock
+from sustain.sla.services import require_sla_reader
 from sustain.tickets.models import Ticket
 from sustain.tickets.selectors import visible_tickets
 

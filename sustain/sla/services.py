@@ -1,336 +1,320 @@
-"""Recomputing ticket clocks from the activity log: the normal path and the replay.
+"""Services for SLA configuration: business calendars and policies (admins and leads write).
 
-:func:`recompute` loads the facts of some tickets in a few queries, computes their clocks with
-:mod:`sustain.sla.clocks` and writes only what moved. The ticket services call it (through
-``sustain/tickets/hooks.py``) inside their transaction; ``sustain sla recompute`` calls it for
-many tickets after a policy or calendar change.
+Every change bumps ``updated_at`` of the calendar or policy, which is what tells the clock
+computation (``engine.active_policies``) to reload. Clocks of existing tickets move when
+``sustain sla recompute`` replays them; new ticket changes use the new rules at once.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import islice
-from typing import Any
+from datetime import date, time
 
-from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
-from sustain.core import fastsql
-from sustain.sla.businesstime import ALWAYS
-from sustain.sla.clocks import ClockValue, PolicyRule, TicketFacts, compute_clocks
-from sustain.sla.models import BusinessCalendar, SlaPolicy, TicketClock
-from sustain.tickets import history
-from sustain.tickets.models import Ticket
+from sustain.accounts.models import Organisation, User
+from sustain.catalog.models import Product
+from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sustain.sla.businesstime import CalendarError, is_known_zone, make_calendar
+from sustain.sla.choices import EscalationAction, Target, Threshold
+from sustain.sla.models import (
+    BusinessCalendar,
+    CalendarInterval,
+    EscalationRule,
+    Holiday,
+    SlaPolicy,
+    SlaTarget,
+)
+from sustain.tickets.choices import Channel, Kind, Priority, Status
+from sustain.tickets.models import Tag
 
-CHUNK = 500
-_WRITTEN = (*ClockValue.COMPARED, "reason", "paused", "elapsed_seconds")
+
+def require_sla_reader(actor: User) -> None:
+    if not actor.is_active or not actor.is_staff_member:
+        raise PermissionDenied("Only staff can read SLA settings.")
+
+
+def require_sla_admin(actor: User) -> None:
+    if not actor.is_active or not actor.sees_all_tickets:
+        raise PermissionDenied("Only administrators and team leads can change SLA settings.")
+
+
+# --- calendars ----------------------------------------------------------------------------
+@dataclass
+class CalendarData:
+    name: str
+    time_zone: str
+    # (weekday 0 = Monday, start, end); an end of 00:00 means midnight.
+    intervals: list[tuple[int, time, time]]
+    holidays: list[tuple[date, bool, str]] = field(default_factory=list)
+    country: str = ""
+    subdivision: str = ""
+
+
+def check_calendar(data: CalendarData) -> None:
+    """Refuse what the clock maths cannot use, naming the field."""
+    name = data.name.strip()
+    if not name:
+        raise ValidationFailed.field("name", "A calendar needs a name.")
+    if not is_known_zone(data.time_zone):
+        raise ValidationFailed.field(
+            "time_zone",
+            f"Unknown time zone '{data.time_zone}'; use an IANA name like Europe/Berlin.",
+        )
+    week: list[list[tuple[time, time]]] = [[] for _ in range(7)]
+    for weekday, start, end in data.intervals:
+        if not 0 <= weekday <= 6:
+            raise ValidationFailed.field("intervals", f"Weekday {weekday} is not 0 (Monday) to 6.")
+        week[weekday].append((start, end))
+    try:
+        make_calendar(
+            zone=data.time_zone,
+            week=week,
+            dates=[d for d, yearly, _ in data.holidays if not yearly],
+            yearly=[(d.month, d.day) for d, yearly, _ in data.holidays if yearly],
+            country=data.country,
+            subdivision=data.subdivision,
+        )
+    except CalendarError as exc:
+        text = str(exc)
+        where = "country" if "country" in text or "subdivision" in text else "intervals"
+        raise ValidationFailed.field(where, text) from None
+    seen: set[tuple[date, bool]] = set()
+    for day, yearly, _ in data.holidays:
+        key = (date(2000, day.month, day.day) if yearly else day, yearly)
+        if key in seen:
+            raise ValidationFailed.field("holidays", f"{day} is listed twice.")
+        seen.add(key)
+
+
+def _write_calendar(calendar: BusinessCalendar, data: CalendarData) -> BusinessCalendar:
+    calendar.name = data.name.strip()
+    calendar.time_zone = data.time_zone
+    calendar.country = data.country.strip().upper()
+    calendar.subdivision = data.subdivision.strip()
+    calendar.updated_at = timezone.now()
+    if BusinessCalendar.objects.filter(name=calendar.name).exclude(pk=calendar.pk).exists():
+        raise Conflict(f"A calendar named '{calendar.name}' exists already.")
+    calendar.save()
+    calendar.intervals.all().delete()
+    calendar.holidays.all().delete()
+    CalendarInterval.objects.bulk_create(
+        CalendarInterval(calendar=calendar, weekday=w, start=s, end=e) for w, s, e in data.intervals
+    )
+    Holiday.objects.bulk_create(
+        Holiday(calendar=calendar, date=d, yearly=y, name=n[:100]) for d, y, n in data.holidays
+    )
+    return calendar
+
+
+def create_calendar(*, actor: User, data: CalendarData) -> BusinessCalendar:
+    require_sla_admin(actor)
+    check_calendar(data)
+    with transaction.atomic():
+        return _write_calendar(BusinessCalendar(), data)
+
+
+def update_calendar(*, actor: User, calendar_id: int, data: CalendarData) -> BusinessCalendar:
+    require_sla_admin(actor)
+    check_calendar(data)
+    with transaction.atomic():
+        calendar = get_calendar_for(actor, calendar_id, for_update=True)
+        return _write_calendar(calendar, data)
+
+
+def delete_calendar(*, actor: User, calendar_id: int) -> None:
+    require_sla_admin(actor)
+    with transaction.atomic():
+        calendar = get_calendar_for(actor, calendar_id, for_update=True)
+        try:
+            calendar.delete()
+        except ProtectedError:
+            names = ", ".join(p.name for p in calendar.policies.all())
+            raise Conflict(
+                f"The calendar is used by: {names}. Change those policies first."
+            ) from None
+
+
+def get_calendar_for(
+    actor: User, calendar_id: int, *, for_update: bool = False
+) -> BusinessCalendar:
+    require_sla_reader(actor)
+    calendars = BusinessCalendar.objects.prefetch_related("intervals", "holidays")
+    if for_update:
+        calendars = BusinessCalendar.objects.select_for_update()
+    calendar = calendars.filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound(f"No calendar {calendar_id}.")
+    return calendar
 
 
 # --- policies -----------------------------------------------------------------------------
-_policy_cache: dict[str, Any] = {}
-
-
-def _fingerprint() -> tuple[Any, ...]:
-    """Changes whenever a policy or calendar (or anything under them) changes: services bump
-    their ``updated_at``. One query instead of five on every ticket change."""
-    with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql())
-        row = cursor.fetchone()
-    return tuple(row or ())
-
-
-@functools.cache
-def _fingerprint_sql() -> str:
-    quote = connection.ops.quote_name
-    policies, calendars = quote(SlaPolicy._meta.db_table), quote(BusinessCalendar._meta.db_table)
-    return fastsql.prepared(
-        f"SELECT COUNT(*), MAX(id), MAX(updated_at), (SELECT COUNT(*) FROM {calendars}), "  # noqa: S608
-        f"(SELECT MAX(id) FROM {calendars}), (SELECT MAX(updated_at) FROM {calendars}) "
-        f"FROM {policies}"
-    )
-
-
-def active_policies() -> list[PolicyRule]:
-    """The active policies in order, compiled; cached until a policy or calendar changes."""
-    key = _fingerprint()
-    if _policy_cache.get("key") != key:
-        _policy_cache["rules"] = _compile_policies()
-        _policy_cache["key"] = key
-    rules: list[PolicyRule] = _policy_cache["rules"]
-    return rules
-
-
-def forget_policies() -> None:
-    _policy_cache.clear()
-
-
-def _compile_policies() -> list[PolicyRule]:
-    policies = (
-        SlaPolicy.objects.filter(is_active=True)
-        .select_related("calendar", "organisation", "product", "tag")
-        .prefetch_related("targets", "calendar__intervals", "calendar__holidays")
-    )
-    return [compile_policy(policy) for policy in policies]
-
-
-def compile_policy(policy: SlaPolicy) -> PolicyRule:
-    targets: dict[int, dict[str, int]] = {}
-    for target in policy.targets.all():
-        targets[target.priority] = {
-            name: minutes
-            for name in ("first_response", "next_response", "resolution")
-            if (minutes := target.minutes_for(name))
-        }
-    org, product, tag = policy.organisation, policy.product, policy.tag
-    return PolicyRule(
-        id=policy.pk,
-        name=policy.name,
-        calendar=policy.calendar.as_value() if policy.calendar else ALWAYS,
-        warning_share=policy.warning_share,
-        pause_statuses=frozenset(policy.pause_statuses),
-        targets=targets,
-        organisation=(org.pk, org.name) if org else None,
-        tier=policy.customer_tier,
-        product=(product.pk, product.name) if product else None,
-        tag=(tag.pk, tag.name) if tag else None,
-        kinds=frozenset(policy.kinds),
-        priorities=frozenset(int(p) for p in policy.priorities),
-        channels=frozenset(policy.channels),
-    )
-
-
-# --- facts --------------------------------------------------------------------------------
-def load_facts(ticket_ids: Collection[int]) -> dict[int, TicketFacts]:
-    """The facts of these tickets in three queries (tickets, tags, activity log); their
-    history is read the way :mod:`sustain.tickets.history` reads it for everyone."""
-    tickets = list(
-        Ticket.objects.filter(pk__in=ticket_ids)
-        .order_by()
-        .values(
-            *history.HISTORY_FIELDS,
-            "priority",
-            "kind",
-            "channel",
-            "organisation_id",
-            "organisation__tier",
-            "product_id",
-        )
-    )
-    tags: dict[int, set[int]] = {}
-    for ticket_id, tag_id in Ticket.tags.through.objects.filter(
-        ticket_id__in=ticket_ids
-    ).values_list("ticket_id", "tag_id"):
-        tags.setdefault(ticket_id, set()).add(tag_id)
-    log = history.log_rows(ticket_ids)
-    return {
-        row["id"]: _facts(row, tags.get(row["id"], set()), log.get(row["id"], []))
-        for row in tickets
-    }
-
-
-def _facts(row: Mapping[str, Any], tag_ids: set[int], log: Iterable[history.LogRow]) -> TicketFacts:
-    """What the clocks need: the ticket's history and the columns the policies match on."""
-    past = history.history_from(row, log)
-    return TicketFacts(
-        id=row["id"],
-        created_at=past.created_at,
-        priority=row["priority"],
-        kind=row["kind"],
-        channel=row["channel"],
-        organisation_id=row["organisation_id"],
-        tier=row["organisation__tier"] or "",
-        product_id=row["product_id"],
-        tag_ids=frozenset(tag_ids),
-        statuses=past.statuses,
-        customer_messages=past.customer_messages,
-        staff_replies=past.staff_replies,
-    )
-
-
-# --- recompute ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Move:
-    """One clock that changed: ``before`` or ``after`` is None when it appeared or went."""
-
-    ticket_id: int
-    target: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-    def changed_fields(self) -> list[str]:
-        if self.before is None or self.after is None:
-            return ["created" if self.before is None else "removed"]
-        return [k for k in ClockValue.COMPARED if self.before.get(k) != self.after.get(k)]
+@dataclass
+class TargetData:
+    priority: int
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
 
 
 @dataclass
-class RecomputeResult:
-    checked: int = 0
-    moves: list[Move] = field(default_factory=list)
+class EscalationData:
+    threshold: str
+    action: str
+    target: str = ""
+    user_id: int | None = None
 
 
-def recompute(
-    tickets: Iterable[int] | QuerySet[Ticket],
-    *,
-    dry_run: bool = False,
-    now: datetime | None = None,
-    created: bool = False,
-) -> RecomputeResult:
-    """Recompute the clocks of these tickets (ids or a queryset) and return what moved.
-
-    The same function serves every ticket change and the replay after a policy change, so
-    both give the same clocks. With ``dry_run`` nothing is written. ``created`` tickets were
-    made in this transaction, so they have no clocks to read yet.
-    """
-    now = now or timezone.now()
-    policies = active_policies()
-    result = RecomputeResult()
-    if created and not policies:
-        # New tickets without any policy: no clocks to start and none yet to drop.
-        return result
-    ids: Iterable[int] = (
-        tickets.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=CHUNK)
-        if isinstance(tickets, QuerySet)
-        else tickets
+@dataclass
+class PolicyData:
+    name: str
+    targets: list[TargetData]
+    position: int = 0
+    is_active: bool = True
+    calendar_id: int | None = None
+    organisation_id: int | None = None
+    customer_tier: str = ""
+    product_id: int | None = None
+    tag: str = ""
+    kinds: list[str] = field(default_factory=list)
+    priorities: list[int] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    warning_share: float = 0.75
+    pause_statuses: list[str] = field(
+        default_factory=lambda: [Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY]
     )
-    for chunk in _chunks(ids, CHUNK):
-        # No savepoint: inside a ticket service this joins its transaction at no extra cost.
-        with transaction.atomic(savepoint=False):
-            result.checked += len(chunk)
-            result.moves += _recompute_chunk(chunk, policies, now, dry_run=dry_run, created=created)
-    return result
+    escalations: list[EscalationData] = field(default_factory=list)
 
 
-def refresh_clocks(ticket_ids: Collection[int], *, created: bool = False) -> None:
-    """The hook the ticket services call inside their transaction."""
-    recompute(ticket_ids, created=created)
+def _check_values(name: str, values: list[str] | list[int], allowed: list[str] | list[int]) -> None:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        listed = ", ".join(str(a) for a in allowed)
+        raise ValidationFailed.field(name, f"{unknown[0]!r} is not one of: {listed}.")
 
 
-def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
-    iterator = iter(ids)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def _recompute_chunk(
-    ticket_ids: list[int],
-    policies: list[PolicyRule],
-    now: datetime,
-    *,
-    dry_run: bool,
-    created: bool = False,
-) -> list[Move]:
-    # Without any policy there is nothing to compute, only old clocks to drop.
-    facts = load_facts(ticket_ids) if policies else {}
-    existing: dict[tuple[int, str], TicketClock] = {}
-    if not created:
-        rows = TicketClock.objects.filter(ticket_id__in=ticket_ids).order_by("pk")
-        if not dry_run:
-            # Locked: a sweep that claims an escalation meanwhile must not have its claim
-            # overwritten by this computation's older copy of the row.
-            rows = rows.select_for_update()
-        existing = {(c.ticket_id, c.target): c for c in rows}
-    moves: list[Move] = []
-    create: list[TicketClock] = []
-    update: list[TicketClock] = []
-    seen: set[tuple[int, str]] = set()
-    for ticket_id, ticket_facts in facts.items():
-        for value in compute_clocks(ticket_facts, policies, now):
-            key = (ticket_id, value.target)
-            seen.add(key)
-            row = existing.get(key)
-            before = snapshot(row) if row else None
-            if row is None:
-                row = TicketClock(ticket_id=ticket_id, target=value.target)
-                create.append(row)
-            elif _same(row, value):
-                continue
-            else:
-                update.append(row)
-            apply_value(row, value, now)
-            moves.append(Move(ticket_id, value.target, before, snapshot(row)))
-    gone = [row for key, row in existing.items() if key not in seen]
-    moves += [Move(row.ticket_id, row.target, snapshot(row), None) for row in gone]
-    if not dry_run:
-        TicketClock.objects.bulk_create(create)
-        _write_updates(update)
-        if gone:
-            TicketClock.objects.filter(pk__in=[row.pk for row in gone]).delete()
-    return moves
-
-
-_CLAIMS = ("warning_escalated_at", "breach_escalated_at")
-_UPDATED = (*_WRITTEN, "computed_at", "next_deadline", *_CLAIMS)
-
-
-def _write_updates(rows: list[TicketClock]) -> None:
-    """Write moved clocks. bulk_update's CASE expressions cost far more to build (about
-    10 ms a row) than to run, so PostgreSQL gets one UPDATE ... FROM (VALUES ...) per 500
-    rows and other databases (local SQLite) one UPDATE per row."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        for row in rows:
-            row.save(update_fields=list(_UPDATED))
-        return
-    fields = [TicketClock._meta.get_field(name) for name in _UPDATED]
-    quote = connection.ops.quote_name
-    columns = [quote(str(f.column)) for f in fields]  # type: ignore[union-attr]
-    casts = ["%s::bigint", *(f"%s::{f.db_type(connection)}" for f in fields)]
-    row_sql = f"({', '.join(casts)})"
-    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
-    for start in range(0, len(rows), CHUNK):
-        batch = rows[start : start + CHUNK]
-        params: list[Any] = []
-        for row in batch:
-            params.append(row.pk)
-            params += [
-                f.get_db_prep_save(getattr(row, f.attname), connection)  # type: ignore[union-attr]
-                for f in fields
-            ]
-        sql = (
-            f"UPDATE {quote(TicketClock._meta.db_table)} AS c SET {assignments} "  # noqa: S608
-            f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v(id, {', '.join(columns)}) "
-            "WHERE c.id = v.id"
+def check_policy(data: PolicyData) -> None:
+    if not data.name.strip():
+        raise ValidationFailed.field("name", "A policy needs a name.")
+    if not 0 < data.warning_share < 1:
+        raise ValidationFailed.field("warning_share", "Give a share between 0 and 1, e.g. 0.75.")
+    _check_values("kinds", data.kinds, Kind.values)
+    _check_values("priorities", data.priorities, Priority.values)
+    _check_values("channels", data.channels, Channel.values)
+    _check_values("pause_statuses", data.pause_statuses, Status.values)
+    if {Status.RESOLVED, Status.CLOSED} & set(data.pause_statuses):
+        raise ValidationFailed.field("pause_statuses", "Resolved and closed always stop clocks.")
+    priorities = [t.priority for t in data.targets]
+    _check_values("targets", priorities, Priority.values)
+    if len(set(priorities)) != len(priorities):
+        raise ValidationFailed.field("targets", "Each priority may have one set of targets.")
+    for target in data.targets:
+        values = (
+            target.first_response_minutes,
+            target.next_response_minutes,
+            target.resolution_minutes,
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        if any(v is not None and v <= 0 for v in values):
+            raise ValidationFailed.field("targets", f"P{target.priority}: minutes must be above 0.")
+    for rule in data.escalations:
+        _check_values("escalations", [rule.threshold], Threshold.values)
+        _check_values("escalations", [rule.action], EscalationAction.values)
+        if rule.target:
+            _check_values("escalations", [rule.target], Target.values)
+        needs_user = rule.action in (EscalationAction.NOTIFY_USER, EscalationAction.REASSIGN)
+        if needs_user and rule.user_id is None:
+            raise ValidationFailed.field("escalations", f"'{rule.action}' needs a user.")
 
 
-def _same(row: TicketClock, value: ClockValue) -> bool:
-    # elapsed_seconds is left out: it grows with time on its own; it counts until computed_at.
-    return all(getattr(row, name) == getattr(value, name) for name in _WRITTEN[:-1])
+def _lookup[M: (BusinessCalendar, Organisation, Product, User)](
+    model: type[M], pk: int | None, name: str
+) -> M | None:
+    if pk is None:
+        return None
+    found = model.objects.filter(pk=pk).first()
+    if found is None:
+        raise ValidationFailed.field(name, f"No {model._meta.verbose_name} with id {pk}.")
+    return found
 
 
-def apply_value(row: TicketClock, value: ClockValue, now: datetime) -> None:
-    for name in _WRITTEN:
-        setattr(row, name, getattr(value, name))
-    row.computed_at = now
-    # An escalation already run stays done only while its threshold has not moved later.
-    if value.warning_at is None or (
-        row.warning_escalated_at is not None and value.warning_at > row.warning_escalated_at
-    ):
-        row.warning_escalated_at = None
-    if value.due_at is None or (
-        row.breach_escalated_at is not None and value.due_at > row.breach_escalated_at
-    ):
-        row.breach_escalated_at = None
-    row.next_deadline = next_deadline(row) if value.is_active else None
+def _write_policy(policy: SlaPolicy, data: PolicyData) -> SlaPolicy:
+    policy.name = data.name.strip()
+    if SlaPolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
+        raise Conflict(f"A policy named '{policy.name}' exists already.")
+    policy.position = data.position
+    policy.is_active = data.is_active
+    policy.calendar = _lookup(BusinessCalendar, data.calendar_id, "calendar_id")
+    policy.organisation = _lookup(Organisation, data.organisation_id, "organisation_id")
+    policy.product = _lookup(Product, data.product_id, "product_id")
+    policy.tag = Tag.objects.get_or_create(name=data.tag.strip())[0] if data.tag.strip() else None
+    policy.customer_tier = data.customer_tier.strip()
+    policy.kinds, policy.channels = sorted(data.kinds), sorted(data.channels)
+    policy.priorities = sorted(data.priorities)
+    policy.warning_share = data.warning_share
+    policy.pause_statuses = sorted(data.pause_statuses)
+    policy.updated_at = timezone.now()
+    policy.save()
+    policy.targets.all().delete()
+    policy.escalations.all().delete()
+    SlaTarget.objects.bulk_create(
+        SlaTarget(
+            policy=policy,
+            priority=t.priority,
+            first_response_minutes=t.first_response_minutes,
+            next_response_minutes=t.next_response_minutes,
+            resolution_minutes=t.resolution_minutes,
+        )
+        for t in data.targets
+    )
+    EscalationRule.objects.bulk_create(
+        EscalationRule(
+            policy=policy,
+            threshold=r.threshold,
+            action=r.action,
+            target=r.target,
+            user=_lookup(User, r.user_id, "escalations"),
+            position=index,
+        )
+        for index, r in enumerate(data.escalations)
+    )
+    return policy
 
 
-def next_deadline(row: TicketClock) -> datetime | None:
-    """The next instant the sweep must look at this clock."""
-    pending = []
-    if row.warning_at is not None and row.warning_escalated_at is None:
-        pending.append(row.warning_at)
-    if row.due_at is not None and row.breach_escalated_at is None:
-        pending.append(row.due_at)
-    return min(pending, default=None)
+def create_policy(*, actor: User, data: PolicyData) -> SlaPolicy:
+    require_sla_admin(actor)
+    check_policy(data)
+    with transaction.atomic():
+        return _write_policy(SlaPolicy(), data)
 
 
-def snapshot(row: TicketClock) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in ClockValue.COMPARED}
+def update_policy(*, actor: User, policy_id: int, data: PolicyData) -> SlaPolicy:
+    require_sla_admin(actor)
+    check_policy(data)
+    with transaction.atomic():
+        return _write_policy(get_policy_for(actor, policy_id, for_update=True), data)
+
+
+def delete_policy(*, actor: User, policy_id: int) -> None:
+    """Clocks keep their values (their policy becomes empty) until the next recompute."""
+    require_sla_admin(actor)
+    with transaction.atomic():
+        get_policy_for(actor, policy_id, for_update=True).delete()
+
+
+def get_policy_for(actor: User, policy_id: int, *, for_update: bool = False) -> SlaPolicy:
+    require_sla_reader(actor)
+    policies = policy_queryset()
+    if for_update:
+        policies = SlaPolicy.objects.select_for_update()
+    policy = policies.filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound(f"No SLA policy {policy_id}.")
+    return policy
+
+
+def policy_queryset() -> QuerySet[SlaPolicy]:
+    return SlaPolicy.objects.select_related(
+        "calendar", "organisation", "product", "tag"
+    ).prefetch_related("targets", "escalations__user")

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from sustain.accounts.access import lead_required, signed_in_user, staff_required
 from sustain.core.errors import Conflict, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
-from sustain.sla import config
+from sustain.sla import services
 from sustain.sla.forms import CalendarForm, PolicyForm, ReportForm
 from sustain.sla.models import BusinessCalendar
 from sustain.sla.selectors import ReportRow, duration_text, sla_report
@@ -40,7 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     context = {
         "nav": "sla",
-        "policies": config.policy_queryset(),
+        "policies": services.policy_queryset(),
         "calendars": BusinessCalendar.objects.prefetch_related("intervals", "holidays"),
         "can_edit": actor.sees_all_tickets,
     }
@@ -51,15 +51,15 @@ def index(request: HttpRequest) -> HttpResponse:
 @lead_required
 def calendar_form(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
     actor = signed_in_user(request)
-    calendar = config.get_calendar_for(actor, calendar_id) if calendar_id else None
+    calendar = services.get_calendar_for(actor, calendar_id) if calendar_id else None
     initial = CalendarForm.initial_for(calendar) if calendar else {}
     form = CalendarForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if calendar is None:
-                calendar = config.create_calendar(actor=actor, data=form.data_for_service())
+                calendar = services.create_calendar(actor=actor, data=form.data_for_service())
             else:
-                config.update_calendar(
+                services.update_calendar(
                     actor=actor, calendar_id=calendar.pk, data=form.data_for_service()
                 )
         except (ValidationFailed, Conflict) as exc:
@@ -76,7 +76,7 @@ def calendar_form(request: HttpRequest, calendar_id: int | None = None) -> HttpR
 @require_POST
 def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
     try:
-        config.delete_calendar(actor=signed_in_user(request), calendar_id=calendar_id)
+        services.delete_calendar(actor=signed_in_user(request), calendar_id=calendar_id)
     except Conflict as exc:
         messages.error(request, exc.detail)
     else:
@@ -88,15 +88,17 @@ def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
 @lead_required
 def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
     actor = signed_in_user(request)
-    policy = config.get_policy_for(actor, policy_id) if policy_id else None
+    policy = services.get_policy_for(actor, policy_id) if policy_id else None
     initial = PolicyForm.initial_for(policy) if policy else {}
     form = PolicyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if policy is None:
-                policy = config.create_policy(actor=actor, data=form.data_for_service())
+                policy = services.create_policy(actor=actor, data=form.data_for_service())
             else:
-                config.update_policy(actor=actor, policy_id=policy.pk, data=form.data_for_service())
+                services.update_policy(
+                    actor=actor, policy_id=policy.pk, data=form.data_for_service()
+                )
         except (ValidationFailed, Conflict) as exc:
             add_service_error(form, exc)
         else:
@@ -122,7 +124,7 @@ def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
 @lead_required
 @require_POST
 def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
-    config.delete_policy(actor=signed_in_user(request), policy_id=policy_id)
+    services.delete_policy(actor=signed_in_user(request), policy_id=policy_id)
     messages.success(request, "Deleted the policy.")
     return redirect("sla:index")
 

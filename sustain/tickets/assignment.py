@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -106,10 +106,10 @@ def _take_turn(team: Team) -> User | None:
     return _member(row)
 
 
-def _available_sql(team_id: str) -> str:
+def _available_sql(db: BaseDatabaseWrapper, team_id: str) -> str:
     """Who may take work, the one rule of both strategies: the FROM and WHERE of the members
     of the team ``team_id`` (an SQL expression) who are active, not away and a writer."""
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
     roles = ", ".join(["%s"] * len(_ROLES))
     return (
@@ -118,21 +118,21 @@ def _available_sql(team_id: str) -> str:
     )
 
 
-@functools.cache
-def _members_sql() -> str:
-    fields = ", ".join(f"u.{connection.ops.quote_name(name)}" for name in _PICKED_FIELDS)
-    return fastsql.prepared(f"SELECT {fields} {_available_sql('%s')} ORDER BY u.id")
+@fastsql.per_vendor
+def _members_sql(db: BaseDatabaseWrapper) -> str:
+    fields = ", ".join(f"u.{db.ops.quote_name(name)}" for name in _PICKED_FIELDS)
+    return fastsql.prepared(f"SELECT {fields} {_available_sql(db, '%s')} ORDER BY u.id")
 
 
-@functools.cache
-def _turn_sql() -> str:
+@fastsql.per_vendor
+def _turn_sql(db: BaseDatabaseWrapper) -> str:
     """The statement of ``_take_turn``, written once per process: ticket creation runs it
     often, and composing it through the ORM cost more than PostgreSQL takes to run it."""
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     table, cursor_column = quote(Team._meta.db_table), quote("last_assigned_id")
     users = quote(User._meta.db_table)
     chosen = f"{table}.{cursor_column}"
-    available = f"SELECT u.id {_available_sql(f'{table}.id')}"
+    available = f"SELECT u.id {_available_sql(db, f'{table}.id')}"
     member = f"FROM {users} u WHERE u.id = {chosen} AND u.id IN ({available})"
     fields = ", ".join(f"(SELECT u.{quote(name)} {member})" for name in _PICKED_FIELDS)
     return fastsql.prepared(

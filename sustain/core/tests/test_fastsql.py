@@ -7,7 +7,9 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
+from django.db.utils import load_backend
 from django.utils import timezone
 
 from sustain.accounts.models import ApiToken, Organisation, Team, User
@@ -175,3 +177,46 @@ def test_locking_lookup_holds_the_row_but_lets_rows_refer_to_it(alice: User) -> 
                 "SELECT 1 FROM accounts_team WHERE id = %s FOR KEY SHARE NOWAIT", [team.pk]
             ).fetchone()
     assert row == (1,)
+
+
+def database_of(engine: str) -> BaseDatabaseWrapper:
+    """A database of another vendor, never connected: enough to write statements for it."""
+    settings = {**connection.settings_dict, "ENGINE": engine}
+    wrapper: BaseDatabaseWrapper = load_backend(engine).DatabaseWrapper(settings, "unconnected")
+    return wrapper
+
+
+SQLITE = "django.db.backends.sqlite3"
+POSTGRESQL = "sustain.core.postgresql"
+
+
+def test_a_kept_statement_is_written_for_each_vendor_and_never_shared() -> None:
+    sqlite, postgresql = database_of(SQLITE), database_of(POSTGRESQL)
+    written: list[tuple[str, str]] = []
+
+    @fastsql.per_vendor
+    def statement(db: BaseDatabaseWrapper, table: str) -> str:
+        written.append((db.vendor, table))
+        return f"SELECT 1 FROM {table} -- for {db.vendor}"
+
+    for _ in range(2):
+        assert statement.for_database(sqlite, "t") == "SELECT 1 FROM t -- for sqlite"
+        assert statement.for_database(postgresql, "t") == "SELECT 1 FROM t -- for postgresql"
+        assert statement.for_database(postgresql, "u") == "SELECT 1 FROM u -- for postgresql"
+    assert written == [("sqlite", "t"), ("postgresql", "t"), ("postgresql", "u")]
+    # Called plainly, for the database the process is talking to.
+    assert statement("t") == f"SELECT 1 FROM t -- for {connection.vendor}"
+    assert len(written) == 3
+
+
+def test_the_statements_of_fastsql_are_written_for_the_vendor_that_runs_them() -> None:
+    sqlite, postgresql = database_of(SQLITE), database_of(POSTGRESQL)
+    few = fastsql._few_rows_of
+    assert few.for_database(sqlite, OutboxMessage, 2, True).startswith("INSERT OR IGNORE INTO")
+    on_postgresql = few.for_database(postgresql, OutboxMessage, 2, True)
+    assert on_postgresql.startswith("INSERT INTO")
+    assert on_postgresql.endswith("ON CONFLICT DO NOTHING")
+
+    locking = fastsql.RowLookup(Team, "id", lock=True)._statement
+    assert locking.for_database(postgresql)[0].endswith(" FOR NO KEY UPDATE OF t")
+    assert locking.for_database(sqlite)[0].endswith('WHERE t."id" = %s')

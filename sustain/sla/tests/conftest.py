@@ -8,8 +8,8 @@ from datetime import time
 import pytest
 
 from sustain.factories import make_sla_policy
+from sustain.sla.engine import forget_policies
 from sustain.sla.models import BusinessCalendar, CalendarInterval, SlaPolicy
-from sustain.sla.services import forget_policies
 
 
 @pytest.fixture(autouse=True)

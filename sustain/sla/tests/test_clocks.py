@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sustain.sla.businesstime import ALWAYS, Calendar, make_calendar
 from sustain.sla.choices import ClockState
 from sustain.sla.clocks import ClockValue, PolicyRule, TicketFacts, compute_clocks, match_policy
-from sustain.sla.services import _facts
+from sustain.sla.engine import _facts
 
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # a Monday
 M = timedelta(minutes=1)

@@ -173,22 +173,30 @@ def test_two_workers_racing_escalate_each_clock_once(
     assert breach_mails.count() == 40
 
 
-def test_a_claim_from_a_stale_copy_of_the_clock_fails(
+def test_a_threshold_is_claimed_once_and_only_while_the_newest_row_says_it_is_due(
     standard_policy: SlaPolicy, make_ticket: Callable[..., Ticket], bob: User
 ) -> None:
     from sustain.sla.escalation import _claim
 
     ticket = make_ticket(bob)
-    mine, theirs = first_response(ticket), first_response(ticket)
+    clock = first_response(ticket)
+    assert clock.warning_at is not None
     now = ticket.created_at + 200 * MIN
-    assert _claim(mine, Threshold.BREACH, now) is True
-    assert _claim(theirs, Threshold.BREACH, now) is False
-    # A deadline that moved since it was read is not claimed either.
-    moved = first_response(ticket)
-    TicketClock.objects.filter(pk=moved.pk).update(warning_escalated_at=None)
-    moved.warning_escalated_at = None
-    TicketClock.objects.filter(pk=moved.pk).update(warning_at=moved.warning_at + MIN)  # type: ignore[operator]
-    assert _claim(moved, Threshold.WARNING, now) is False
+    assert _claim([clock.pk], now) == {clock.pk: Threshold.BREACH}
+    # A second worker that read the clock as due before the first claimed it claims nothing.
+    assert _claim([clock.pk], now) == {}
+    # A deadline that a recompute moved past now since it was read is not claimed either.
+    TicketClock.objects.filter(pk=clock.pk).update(
+        warning_escalated_at=None,
+        breach_escalated_at=None,
+        warning_at=now + MIN,
+        due_at=now + 2 * MIN,
+        next_deadline=clock.warning_at,
+    )
+    assert _claim([clock.pk], now) == {}
+    # Once the warning is due, only the warning is claimed; the breach is the next deadline.
+    assert _claim([clock.pk], now + MIN) == {clock.pk: Threshold.WARNING}
+    assert first_response(ticket).next_deadline == now + 2 * MIN
 
 
 def test_a_clock_whose_escalation_fails_does_not_stop_the_others(

@@ -127,7 +127,7 @@ def test_clocks_partial_and_breaching_filter(
 ) -> None:
     soon, later = make_ticket(bob), make_ticket(bob, priority=None)
     Ticket.objects.filter(pk=later.pk).update(priority=4)
-    from sustain.sla.services import recompute
+    from sustain.sla.engine import recompute
 
     recompute([later.pk])
     with django_assert_num_queries(1):  # type: ignore[attr-defined]

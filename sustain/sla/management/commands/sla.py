@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sustain.sla.engine import Move, recompute
 from sustain.sla.escalation import sweep
-from sustain.sla.services import Move, recompute
 from sustain.tickets.choices import OPEN_STATUSES
 from sustain.tickets.models import Ticket, ticket_number
 
