@@ -40,19 +40,19 @@ class Capability(StrEnum):
     PEOPLE_MANAGE = "people.manage"
     """Create and invite users with any role; change anyone's role, organisation, active flag."""
     ORGANISATIONS_MANAGE = "organisations.manage"
-    """Create and change organisations, and add their contacts."""
+    """Create and change organisations."""
     TEAMS_MANAGE = "teams.manage"
     """Create teams; change any team's name, lead, assignment and members."""
     CONTACTS_MANAGE_OWN = "contacts.manage_own"
     """A customer who sees the people of their organisation and adds contacts to it."""
     TOKENS_MANAGE_ALL = "tokens.manage_all"
-    """Create API tokens for someone else, and revoke anyone's."""
+    """Create API tokens for someone else; see and revoke anyone's."""
     AUDIT_READ = "audit.read"
     """Read the audit log of changes to people and access."""
     MAIL_MANAGE = "mail.manage"
     """Mailboxes, the log of inbound mail and held mail; deliver raw mail through the API."""
     BACKUPS_MANAGE = "backups.manage"
-    """See backups and start one."""
+    """See backups and start one; be told when one fails."""
 
 
 _WORK_TICKETS = frozenset({Capability.TICKETS_WRITE, Capability.KB_WRITE})
