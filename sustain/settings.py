@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sustain.core.middleware.ViewerTimeZoneMiddleware",
+    # A service's NotFound / PermissionDenied that a page lets pass: the 404 / 403 page.
+    "sustain.core.web_errors.ServiceErrorMiddleware",
 ]
 
 ROOT_URLCONF = "sustain.urls"

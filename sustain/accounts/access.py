@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from sustain.accounts.models import User
+from sustain.core.permissions import Capability
 
 View = Callable[..., HttpResponse]
 
@@ -49,25 +50,18 @@ def customer_required(view: View) -> View:
     return wrapper
 
 
-def lead_required(view: View) -> View:
-    """Admins and team leads: settings, SLA administration."""
+def capability_required(capability: Capability) -> Callable[[View], View]:
+    """Staff whose role has ``capability`` (``sustain.core.permissions``); other staff get a
+    403. The services the page calls check again."""
 
-    @staff_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not signed_in_user(request).sees_all_tickets:
-            raise PermissionDenied("Only administrators and team leads may open this page.")
-        return view(request, *args, **kwargs)
+    def decorate(view: View) -> View:
+        @staff_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not signed_in_user(request).can(capability):
+                raise PermissionDenied("Your role may not open this page.")
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
 
-
-def admin_required(view: View) -> View:
-    @staff_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not signed_in_user(request).is_admin:
-            raise PermissionDenied("Only administrators may open this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return decorate

@@ -22,11 +22,7 @@ from sustain.accounts.models import Organisation, Team, User
 from sustain.accounts.services import clean_domains
 from sustain.core import outbox
 from sustain.core.errors import Conflict, PermissionDenied, ValidationFailed
-
-
-def _require_admin(actor: User, what: str) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied(f"Only an administrator can {what}.")
+from sustain.core.permissions import Capability, require
 
 
 # --- people -------------------------------------------------------------------------------
@@ -62,7 +58,7 @@ def invite_user(
 
 def resend_invitation(*, actor: User, user: User) -> None:
     """Mail a new invitation link to someone who has not chosen a password yet."""
-    _require_admin(actor, "send invitations")
+    require(actor, Capability.PEOPLE_MANAGE, "Only an administrator can send invitations.")
     if not user.is_active:
         raise Conflict(f"{user.email} is deactivated; reactivate them first.")
     if user.has_usable_password():
@@ -93,7 +89,11 @@ def _record_invitation(*, actor: User, user: User) -> None:
 
 def set_user_active(*, actor: User, user: User, active: bool) -> User:
     """Deactivate (sign-in and tokens stop working) or reactivate a user."""
-    _require_admin(actor, "deactivate or reactivate users")
+    require(
+        actor,
+        Capability.PEOPLE_MANAGE,
+        "Only an administrator can deactivate or reactivate users.",
+    )
     if actor.pk == user.pk and not active:
         raise Conflict("You cannot deactivate yourself; ask another administrator.")
     with transaction.atomic():
@@ -104,7 +104,9 @@ def set_user_active(*, actor: User, user: User, active: bool) -> User:
 def add_organisation(
     *, actor: User, name: str, domains: Iterable[str] = (), tier: str = "", notes: str = ""
 ) -> Organisation:
-    _require_admin(actor, "create organisations")
+    require(
+        actor, Capability.ORGANISATIONS_MANAGE, "Only an administrator can create organisations."
+    )
     with transaction.atomic():
         organisation = services.create_organisation(
             actor=actor, name=name, domains=clean_domains(domains), tier=tier.strip()
@@ -124,7 +126,9 @@ def update_organisation(
     tier: str = "",
     notes: str = "",
 ) -> Organisation:
-    _require_admin(actor, "change organisations")
+    require(
+        actor, Capability.ORGANISATIONS_MANAGE, "Only an administrator can change organisations."
+    )
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "An organisation needs a name.")
@@ -161,7 +165,11 @@ def update_team(
     members: Iterable[User],
 ) -> Team:
     """Change a team's details (administrators) and members (administrators and its lead)."""
-    _require_admin(actor, "change a team's name, lead or assignment")
+    require(
+        actor,
+        Capability.TEAMS_MANAGE,
+        "Only an administrator can change a team's name, lead or assignment.",
+    )
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "A team needs a name.")

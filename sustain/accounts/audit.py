@@ -18,7 +18,7 @@ from django.db.models import Model, QuerySet
 
 from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import ApiToken, AuditEntry, Organisation, Team, User
-from sustain.core.errors import PermissionDenied
+from sustain.core.permissions import Capability, require
 
 Changes = dict[str, Any]
 
@@ -102,8 +102,7 @@ def entries_for(
 ) -> QuerySet[AuditEntry]:
     """The entries an administrator reads; ``action`` matches a prefix (``user.`` or
     ``user.updated``)."""
-    if not viewer.is_admin:
-        raise PermissionDenied("Only administrators may read the audit log.")
+    require(viewer, Capability.AUDIT_READ, "Only administrators may read the audit log.")
     entries = AuditEntry.objects.select_related("actor")
     if actor_id is not None:
         entries = entries.filter(actor_id=actor_id)

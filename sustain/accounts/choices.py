@@ -13,10 +13,7 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.AGENT, Role.ENGINEER, Role.VIEWER})
 CUSTOMER_ROLES = frozenset({Role.CUSTOMER, Role.CUSTOMER_ADMIN})
-# Roles that see every ticket; the others see what their teams hold.
-ALL_TICKETS_ROLES = frozenset({Role.ADMIN, Role.LEAD})
-# Staff roles that may change tickets (viewers only read).
-TICKET_WRITER_ROLES = frozenset({Role.ADMIN, Role.LEAD, Role.AGENT, Role.ENGINEER})
+# What each role may do is not here but in sustain.core.permissions (roles → capabilities).
 
 
 class AssignmentStrategy(models.TextChoices):

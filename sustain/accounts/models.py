@@ -7,14 +7,13 @@ from django.db import models
 from django.utils import timezone
 
 from sustain.accounts.choices import (
-    ALL_TICKETS_ROLES,
     CUSTOMER_ROLES,
     STAFF_ROLES,
-    TICKET_WRITER_ROLES,
     AssignmentStrategy,
     AuditAction,
     Role,
 )
+from sustain.core.permissions import Capability, has_capability
 
 
 class Organisation(models.Model):
@@ -111,17 +110,10 @@ class User(AbstractBaseUser):
     def is_customer(self) -> bool:
         return self.role in CUSTOMER_ROLES
 
-    @property
-    def sees_all_tickets(self) -> bool:
-        return self.role in ALL_TICKETS_ROLES
-
-    @property
-    def can_write_tickets(self) -> bool:
-        return self.role in TICKET_WRITER_ROLES
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+    def can(self, capability: Capability | str) -> bool:
+        """Whether this user's role may do ``capability`` (the table in
+        ``sustain.core.permissions``; templates: ``user|can:"sla.manage"``)."""
+        return has_capability(self.role, capability)
 
     # Django's admin and some auth views look for these.
     @property

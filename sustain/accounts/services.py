@@ -23,6 +23,7 @@ from sustain.accounts.choices import (
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sustain.core.fastsql import RowLookup
+from sustain.core.permissions import Capability, has_capability, require
 
 
 # --- who can see whom ---------------------------------------------------------------------
@@ -30,7 +31,7 @@ def visible_users(viewer: User) -> QuerySet[User]:
     users = User.objects.select_related("organisation")
     if viewer.is_staff_member:
         return users
-    if viewer.role == Role.CUSTOMER_ADMIN:
+    if viewer.can(Capability.CONTACTS_MANAGE_OWN):
         return users.filter(organisation=viewer.organisation)
     return users.filter(pk=viewer.pk)
 
@@ -82,11 +83,6 @@ def get_team_for(viewer: User, team_id: int) -> Team:
 
 
 # --- users --------------------------------------------------------------------------------
-def _require_admin(actor: User, what: str) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied(f"Only an administrator can {what}.")
-
-
 def _check_time_zone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
@@ -118,11 +114,11 @@ def create_user(
 
     ``invited``: the caller mails an invitation (only changes how the audit log names it).
     """
-    if actor.role == Role.CUSTOMER_ADMIN:
+    if actor.can(Capability.CONTACTS_MANAGE_OWN):
         if role not in CUSTOMER_ROLES or organisation != actor.organisation:
             raise PermissionDenied("A customer admin can only add contacts to their organisation.")
     else:
-        _require_admin(actor, "create users")
+        require(actor, Capability.PEOPLE_MANAGE, "Only an administrator can create users.")
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -170,14 +166,21 @@ def update_user(*, actor: User, user: User, changes: dict[str, Any]) -> User:
     if unknown:
         raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
     self_service = {"full_name", "time_zone", "is_away"}
-    if not actor.is_admin and not (actor.pk == user.pk and set(changes) <= self_service):
+    if not actor.can(Capability.PEOPLE_MANAGE) and not (
+        actor.pk == user.pk and set(changes) <= self_service
+    ):
         raise PermissionDenied("You may change only your own name, time zone and availability.")
     if "time_zone" in changes:
         _check_time_zone(changes["time_zone"])
     role = changes.get("role", user.role)
     organisation = changes.get("organisation", user.organisation)
     _check_user_fields(role, organisation)
-    if actor.pk == user.pk and (changes.get("role", role) != Role.ADMIN and user.is_admin):
+    # Nobody takes away their own right to manage people: someone must keep it.
+    if (
+        actor.pk == user.pk
+        and user.can(Capability.PEOPLE_MANAGE)
+        and not has_capability(role, Capability.PEOPLE_MANAGE)
+    ):
         raise Conflict("Administrators cannot demote themselves; ask another administrator.")
     if user.role in STAFF_ROLES and role not in STAFF_ROLES and user.assigned_tickets.exists():
         # Only staff hold tickets: the lists sorted by assignee rely on it, and so does whoever
@@ -248,7 +251,9 @@ def clean_domains(domains: Iterable[str], *, organisation: Organisation | None =
 def create_organisation(
     *, actor: User, name: str, domains: Iterable[str] = (), tier: str = ""
 ) -> Organisation:
-    _require_admin(actor, "create organisations")
+    require(
+        actor, Capability.ORGANISATIONS_MANAGE, "Only an administrator can create organisations."
+    )
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "An organisation needs a name.")
@@ -274,7 +279,7 @@ def create_team(
     lead: User | None = None,
     assignment_strategy: str = AssignmentStrategy.MANUAL,
 ) -> Team:
-    _require_admin(actor, "create teams")
+    require(actor, Capability.TEAMS_MANAGE, "Only an administrator can create teams.")
     if assignment_strategy not in AssignmentStrategy.values:
         raise ValidationFailed.field(
             "assignment_strategy", f"Unknown strategy '{assignment_strategy}'."
@@ -311,7 +316,7 @@ def set_team_members(*, actor: User, team: Team, members: Iterable[User]) -> Tea
 
 
 def check_team_members(actor: User, team: Team, members: Iterable[User]) -> list[User]:
-    if not (actor.is_admin or team.lead_id == actor.pk):
+    if not (actor.can(Capability.TEAMS_MANAGE) or team.lead_id == actor.pk):
         raise PermissionDenied("Only an administrator or the team's lead can change members.")
     member_list = list(members)
     for member in member_list:

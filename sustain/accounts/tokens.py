@@ -18,6 +18,7 @@ from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import ApiToken, User
 from sustain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sustain.core.fastsql import RowLookup
+from sustain.core.permissions import Capability
 
 TOKEN_PREFIX = "sus_"  # noqa: S105 - a marker, not a secret
 # Writing last_used_at on every request would turn every read into a write.
@@ -37,7 +38,7 @@ def create_token(
 
     ``actor`` None is the operator at the command line (``sustain createtoken``).
     """
-    if actor is not None and actor.pk != user.pk and not actor.is_admin:
+    if actor is not None and actor.pk != user.pk and not actor.can(Capability.TOKENS_MANAGE_ALL):
         raise PermissionDenied("Only an administrator can create tokens for someone else.")
     name = name.strip()
     if not name:
@@ -67,7 +68,9 @@ def revoke_token(*, actor: User, token_id: int) -> ApiToken:
             .filter(pk=token_id)
             .first()
         )
-        if token is None or (token.user_id != actor.pk and not actor.is_admin):
+        if token is None or (
+            token.user_id != actor.pk and not actor.can(Capability.TOKENS_MANAGE_ALL)
+        ):
             raise NotFound("No such token.")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()

@@ -25,12 +25,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from sustain.accounts.choices import Role
 from sustain.accounts.models import User
 from sustain.backups import operations
 from sustain.backups.models import Backup
 from sustain.core import outbox
-from sustain.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
+from sustain.core.errors import Conflict, NotFound, ServiceError
+from sustain.core.permissions import Capability, require, roles_with
 
 logger = logging.getLogger(__name__)
 ARCHIVE_SUFFIX = ".sustain-backup"
@@ -69,13 +69,11 @@ SCHEDULE_MINUTE = 30
 
 
 # --- permissions and reading ----------------------------------------------------------------
-def require_admin(actor: User) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied("Only administrators can see and run backups.")
+ADMINS_ONLY = "Only administrators can see and run backups."
 
 
 def backups_for(actor: User) -> QuerySet[Backup]:
-    require_admin(actor)
+    require(actor, Capability.BACKUPS_MANAGE, ADMINS_ONLY)
     return Backup.objects.select_related("requested_by")
 
 
@@ -100,7 +98,7 @@ def next_scheduled_run(now: datetime | None = None) -> datetime | None:
 # --- running --------------------------------------------------------------------------------
 def request_backup(*, actor: User) -> Backup:
     """Queue a backup now ("Back up now"); a worker runs it."""
-    require_admin(actor)
+    require(actor, Capability.BACKUPS_MANAGE, ADMINS_ONLY)
     with transaction.atomic():
         if Backup.objects.filter(status__in=[Backup.Status.QUEUED, Backup.Status.RUNNING]).exists():
             raise Conflict("A backup is already queued or running; wait for it to finish.")
@@ -341,7 +339,8 @@ def notify_failure(backup: Backup, what: str, detail: str) -> None:
     from sustain.tickets.choices import Channel, Kind, Level
     from sustain.tickets.services import NewTicket, create_ticket
 
-    admins = list(User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk"))
+    managers = roles_with(Capability.BACKUPS_MANAGE)
+    admins = list(User.objects.filter(role__in=managers, is_active=True).order_by("pk"))
     if not admins:
         logger.error(
             "Backup %s: %s failed and there is no admin to tell: %s", backup.pk, what, detail

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from sustain.accounts.models import User
 from sustain.backups import services
-from sustain.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.pagination import paginate
 
 PAGE_SIZE = 50
@@ -26,10 +25,7 @@ def _actor(request: HttpRequest) -> User:
 @login_required
 @require_GET
 def backup_list(request: HttpRequest) -> HttpResponse:
-    try:
-        backups = services.backups_for(_actor(request))
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.detail) from None
+    backups = services.backups_for(_actor(request))
     try:
         page = paginate(
             backups, order="-created_at", cursor=request.GET.get("cursor"), limit=PAGE_SIZE
@@ -52,8 +48,6 @@ def backup_list(request: HttpRequest) -> HttpResponse:
 def backup_now(request: HttpRequest) -> HttpResponse:
     try:
         backup = services.request_backup(actor=_actor(request))
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.detail) from None
     except Conflict as exc:
         messages.error(request, exc.detail)
     else:

@@ -15,6 +15,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from sustain.accounts.models import Team, User
+from sustain.core.permissions import Capability
 from sustain.desk.queue_forms import QueueFilterForm, params_query
 from sustain.sla.selectors import breaching_within
 from sustain.tickets.choices import OPEN_STATUSES, Status
@@ -57,7 +58,7 @@ def queue_views(user: User, teams: Sequence[Team], saved: Iterable[SavedView]) -
         ),
     ]
     for team in teams:
-        if user.sees_all_tickets or getattr(team, "is_member", False):
+        if user.can(Capability.TICKETS_READ_ALL) or getattr(team, "is_member", False):
             views.append(
                 QueueView(
                     f"team-{team.pk}",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sustain.accounts.models import Team, User
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sustain.core.permissions import Capability
 from sustain.desk.queue_forms import QueueFilterForm, filter_params, params_query
 from sustain.tickets.models import SavedView
 
@@ -21,7 +22,10 @@ def visible_saved_views(user: User) -> QuerySet[SavedView]:
     every shared view)."""
     if not user.is_active or not user.is_staff_member:
         return SavedView.objects.none()
-    shared = Q(team__isnull=False) if user.sees_all_tickets else Q(team__members=user)
+    if user.can(Capability.SAVED_VIEWS_SHARE_ANY_TEAM):
+        shared = Q(team__isnull=False)
+    else:
+        shared = Q(team__members=user)
     return SavedView.objects.filter(Q(owner=user) | shared).distinct()
 
 
@@ -52,7 +56,7 @@ def _check(actor: User, name: str, team: Team | None) -> str:
         raise ValidationFailed.field("name", "At most 100 characters.")
     if (
         team is not None
-        and not actor.sees_all_tickets
+        and not actor.can(Capability.SAVED_VIEWS_SHARE_ANY_TEAM)
         and not team.members.filter(pk=actor.pk).exists()
     ):
         raise PermissionDenied(f"You can only share views with your own teams, not {team}.")
@@ -108,7 +112,7 @@ def delete_saved_view(*, actor: User, view_id: int) -> None:
 def _owned(actor: User, view_id: int) -> SavedView:
     view = get_saved_view_for(actor, view_id)
     # A view shared with a team is read by the team; only its owner (or an admin) changes it.
-    if view.owner_id != actor.pk and not actor.is_admin:
+    if view.owner_id != actor.pk and not actor.can(Capability.SAVED_VIEWS_MANAGE_ALL):
         raise PermissionDenied(
             f"'{view.name}' belongs to {view.owner}; you can use it, not change it."
         )

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
-from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings.forms import add_service_error
+from sustain.accounts.settings.common import page_of, query_without
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from sustain.core.htmx import is_htmx, render_page
+from sustain.core.permissions import Capability
 from sustain.core.uploads import Upload
+from sustain.core.web_errors import add_service_error
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS, ArticleStatus
 from sustain.kb.forms import SERVICE_FIELDS, ArticleForm, ListFilterForm
@@ -44,7 +45,11 @@ TRANSITION_LABELS = {
 def article_list(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     tab = "review" if request.GET.get("tab") == "review" else "all"
-    context: dict[str, Any] = {"nav": "kb-manage", "tab": tab, "can_write": actor.can_write_tickets}
+    context: dict[str, Any] = {
+        "nav": "kb-manage",
+        "tab": tab,
+        "can_write": actor.can(Capability.KB_WRITE),
+    }
     if tab == "review":
         context["due"] = reports.review_queue(user=actor)
         return render_page(request, "kb/manage/list.html", context)
@@ -79,7 +84,6 @@ def _filtered(articles: QuerySet[Article], form: ListFilterForm) -> QuerySet[Art
 
 # --- writing ------------------------------------------------------------------------------
 @staff_required
-@service_errors
 def article_new(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     form = ArticleForm(request.POST or None, initial={"audience": "public"})
@@ -99,13 +103,12 @@ def article_new(request: HttpRequest) -> HttpResponse:
         "nav": "kb-manage",
         "form": form,
         "article": None,
-        "can_write": actor.can_write_tickets,
+        "can_write": actor.can(Capability.KB_WRITE),
     }
     return render(request, EDITOR, context, status=422 if form.errors else 200)
 
 
 @staff_required
-@service_errors
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     article = _load(actor, article_id)
@@ -157,7 +160,7 @@ def editor_context(actor: User, article: Article, form: ArticleForm) -> dict[str
         "nav": "kb-manage",
         "article": article,
         "form": form,
-        "can_write": actor.can_write_tickets,
+        "can_write": actor.can(Capability.KB_WRITE),
         "transitions": [
             (status, label)
             for status, label in TRANSITION_LABELS.items()
@@ -193,7 +196,6 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-@service_errors
 def transition(request: HttpRequest, article_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     status = request.POST.get("status", "")
@@ -210,7 +212,6 @@ def transition(request: HttpRequest, article_id: int) -> HttpResponse:
 # --- files --------------------------------------------------------------------------------
 @staff_required
 @require_POST
-@service_errors
 def upload(request: HttpRequest, article_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     uploads = [Upload.from_file(f) for f in request.FILES.getlist("files")]
@@ -229,7 +230,6 @@ def upload(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-@service_errors
 def delete_file(request: HttpRequest, article_id: int, attachment_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     attachments.delete_attachment(actor=actor, article_id=article_id, attachment_id=attachment_id)
@@ -244,7 +244,7 @@ def _files_answer(
             messages.error(request, error)
         return redirect("kb:manage_edit", article_id=article_id)
     article = _load(actor, article_id)
-    context = {"article": article, "can_write": actor.can_write_tickets}
+    context = {"article": article, "can_write": actor.can(Capability.KB_WRITE)}
     return render(
         request, f"{EDITOR}#files", context | files_context(article, error), status=status
     )
@@ -253,7 +253,6 @@ def _files_answer(
 # --- history ------------------------------------------------------------------------------
 @staff_required
 @require_GET
-@service_errors
 def revision_list(request: HttpRequest, article_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     article = _load(actor, article_id)
@@ -263,14 +262,13 @@ def revision_list(request: HttpRequest, article_id: int) -> HttpResponse:
         "article": article,
         "revisions": found,
         "latest": found[0].number if found else 0,
-        "can_write": actor.can_write_tickets,
+        "can_write": actor.can(Capability.KB_WRITE),
     }
     return render(request, "kb/manage/revisions.html", context)
 
 
 @staff_required
 @require_GET
-@service_errors
 def diff(request: HttpRequest, article_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     article = _load(actor, article_id)
@@ -306,7 +304,6 @@ def diff_lines(text: str) -> list[tuple[str, str]]:
 
 @staff_required
 @require_POST
-@service_errors
 def restore(request: HttpRequest, article_id: int, number: int) -> HttpResponse:
     actor = signed_in_user(request)
     services.restore_revision(actor=actor, article_id=article_id, number=number)

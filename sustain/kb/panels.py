@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import User
-from sustain.core.errors import NotFound
+from sustain.core.permissions import Capability
 from sustain.kb.search import MAX_QUERY
 from sustain.kb.suggestions import suggestions_for_ticket
 from sustain.tickets.models import Ticket
@@ -34,10 +34,7 @@ def kb_suggestions(request: HttpRequest, ref: str) -> HttpResponse:
     if not request.user.is_authenticated or not signed_in_user(request).is_staff_member:
         raise Http404("No such page.")
     actor = signed_in_user(request)
-    try:
-        ticket = get_ticket_for(actor, ref)
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
+    ticket = get_ticket_for(actor, ref)
     query = request.GET.get("q")
     context = {
         "ref": ref,
@@ -45,7 +42,7 @@ def kb_suggestions(request: HttpRequest, ref: str) -> HttpResponse:
         "query": (query or "").strip()[:MAX_QUERY],
         "suggestions": suggestions_for_ticket(actor, ticket, (query or "")[:MAX_QUERY]),
         # Insert link writes into the composer, which only writers of an open ticket have.
-        "can_insert": actor.can_write_tickets and ticket.merged_into_id is None,
+        "can_insert": actor.can(Capability.TICKETS_WRITE) and ticket.merged_into_id is None,
     }
     # The agent's search (q present, even empty) swaps the list only; the first load the panel.
     template = f"{FRAGMENT}#results" if query is not None else FRAGMENT

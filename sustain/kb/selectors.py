@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from sustain.accounts.choices import TICKET_WRITER_ROLES
 from sustain.accounts.models import User
 from sustain.core.errors import NotFound, PermissionDenied
+from sustain.core.permissions import Capability
 from sustain.kb.choices import ArticleStatus, Audience, UserKind
 from sustain.kb.models import Article, ArticleSlug, Category
 
@@ -67,8 +67,8 @@ def resolve_slug(user: Any, slug: str) -> tuple[Article, bool]:
 
 
 def check_writer(user: Any) -> User:
-    """Staff who write (admin, lead, agent, engineer); viewers and customers only read."""
-    if not isinstance(user, User) or user.role not in TICKET_WRITER_ROLES:
+    """Users whose role writes articles (``kb.write``); viewers and customers only read."""
+    if not isinstance(user, User) or not user.can(Capability.KB_WRITE):
         raise PermissionDenied("Only staff writers may change knowledge-base articles.")
     return user
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -71,8 +71,5 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 def file(request: HttpRequest, slug: str, attachment_id: int, filename: str) -> FileResponse:
     """An article's image or file, for whoever may read the article (404 for anyone else,
     never 403: a hidden article's files do not admit they exist)."""
-    try:
-        found = attachments.get_attachment_by_slug(request.user, slug, attachment_id)
-    except NotFound:
-        raise Http404("No such file.") from None
+    found = attachments.get_attachment_by_slug(request.user, slug, attachment_id)
     return attachments.download(found)

@@ -9,8 +9,9 @@ from ninja import Query, Router
 from ninja import Status as HttpStatus
 
 from sustain.accounts.api import actor_of
-from sustain.core.errors import PermissionDenied, ServiceError, ValidationFailed
+from sustain.core.errors import ServiceError, ValidationFailed
 from sustain.core.pagination import paginate
+from sustain.core.permissions import Capability, require
 from sustain.mail import mailboxes
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.schemas import (
@@ -40,8 +41,7 @@ RFC822_TYPES = ("message/rfc822", "application/octet-stream")
 )
 def deliver_inbound(request: HttpRequest) -> HttpStatus[InboundOut]:
     user = actor_of(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only administrators' tokens may deliver mail.")
+    require(user, Capability.MAIL_MANAGE, "Only administrators' tokens may deliver mail.")
     content_type = (request.content_type or "").lower()
     if content_type not in RFC822_TYPES:
         raise ValidationFailed(
@@ -61,7 +61,7 @@ def list_inbound(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200),  # type: ignore[type-arg]
 ) -> InboundPage:
-    mailboxes.require_admin(actor_of(request))
+    require(actor_of(request), Capability.MAIL_MANAGE, mailboxes.ADMINS_ONLY)
     mails = InboundMail.objects.all()
     if state:
         if state not in InboundMail.State.values:
@@ -84,7 +84,7 @@ def release_inbound(request: HttpRequest, mail_id: int) -> InboundOut:
 
 @router.get("/mail/mailboxes", response=list[MailboxOut], summary="IMAP mailboxes")
 def list_mailboxes(request: HttpRequest) -> list[MailboxOut]:
-    mailboxes.require_admin(actor_of(request))
+    require(actor_of(request), Capability.MAIL_MANAGE, mailboxes.ADMINS_ONLY)
     return [MailboxOut.of(mailbox) for mailbox in Mailbox.objects.all()]
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from sustain.accounts.models import User
-from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sustain.core.errors import Conflict, NotFound, ValidationFailed
+from sustain.core.permissions import Capability, require
 from sustain.mail import imap
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.secrets import seal
@@ -26,13 +27,11 @@ EDITABLE = (
 )
 
 
-def require_admin(actor: User) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied("Only administrators manage mailboxes.")
+ADMINS_ONLY = "Only administrators manage mailboxes."
 
 
 def get_mailbox_for(actor: User, mailbox_id: int) -> Mailbox:
-    require_admin(actor)
+    require(actor, Capability.MAIL_MANAGE, ADMINS_ONLY)
     mailbox = Mailbox.objects.filter(pk=mailbox_id).first()
     if mailbox is None:
         raise NotFound(f"There is no mailbox with id {mailbox_id}.")
@@ -63,7 +62,7 @@ def save_mailbox(
     *, actor: User, changes: dict[str, Any], mailbox: Mailbox | None = None
 ) -> Mailbox:
     """Create (``mailbox`` None) or change a mailbox; ``secret`` is stored encrypted."""
-    require_admin(actor)
+    require(actor, Capability.MAIL_MANAGE, ADMINS_ONLY)
     target = mailbox or Mailbox()
     for name in EDITABLE:
         if name in changes:
@@ -82,12 +81,12 @@ def save_mailbox(
 
 
 def delete_mailbox(*, actor: User, mailbox: Mailbox) -> None:
-    require_admin(actor)
+    require(actor, Capability.MAIL_MANAGE, ADMINS_ONLY)
     mailbox.delete()
 
 
 def poll_now(*, actor: User, mailbox: Mailbox) -> imap.PollResult:
-    require_admin(actor)
+    require(actor, Capability.MAIL_MANAGE, ADMINS_ONLY)
     return imap.poll(mailbox)
 
 
@@ -96,7 +95,7 @@ def release_held(*, actor: User, mail_id: int) -> InboundMail:
     without the sender limit that held it."""
     from sustain.mail.services import process_again
 
-    require_admin(actor)
+    require(actor, Capability.MAIL_MANAGE, ADMINS_ONLY)
     mail = InboundMail.objects.filter(pk=mail_id).first()
     if mail is None:
         raise NotFound(f"There is no inbound message with id {mail_id}.")

@@ -10,16 +10,18 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
-from sustain.accounts.access import admin_required, signed_in_user
+from sustain.accounts.access import capability_required, signed_in_user
 from sustain.core.errors import ServiceError
 from sustain.core.htmx import render_page
 from sustain.core.pagination import paginate
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 from sustain.mail import mailboxes
 from sustain.mail.forms import MailboxForm
 from sustain.mail.models import InboundMail, Mailbox
 
 
-@admin_required
+@capability_required(Capability.MAIL_MANAGE)
 def index(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     mails = InboundMail.objects.select_related("ticket")
@@ -37,7 +39,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render_page(request, "mail/index.html", context, partial="log")
 
 
-@admin_required
+@capability_required(Capability.MAIL_MANAGE)
 def mailbox_form(request: HttpRequest, mailbox_id: int | None = None) -> HttpResponse:
     actor = signed_in_user(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id) if mailbox_id else None
@@ -47,11 +49,7 @@ def mailbox_form(request: HttpRequest, mailbox_id: int | None = None) -> HttpRes
         try:
             saved = mailboxes.save_mailbox(actor=actor, changes=form.changes(), mailbox=mailbox)
         except ServiceError as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.errors:
-                form.add_error(None, exc.detail)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Mailbox {saved.name} saved.")
             return redirect("mail:index")
@@ -61,7 +59,7 @@ def mailbox_form(request: HttpRequest, mailbox_id: int | None = None) -> HttpRes
 
 
 @require_POST
-@admin_required
+@capability_required(Capability.MAIL_MANAGE)
 def mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
@@ -71,7 +69,7 @@ def mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 
 
 @require_POST
-@admin_required
+@capability_required(Capability.MAIL_MANAGE)
 def mailbox_poll(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
@@ -87,7 +85,7 @@ def mailbox_poll(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 
 
 @require_POST
-@admin_required
+@capability_required(Capability.MAIL_MANAGE)
 def release(request: HttpRequest, mail_id: int) -> HttpResponse:
     try:
         mail = mailboxes.release_held(actor=signed_in_user(request), mail_id=mail_id)

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from sustain.catalog.models import Product
-from sustain.core.errors import PayloadTooLarge, ServiceError
 from sustain.core.uploads import Upload, blocked_extension, clean_filename
 from sustain.tickets.choices import Kind, Level
 
@@ -86,25 +85,12 @@ def uploads_of(files: list[UploadedFile[Any]]) -> list[Upload]:
 
 
 class PortalForm(forms.Form):
-    # Service field names that the form calls differently.
+    # Service field names that the form calls differently (for core.web_errors).
     service_fields: dict[str, str] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-
-    def add_service_error(self, exc: ServiceError) -> None:
-        """Show a service's refusal beside the field it names (or above the form)."""
-        placed = False
-        for key, messages in exc.errors.items():
-            name = self.service_fields.get(key, key)
-            if name in self.fields:
-                # The size refusal's field message is terse; its detail names the file.
-                for message in [exc.detail] if isinstance(exc, PayloadTooLarge) else messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, exc.detail)
 
 
 class NewRequestForm(PortalForm):

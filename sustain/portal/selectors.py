@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from sustain.accounts.choices import Role
 from sustain.accounts.models import User
 from sustain.core.pagination import Page, paginate
+from sustain.core.permissions import Capability
 from sustain.tickets.choices import Status
 from sustain.tickets.history import status_changes
 from sustain.tickets.models import Attachment, Message, Ticket, ticket_number
@@ -44,7 +44,7 @@ _ROW_FIELDS = ("id", "title", "status", "created_at", "updated_at", "requester_i
 
 
 def can_see_organisation(user: User) -> bool:
-    return user.role == Role.CUSTOMER_ADMIN and user.organisation_id is not None
+    return user.can(Capability.TICKETS_READ_ORGANISATION) and user.organisation_id is not None
 
 
 def status_label(status: str) -> str:

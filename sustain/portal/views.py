@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -19,19 +19,13 @@ from sustain.accounts.models import User
 from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.uploads import download_response
+from sustain.core.web_errors import add_service_error
 from sustain.portal import selectors
 from sustain.portal.forms import NewRequestForm, ReplyForm, uploads_of
 from sustain.tickets import services
 from sustain.tickets.choices import Channel, Status
 from sustain.tickets.models import Ticket
 from sustain.tickets.selectors import get_attachment_for, get_ticket_for
-
-
-def _ticket_or_404(user: User, ref: str) -> Ticket:
-    try:
-        return get_ticket_for(user, ref)
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -91,7 +85,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     channel=Channel.WEB,
                 )
             except ServiceError as exc:
-                form.add_service_error(exc)
+                add_service_error(form, exc, form.service_fields)
             else:
                 messages.success(
                     request,
@@ -130,7 +124,7 @@ def _render_ticket(
 @customer_required
 def detail(request: HttpRequest, ref: str) -> HttpResponse:
     user = signed_in_user(request)
-    ticket = _ticket_or_404(user, ref)
+    ticket = get_ticket_for(user, ref)
     if is_htmx(request) and request.GET.get("since"):
         # The open page asking for news: nothing changed is an empty answer htmx ignores.
         if request.GET["since"] == str(ticket.revision):
@@ -146,14 +140,14 @@ def _after_change(request: HttpRequest, user: User, ref: str, flash: str) -> Htt
     if not is_htmx(request):
         messages.success(request, flash)
         return redirect("portal:detail", ref=ref)
-    return _render_ticket(request, user, _ticket_or_404(user, ref), ReplyForm(), flash=flash)
+    return _render_ticket(request, user, get_ticket_for(user, ref), ReplyForm(), flash=flash)
 
 
 @customer_required
 @require_POST
 def reply(request: HttpRequest, ref: str) -> HttpResponse:
     user = signed_in_user(request)
-    ticket = _ticket_or_404(user, ref)
+    ticket = get_ticket_for(user, ref)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -164,10 +158,10 @@ def reply(request: HttpRequest, ref: str) -> HttpResponse:
                 attachments=uploads_of(form.cleaned_data["attachments"]),
                 channel=Channel.WEB,
             )
-        except NotFound as exc:
-            raise Http404(exc.detail) from None
+        except NotFound:
+            raise  # the 404 page, not a form error
         except ServiceError as exc:
-            form.add_service_error(exc)
+            add_service_error(form, exc, form.service_fields)
         else:
             return _after_change(request, user, ticket.number, "Your reply was sent.")
     # htmx swaps only 2xx answers; the fragment with the errors must arrive as one.
@@ -188,15 +182,15 @@ _CHANGES = {
 @require_POST
 def change_status(request: HttpRequest, ref: str) -> HttpResponse:
     user = signed_in_user(request)
-    ticket = _ticket_or_404(user, ref)
+    ticket = get_ticket_for(user, ref)
     wanted = request.POST.get("status", "")
     if wanted not in _CHANGES:
         error = "Requests can only be closed or reopened here."
     else:
         try:
             services.transition_ticket(actor=user, ref=ticket.pk, status=wanted)
-        except NotFound as exc:
-            raise Http404(exc.detail) from None
+        except NotFound:
+            raise  # the 404 page, not a form error
         except ServiceError as exc:
             error = exc.detail
         else:
@@ -207,9 +201,6 @@ def change_status(request: HttpRequest, ref: str) -> HttpResponse:
 
 @customer_required
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        found = get_attachment_for(signed_in_user(request), pk)
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
+    found = get_attachment_for(signed_in_user(request), pk)
     # A streaming response, which the view decorators' HttpResponse type does not name.
     return cast(HttpResponse, download_response(found))

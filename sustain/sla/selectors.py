@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.core.errors import ValidationFailed
+from sustain.core.permissions import Capability
 from sustain.sla.choices import ClockState, Target
 from sustain.sla.models import TicketClock
 from sustain.sla.services import require_sla_reader
@@ -195,7 +196,7 @@ def sla_report(
     start = datetime.combine(since, time(0), tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC)
     clocks = TicketClock.objects.filter(started_at__gte=start, started_at__lt=end)
-    if not actor.sees_all_tickets:
+    if not actor.can(Capability.TICKETS_READ_ALL):
         clocks = clocks.filter(ticket__in=visible_tickets(actor).values("pk"))
     rows = clocks.order_by().values_list(
         _GROUP_COLUMN[group_by], "target", "state", "met_at", "breached_at", "elapsed_seconds"

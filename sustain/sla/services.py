@@ -17,6 +17,7 @@ from django.utils import timezone
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sustain.core.permissions import Capability
 from sustain.sla.businesstime import CalendarError, is_known_zone, make_calendar
 from sustain.sla.choices import EscalationAction, Target, Threshold
 from sustain.sla.models import (
@@ -37,7 +38,8 @@ def require_sla_reader(actor: User) -> None:
 
 
 def require_sla_admin(actor: User) -> None:
-    if not actor.is_active or not actor.sees_all_tickets:
+    # The role's capability, and an account still active (services may be handed any user).
+    if not actor.is_active or not actor.can(Capability.SLA_MANAGE):
         raise PermissionDenied("Only administrators and team leads can change SLA settings.")
 
 

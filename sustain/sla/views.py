@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from sustain.accounts.access import lead_required, signed_in_user, staff_required
-from sustain.core.errors import Conflict, ServiceError, ValidationFailed
+from sustain.accounts.access import capability_required, signed_in_user, staff_required
+from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 from sustain.sla import services
 from sustain.sla.forms import CalendarForm, PolicyForm, ReportForm
 from sustain.sla.models import BusinessCalendar
@@ -26,15 +27,6 @@ _FORM_FIELDS = {
 }
 
 
-def add_service_error(form: forms.Form, exc: ServiceError) -> None:
-    if not exc.errors:
-        form.add_error(None, exc.detail)
-    for name, problems in exc.errors.items():
-        field = _FORM_FIELDS.get(name, name)
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
-
-
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
@@ -42,13 +34,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "nav": "sla",
         "policies": services.policy_queryset(),
         "calendars": BusinessCalendar.objects.prefetch_related("intervals", "holidays"),
-        "can_edit": actor.sees_all_tickets,
+        "can_edit": actor.can(Capability.SLA_MANAGE),
     }
     return render_page(request, "sla/index.html", context)
 
 
 # --- calendars ----------------------------------------------------------------------------
-@lead_required
+@capability_required(Capability.SLA_MANAGE)
 def calendar_form(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
     actor = signed_in_user(request)
     calendar = services.get_calendar_for(actor, calendar_id) if calendar_id else None
@@ -63,7 +55,7 @@ def calendar_form(request: HttpRequest, calendar_id: int | None = None) -> HttpR
                     actor=actor, calendar_id=calendar.pk, data=form.data_for_service()
                 )
         except (ValidationFailed, Conflict) as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, _FORM_FIELDS)
         else:
             messages.success(request, f"Saved the calendar {calendar.name}.")
             return redirect("sla:index")
@@ -72,7 +64,7 @@ def calendar_form(request: HttpRequest, calendar_id: int | None = None) -> HttpR
     return render_page(request, "sla/calendar_form.html", context, status=status)
 
 
-@lead_required
+@capability_required(Capability.SLA_MANAGE)
 @require_POST
 def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
     try:
@@ -85,7 +77,7 @@ def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
 
 
 # --- policies -----------------------------------------------------------------------------
-@lead_required
+@capability_required(Capability.SLA_MANAGE)
 def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
     actor = signed_in_user(request)
     policy = services.get_policy_for(actor, policy_id) if policy_id else None
@@ -100,7 +92,7 @@ def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
                     actor=actor, policy_id=policy.pk, data=form.data_for_service()
                 )
         except (ValidationFailed, Conflict) as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, _FORM_FIELDS)
         else:
             messages.success(
                 request,
@@ -121,7 +113,7 @@ def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
     return render_page(request, "sla/policy_form.html", context, status=status)
 
 
-@lead_required
+@capability_required(Capability.SLA_MANAGE)
 @require_POST
 def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
     services.delete_policy(actor=signed_in_user(request), policy_id=policy_id)
@@ -171,7 +163,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 group_by=data.get("group_by") or "policy",
             )
         except ValidationFailed as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, _FORM_FIELDS)
     bars = chart_bars(result.rows) if result else []
     context = {
         "nav": "sla",

@@ -12,9 +12,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sustain.accounts.choices import TICKET_WRITER_ROLES, AssignmentStrategy
+from sustain.accounts.choices import AssignmentStrategy
 from sustain.accounts.models import Team, User
 from sustain.core import fastsql
+from sustain.core.permissions import Capability, roles_with
 from sustain.tickets.choices import OPEN_STATUSES
 from sustain.tickets.models import Ticket
 
@@ -25,7 +26,7 @@ RECOUNT_AFTER = timedelta(minutes=1)
 # Only what assignment and its notification read: teams can be large.
 _PICKED_FIELDS = ("id", "email", "full_name", "role", "is_active")
 # The roles that may take work, in the order the statements list them.
-_ROLES: list[str] = sorted(str(role) for role in TICKET_WRITER_ROLES)
+_ROLES: list[str] = sorted(roles_with(Capability.TICKETS_WRITE))
 
 
 def available_members(team: Team) -> list[User]:

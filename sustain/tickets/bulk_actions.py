@@ -14,6 +14,7 @@ from django.db import transaction
 
 from sustain.accounts.models import User
 from sustain.core.errors import ServiceError, ValidationFailed
+from sustain.core.permissions import Capability, require
 from sustain.tickets import linking, services
 from sustain.tickets.choices import Channel
 from sustain.tickets.models import Ticket, ticket_number
@@ -50,7 +51,7 @@ def add_tag_to_tickets(
     *, actor: User, refs: Sequence[str | int], tag: str, channel: str = Channel.WEB
 ) -> list[Ticket]:
     """Add ``tag`` to each ticket, keeping the tags each already has."""
-    services.require_writer(actor)
+    require(actor, Capability.TICKETS_WRITE, services.READ_ONLY)
     ids = _check_refs(refs)
     name = tag.strip().lower()
     if not name:
@@ -78,7 +79,7 @@ def merge_many(
     channel: str = Channel.WEB,
 ) -> Ticket:
     """Merge every ticket of ``refs`` into ``target`` (by default the oldest of them)."""
-    services.require_writer(actor)
+    require(actor, Capability.TICKETS_WRITE, services.READ_ONLY)
     ids = _check_refs(refs)
     if target is None or str(target).strip() == "":
         target_id = min(ids)

@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
+from sustain.core.permissions import Capability, require
 from sustain.tickets import hooks
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.choices import LINK_INVERSE_LABELS, Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink, ticket_number
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
-from sustain.tickets.services import require_writer
+from sustain.tickets.services import READ_ONLY
 
 
 def link_tickets(
@@ -25,7 +26,7 @@ def link_tickets(
     channel: str = Channel.WEB,
 ) -> TicketLink:
     """Record ``source`` <kind> ``target``; both tickets must be visible to the actor."""
-    require_writer(actor)
+    require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     if kind not in LinkKind.values:
         raise ValidationFailed.field(
             "kind", f"'{kind}' is not one of: {', '.join(LinkKind.values)}."
@@ -81,7 +82,7 @@ def _check_link_shape(source: Ticket, target: Ticket, kind: str) -> None:
 
 
 def unlink_tickets(*, actor: User, link_id: int, channel: str = Channel.WEB) -> None:
-    require_writer(actor)
+    require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     with transaction.atomic():
         visible = visible_tickets(actor).values("pk")
         link = (
@@ -123,7 +124,7 @@ def merge_tickets(
 ) -> Ticket:
     """Fold ``source`` (a duplicate) into ``target``: its conversation and people move over,
     the source is closed and points at the target."""
-    require_writer(actor)
+    require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     with transaction.atomic():
         source = get_ticket_for(actor, source_ref, for_update=True)
         target = get_ticket_for(actor, target_ref, for_update=True)

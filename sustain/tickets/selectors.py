@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from sustain.accounts.choices import Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound
+from sustain.core.permissions import Capability
 from sustain.tickets.models import Attachment, Tag, Ticket, ticket_number
 
 
@@ -21,7 +21,7 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     tickets = Ticket.objects.all()
     if not user.is_active:
         return tickets.none()
-    if user.sees_all_tickets:
+    if user.can(Capability.TICKETS_READ_ALL):
         return tickets
     if user.is_staff_member:
         # Tickets without a team are the shared triage queue.
@@ -30,7 +30,7 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
         )
     # A subquery, not a join: a join on watchers would repeat a ticket once per watcher.
     watched = Q(pk__in=Ticket.watchers.through.objects.filter(user=user).values("ticket_id"))
-    if user.role == Role.CUSTOMER_ADMIN and user.organisation_id is not None:
+    if user.can(Capability.TICKETS_READ_ORGANISATION) and user.organisation_id is not None:
         return tickets.filter(Q(organisation_id=user.organisation_id) | Q(requester=user) | watched)
     return tickets.filter(Q(requester=user) | watched)
 
@@ -42,7 +42,7 @@ def teams_holding_visible(user: User) -> set[int] | None:
     For an agent: their teams, and the teams of tickets assigned to them (kept after they
     left a team).
     """
-    if not user.is_active or user.sees_all_tickets or not user.is_staff_member:
+    if not user.is_active or user.can(Capability.TICKETS_READ_ALL) or not user.is_staff_member:
         return None
     return set(user.teams.values_list("pk", flat=True)) | _teams_assigned_to(user)
 

@@ -18,6 +18,7 @@ from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core import fastsql
 from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from sustain.core.permissions import Capability, require
 from sustain.core.uploads import Upload, check_uploads
 from sustain.tickets import hooks, notifications
 from sustain.tickets.activity import log_activity, touch_ticket
@@ -37,11 +38,8 @@ from sustain.tickets.validation import (
     tags_named,
 )
 
-
 # --- shared checks ------------------------------------------------------------------------
-def require_writer(actor: User) -> None:
-    if not actor.can_write_tickets:
-        raise PermissionDenied("Your role can read tickets but not change them.")
+READ_ONLY = "Your role can read tickets but not change them."
 
 
 # --- creating -----------------------------------------------------------------------------
@@ -87,7 +85,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         requester: User = actor
         organisation = actor.organisation
     else:
-        require_writer(actor)
+        require(actor, Capability.TICKETS_WRITE, READ_ONLY)
         requester = data.requester or actor
         organisation = data.organisation or requester.organisation
         if requester.is_customer and requester.organisation not in (None, organisation):
@@ -204,7 +202,7 @@ def bulk_update_tickets(
     *, actor: User, refs: Sequence[str | int], changes: dict[str, Any], channel: str = Channel.WEB
 ) -> list[Ticket]:
     """Apply one change to many tickets in one transaction; any refusal rolls all back."""
-    require_writer(actor)
+    require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     if not refs:
         raise ValidationFailed.field("tickets", "Choose at least one ticket.")
     if len(refs) > 500:
@@ -238,7 +236,7 @@ def _apply_changes(
         if set(changes) - _CUSTOMER_FIELDS:
             raise PermissionDenied("Customers can only close or reopen their tickets.")
     else:
-        require_writer(actor)
+        require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     if expected_revision is not None and expected_revision != ticket.revision:
         raise Conflict(
             f"{ticket.number} was changed by someone else (revision {ticket.revision}, you had "
@@ -515,7 +513,7 @@ def add_message(
     if actor.is_customer and internal:
         raise PermissionDenied("Customers cannot write internal notes.")
     if not actor.is_customer:
-        require_writer(actor)
+        require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     with transaction.atomic():
         ticket = get_ticket_for(actor, ref, for_update=True)
         if ticket.merged_into_id is not None:

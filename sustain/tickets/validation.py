@@ -11,6 +11,7 @@ from sustain.accounts.models import Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core import fastsql
 from sustain.core.errors import ValidationFailed
+from sustain.core.permissions import Capability
 from sustain.tickets.choices import Priority
 from sustain.tickets.models import Tag, Ticket
 from sustain.tickets.rules import priority_for
@@ -88,7 +89,7 @@ def _link_tags(ticket_id: int, names: list[str], *, skip_linked: bool = False) -
 
 
 def check_assignee(assignee: User, team: Team | None) -> None:
-    if not (assignee.is_active and assignee.can_write_tickets):
+    if not (assignee.is_active and assignee.can(Capability.TICKETS_WRITE)):
         raise ValidationFailed.field(
             "assignee", f"{assignee.email} cannot be assigned tickets (inactive or read-only)."
         )

@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from sustain.accounts import audit
-from sustain.accounts.access import admin_required, signed_in_user
+from sustain.accounts.access import capability_required, signed_in_user
 from sustain.accounts.choices import AuditAction
 from sustain.accounts.settings.common import page_of, query_without
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
 
 # The filter's choices: each kind of target, then every single action.
 KINDS = [
@@ -38,7 +39,7 @@ def _since(raw: str) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-@admin_required
+@capability_required(Capability.AUDIT_READ)
 def audit_log(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "")
     if action not in dict(ACTION_CHOICES):

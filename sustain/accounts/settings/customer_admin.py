@@ -7,25 +7,25 @@ deactivating stay with Sustain's administrators (docs/permissions.md).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from sustain.accounts import admin_services, services
 from sustain.accounts.access import customer_required, signed_in_user
-from sustain.accounts.choices import CUSTOMER_ROLES, Role
-from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings.forms import ContactForm, add_service_error
-from sustain.core.errors import Conflict, ValidationFailed
+from sustain.accounts.choices import CUSTOMER_ROLES
+from sustain.accounts.settings.common import page_of, query_without
+from sustain.accounts.settings.forms import ContactForm
+from sustain.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 
 
 @customer_required
-@service_errors
 def organisation_contacts(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
-    if actor.role != Role.CUSTOMER_ADMIN or actor.organisation is None:
-        raise DjangoPermissionDenied("Only a customer admin manages their organisation's contacts.")
+    if not actor.can(Capability.CONTACTS_MANAGE_OWN) or actor.organisation is None:
+        raise PermissionDenied("Only a customer admin manages their organisation's contacts.")
     organisation = actor.organisation
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

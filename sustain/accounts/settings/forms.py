@@ -14,7 +14,6 @@ from django.utils import timezone
 from sustain.accounts.choices import CUSTOMER_ROLES, STAFF_ROLES, AssignmentStrategy, Role
 from sustain.accounts.models import Organisation, User
 from sustain.accounts.settings.widgets import LongCheckboxSelectMultiple, LongSelect
-from sustain.core.errors import ServiceError
 
 TIME_ZONE_ERROR = "Choose a time zone from the list (an IANA name such as Europe/Berlin)."
 
@@ -70,25 +69,6 @@ class UserChoiceField(_UserChoice):
 class UserMultipleChoiceField(_UserMultipleChoice):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
-
-
-def add_service_error(
-    form: forms.BaseForm, exc: ServiceError, rename: dict[str, str] | None = None
-) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
-    rename = rename or {}
-    if not exc.errors:
-        form.add_error(None, exc.detail)
-        return
-    for field, messages in exc.errors.items():
-        name = rename.get(field, field)
-        if name not in form.fields:
-            form.add_error(None, exc.detail)
-            continue
-        # A conflict's per-field message is terse ("already in use"); its detail names the value.
-        texts = [exc.detail] if exc.status == 409 else messages
-        for text in texts:
-            form.add_error(name, text)
 
 
 # --- people -------------------------------------------------------------------------------

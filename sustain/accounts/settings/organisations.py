@@ -9,18 +9,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from sustain.accounts import admin_services, services
-from sustain.accounts.access import admin_required, lead_required, signed_in_user
+from sustain.accounts.access import capability_required, signed_in_user
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import Organisation, User
-from sustain.accounts.settings.common import page_of, query_without, service_errors
+from sustain.accounts.settings.common import page_of, query_without
 from sustain.accounts.settings.forms import (
     ContactEditForm,
     ContactForm,
     OrganisationForm,
-    add_service_error,
 )
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 
 
 def _org_url(organisation: Organisation) -> str:
@@ -34,7 +35,7 @@ def _contact_of(actor: User, organisation: Organisation, user_id: int) -> User:
     return contact
 
 
-@lead_required
+@capability_required(Capability.SETTINGS_READ)
 def organisation_list(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     organisations = services.visible_organisations(actor).annotate(
@@ -53,8 +54,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/settings/organisations.html", context, partial="results")
 
 
-@admin_required
-@service_errors
+@capability_required(Capability.ORGANISATIONS_MANAGE)
 def organisation_new(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     form = OrganisationForm(request.POST or None)
@@ -73,8 +73,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/settings/organisation_new.html", context, status=status)
 
 
-@lead_required
-@service_errors
+@capability_required(Capability.SETTINGS_READ)
 def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     organisation = services.get_organisation_for(actor, organisation_id)
@@ -98,7 +97,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
         "section": "organisations",
         "organisation": organisation,
         "form": form,
-        "can_edit": actor.is_admin,
+        "can_edit": actor.can(Capability.ORGANISATIONS_MANAGE),
         "contacts": page_of(request, contacts, order="email"),
         "pager_query": query_without(request, "cursor"),
     }
@@ -112,8 +111,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
     )
 
 
-@admin_required
-@service_errors
+@capability_required(Capability.PEOPLE_MANAGE)
 def contact_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     organisation = services.get_organisation_for(actor, organisation_id)
@@ -144,8 +142,7 @@ def contact_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render_page(request, "accounts/settings/contact_new.html", context, status=status)
 
 
-@lead_required
-@service_errors
+@capability_required(Capability.SETTINGS_READ)
 def contact_detail(request: HttpRequest, organisation_id: int, user_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     organisation = services.get_organisation_for(actor, organisation_id)
@@ -168,7 +165,7 @@ def contact_detail(request: HttpRequest, organisation_id: int, user_id: int) -> 
         "organisation": organisation,
         "subject": contact,
         "form": form,
-        "can_edit": actor.is_admin,
+        "can_edit": actor.can(Capability.PEOPLE_MANAGE),
     }
     status = 422 if form.errors else 200
     return render_page(request, "accounts/settings/contact_detail.html", context, status=status)

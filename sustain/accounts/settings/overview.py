@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 
-from sustain.accounts.access import lead_required
+from sustain.accounts.access import capability_required
 from sustain.accounts.choices import CUSTOMER_ROLES, STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
 
 
-@lead_required
+@capability_required(Capability.SETTINGS_READ)
 def index(request: HttpRequest) -> HttpResponse:
     active = Q(is_active=True)
     people = User.objects.aggregate(
@@ -29,7 +30,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/settings/index.html", context)
 
 
-@lead_required
+@capability_required(Capability.SETTINGS_READ)
 def roles(request: HttpRequest) -> HttpResponse:
     return render_page(
         request, "accounts/settings/roles.html", {"nav": "settings", "section": "roles"}

@@ -10,13 +10,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sustain.accounts import admin_services, services
-from sustain.accounts.access import admin_required, lead_required, signed_in_user
+from sustain.accounts.access import capability_required, signed_in_user
 from sustain.accounts.choices import STAFF_ROLES, Role
 from sustain.accounts.models import ApiToken, Team, User
-from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings.forms import UserEditForm, UserInviteForm, add_service_error
+from sustain.accounts.settings.common import page_of, query_without
+from sustain.accounts.settings.forms import UserEditForm, UserInviteForm
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
 STATE_FILTERS: dict[str, dict[str, bool]] = {
@@ -33,7 +35,7 @@ def user_url(user: User) -> str:
     return reverse("settings:user", args=[user.pk])
 
 
-@lead_required
+@capability_required(Capability.SETTINGS_READ)
 def user_list(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     users = services.visible_users(actor).filter(role__in=list(STAFF_ROLES))
@@ -61,8 +63,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/settings/users.html", context, partial="results")
 
 
-@admin_required
-@service_errors
+@capability_required(Capability.PEOPLE_MANAGE)
 def user_new(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     form = UserInviteForm(request.POST or None)
@@ -87,8 +88,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/settings/user_new.html", context, status=status)
 
 
-@lead_required
-@service_errors
+@capability_required(Capability.SETTINGS_READ)
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     user = services.get_user_for(actor, user_id)
@@ -112,7 +112,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.success(request, f"Saved the changes to {user.email}.")
             return redirect(user_url(user))
     tokens = None
-    if actor.is_admin:
+    if actor.can(Capability.TOKENS_MANAGE_ALL):
         tokens = page_of(
             request, ApiToken.objects.filter(user=user), order="-created_at", param="tokens"
         )
@@ -121,7 +121,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "section": "users",
         "subject": user,
         "form": form,
-        "can_edit": actor.is_admin,
+        "can_edit": actor.can(Capability.PEOPLE_MANAGE),
         "tokens": tokens,
         "tokens_query": query_without(request, "tokens"),
         "teams": list(user.teams.order_by("name")),
@@ -131,8 +131,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-@admin_required
-@service_errors
+@capability_required(Capability.PEOPLE_MANAGE)
 def user_invite_again(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     user = services.get_user_for(actor, user_id)
@@ -146,8 +145,7 @@ def user_invite_again(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-@admin_required
-@service_errors
+@capability_required(Capability.PEOPLE_MANAGE)
 def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     user = services.get_user_for(actor, user_id)

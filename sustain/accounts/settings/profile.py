@@ -13,16 +13,17 @@ from django.views.decorators.http import require_POST
 from sustain.accounts import services, tokens
 from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import ApiToken, User
-from sustain.accounts.settings.common import page_of, query_without, service_errors
+from sustain.accounts.settings.common import page_of, query_without
 from sustain.accounts.settings.forms import (
     ProfileForm,
     StaffProfileForm,
     TokenForm,
-    add_service_error,
 )
 from sustain.accounts.settings.people import user_url
 from sustain.core.errors import Conflict, ValidationFailed
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 
 
 def _profile_form(user: User, data: Any = None) -> ProfileForm:
@@ -41,7 +42,7 @@ def _page(
 ) -> HttpResponse:
     user = signed_in_user(request)
     context = {
-        "nav": "settings" if user.sees_all_tickets else "",
+        "nav": "settings" if user.can(Capability.SETTINGS_READ) else "",
         "section": "tokens",
         "profile_form": profile_form or _profile_form(user),
         "token_form": token_form or TokenForm(),
@@ -60,7 +61,6 @@ def _page(
 
 
 @login_required
-@service_errors
 def token_page(request: HttpRequest) -> HttpResponse:
     """GET: profile and tokens. POST: create a token and show it, this once."""
     user = signed_in_user(request)
@@ -81,7 +81,6 @@ def token_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-@service_errors
 def profile(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = _profile_form(user, request.POST)
@@ -99,7 +98,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-@service_errors
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     token = tokens.revoke_token(actor=actor, token_id=token_id)

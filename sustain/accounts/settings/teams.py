@@ -9,15 +9,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from sustain.accounts import admin_services, services
-from sustain.accounts.access import admin_required, lead_required, signed_in_user
+from sustain.accounts.access import capability_required, signed_in_user
 from sustain.accounts.models import Team, User
-from sustain.accounts.settings.common import page_of, query_without, service_errors
-from sustain.accounts.settings.forms import TeamForm, TeamMembersForm, add_service_error
+from sustain.accounts.settings.common import page_of, query_without
+from sustain.accounts.settings.forms import TeamForm, TeamMembersForm
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
 
 
-@lead_required
+@capability_required(Capability.SETTINGS_READ)
 def team_list(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     teams = (
@@ -34,8 +36,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/settings/teams.html", context, partial="results")
 
 
-@admin_required
-@service_errors
+@capability_required(Capability.TEAMS_MANAGE)
 def team_new(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     form = TeamForm(request.POST or None)
@@ -63,7 +64,7 @@ def team_new(request: HttpRequest) -> HttpResponse:
 def _team_form(actor: User, team: Team, data: object) -> TeamMembersForm | None:
     """Admins change everything, the team's lead its members, other leads only read."""
     members = list(team.members.all())
-    if actor.is_admin:
+    if actor.can(Capability.TEAMS_MANAGE):
         initial = {
             "name": team.name,
             "description": team.description,
@@ -77,8 +78,7 @@ def _team_form(actor: User, team: Team, data: object) -> TeamMembersForm | None:
     return None
 
 
-@lead_required
-@service_errors
+@capability_required(Capability.SETTINGS_READ)
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     members = User.objects.order_by("full_name", "email")

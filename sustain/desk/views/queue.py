@@ -22,6 +22,7 @@ from sustain.catalog.models import Product
 from sustain.core.errors import ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.pagination import Page, paginate, paginate_by_name
+from sustain.core.permissions import Capability
 from sustain.desk.queue_forms import (
     DEFAULT_SORT,
     NAME_SORTS,
@@ -279,9 +280,11 @@ def queue_context(
         "queue": queue,
         **_view_groups(queue.views, current),
         "can_delete_view": current.group == "saved"
-        and (current.owner_id == user.pk or user.is_admin),
+        and (current.owner_id == user.pk or user.can(Capability.SAVED_VIEWS_MANAGE_ALL)),
         "share_teams": [
-            t for t in queue.teams if user.sees_all_tickets or getattr(t, "is_member", False)
+            t
+            for t in queue.teams
+            if user.can(Capability.SAVED_VIEWS_SHARE_ANY_TEAM) or getattr(t, "is_member", False)
         ],
         "staff_options": _options(staff),
         "params": queue.params,

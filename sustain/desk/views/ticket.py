@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.http import require_GET
@@ -22,6 +22,7 @@ from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import User
 from sustain.core.errors import NotFound
 from sustain.core.htmx import is_htmx
+from sustain.core.permissions import Capability
 from sustain.core.uploads import download_response
 from sustain.desk.timeline import TIMELINE_LIMIT, build_timeline, changes_since
 from sustain.desk.views.ticket_options import edit_options
@@ -41,13 +42,6 @@ FULL_HISTORY_LIMIT = 5000
 UPDATED = "desk/partials/ticket_updated.html"
 
 
-def load_ticket(actor: User, ref: str) -> Ticket:
-    try:
-        return get_ticket_for(actor, ref)
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
-
-
 def page_context(
     actor: User, ticket: Ticket, *, timeline_limit: int = TIMELINE_LIMIT
 ) -> dict[str, Any]:
@@ -57,7 +51,7 @@ def page_context(
     names, tags = page_names([row])
     watchers = list(ticket.watchers.order_by("full_name", "email"))
     watcher_ids = {w.pk for w in watchers}
-    can_write = actor.can_write_tickets
+    can_write = actor.can(Capability.TICKETS_WRITE)
     timeline = build_timeline(ticket, limit=timeline_limit)
     context: dict[str, Any] = {
         "nav": "tickets",
@@ -105,7 +99,7 @@ _ACTIONS = ("detail", "poll", "refresh", "reply", "watchers", "link", "merge")
 @require_GET
 def detail(request: HttpRequest, ref: str) -> HttpResponse:
     actor = signed_in_user(request)
-    ticket = load_ticket(actor, ref)
+    ticket = get_ticket_for(actor, ref)
     # ?history=all lifts the cap on very long conversations, for the rare reader who needs it.
     limit = FULL_HISTORY_LIMIT if request.GET.get("history") == "all" else TIMELINE_LIMIT
     context = page_context(actor, ticket, timeline_limit=limit)
@@ -188,7 +182,7 @@ def poll(request: HttpRequest, ref: str) -> HttpResponse:
 def refresh(request: HttpRequest, ref: str) -> HttpResponse:
     """The banner's "Reload": every region but the composer, so a draft survives."""
     actor = signed_in_user(request)
-    load_ticket(actor, ref)
+    get_ticket_for(actor, ref)
     return updated_response(request, actor, ref)
 
 
@@ -196,10 +190,7 @@ def refresh(request: HttpRequest, ref: str) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A file of a ticket the user may read, served so that the browser never runs it."""
-    try:
-        attachment = get_attachment_for(signed_in_user(request), attachment_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
+    attachment = get_attachment_for(signed_in_user(request), attachment_id)
     return download_response(attachment)
 
 

@@ -6,7 +6,7 @@ message behind; the agent's text stays in the composer (htmx swaps only the erro
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, re_path
 from django.views.decorators.http import require_POST
@@ -16,8 +16,9 @@ from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import is_htmx
 from sustain.core.uploads import Upload
 from sustain.desk.forms import ComposerForm
-from sustain.desk.views.ticket import REF, load_ticket, page_context, updated_response
+from sustain.desk.views.ticket import REF, page_context, updated_response
 from sustain.tickets import services
+from sustain.tickets.selectors import get_ticket_for
 
 COMPOSER_ERRORS = "composer-errors"
 
@@ -38,8 +39,8 @@ def add_message(request: HttpRequest, ref: str) -> HttpResponse:
             internal=form.internal,
             attachments=uploads,
         )
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
+    except NotFound:
+        raise  # the 404 page, not an error in the composer
     except ServiceError as exc:
         messages = [m for values in exc.errors.values() for m in values]
         detail = exc.detail if not messages or exc.status == 413 else messages[0]
@@ -57,7 +58,7 @@ def _refused(request: HttpRequest, ref: str, message: str, status: int) -> HttpR
         response["HX-Reswap"] = "innerHTML"
         return response
     actor = signed_in_user(request)
-    context = page_context(actor, load_ticket(actor, ref))
+    context = page_context(actor, get_ticket_for(actor, ref))
     context.update(
         mode="note" if request.POST.get("mode") == "note" else "reply",
         draft=request.POST.get("body", ""),

@@ -23,7 +23,6 @@ from sustain.desk.timeline import changes_since
 from sustain.desk.views.ticket import (
     REF,
     error_response,
-    load_ticket,
     page_context,
     updated_response,
 )
@@ -62,8 +61,8 @@ def edit_field(request: HttpRequest, ref: str, field: str) -> HttpResponse:
             services.update_ticket(
                 actor=actor, ref=ref, changes=form.changes(), expected_revision=revision
             )
-        except NotFound as exc:
-            raise Http404(exc.detail) from None
+        except NotFound:
+            raise  # the 404 page, not an error beside the field
         except Conflict as exc:
             if "revision" not in exc.errors:
                 return error_response(request, ref, slot, exc.detail, exc.status)
@@ -86,7 +85,7 @@ def _revision_if_only_mine(actor: User, ref: str, seen: int) -> int | None:
     """The ticket's current revision when every change since ``seen`` was ``actor``'s."""
     if not seen:
         return None
-    ticket = load_ticket(actor, ref)
+    ticket = get_ticket_for(actor, ref)
     others = Activity.objects.filter(ticket=ticket, pk__gt=seen).exclude(actor=actor)
     return None if others.exists() else ticket.revision
 
@@ -96,7 +95,7 @@ def conflict_response(
 ) -> HttpResponse:
     """Someone changed the ticket since the page was drawn: say who and what, show the
     current values, and offer to apply the same change on top of them."""
-    ticket = load_ticket(actor, ref)
+    ticket = get_ticket_for(actor, ref)
     context = page_context(actor, ticket)
     retry = [(k, v) for k, values in request.POST.lists() if k not in _BOOKKEEPING for v in values]
     context.update(
@@ -135,8 +134,8 @@ def watchers(request: HttpRequest, ref: str) -> HttpResponse:
             services.update_ticket(
                 actor=actor, ref=ticket.pk, changes={"watchers": list(current.values())}
             )
-    except NotFound as exc:
-        raise Http404(exc.detail) from None
+    except NotFound:
+        raise  # the 404 page, not an error beside the watchers
     except ServiceError as exc:
         message = _first_error(exc.errors) if exc.errors else exc.detail
         return error_response(request, ref, "error-watchers", message, exc.status)
@@ -159,7 +158,7 @@ def add_link(request: HttpRequest, ref: str) -> HttpResponse:
         )
     except ServiceError as exc:
         if isinstance(exc, NotFound) and not _visible(actor, ref):
-            raise Http404(exc.detail) from None
+            raise  # this ticket itself is gone: the 404 page
         return error_response(request, ref, "error-links", exc.detail, exc.status)
     return updated_response(request, actor, ref)
 
@@ -168,7 +167,7 @@ def add_link(request: HttpRequest, ref: str) -> HttpResponse:
 @require_POST
 def remove_link(request: HttpRequest, ref: str, link_id: str) -> HttpResponse:
     actor = signed_in_user(request)
-    ticket = load_ticket(actor, ref)
+    ticket = get_ticket_for(actor, ref)
     # Only a link of this ticket: the URL must not reach links of other tickets.
     if not TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket), pk=link_id).exists():
         raise Http404(f"{ticket.number} has no link {link_id}.")
@@ -192,7 +191,7 @@ def merge(request: HttpRequest, ref: str) -> HttpResponse:
         )
     except ServiceError as exc:
         if isinstance(exc, NotFound) and not _visible(actor, ref):
-            raise Http404(exc.detail) from None
+            raise  # this ticket itself is gone: the 404 page
         message = _first_error(exc.errors) if exc.errors else exc.detail
         return error_response(request, ref, "error-merge", message, exc.status)
     return updated_response(request, actor, ref)

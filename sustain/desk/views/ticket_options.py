@@ -15,9 +15,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from sustain.accounts.choices import STAFF_ROLES, TICKET_WRITER_ROLES
+from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Team, User
 from sustain.catalog.models import Component, Product, Version
+from sustain.core.permissions import Capability
 from sustain.tickets.choices import LinkKind, Priority, Status
 from sustain.tickets.models import Ticket
 from sustain.tickets.rules import allowed_transitions, priority_for
@@ -88,7 +89,7 @@ def edit_options(actor: User, ticket: Ticket, watcher_ids: set[int]) -> dict[str
     assignable = [
         u
         for u in people
-        if u.role in TICKET_WRITER_ROLES
+        if u.can(Capability.TICKETS_WRITE)
         and (ticket.team_id is None or u.pk in members or u.pk == ticket.assignee_id)
     ]
     return {

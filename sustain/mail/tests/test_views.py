@@ -90,3 +90,9 @@ def test_only_administrators_open_the_mail_pages(client, lead, alice, bob):
     assert client.get("/mail/").status_code == 403
     client.force_login(bob)
     assert client.get("/mail/")["Location"] == "/portal/"
+
+
+def test_a_mailbox_that_does_not_exist_is_the_404_page(client, admin):
+    client.force_login(admin)
+    assert client.get("/mail/mailboxes/999999").status_code == 404
+    assert client.post("/mail/mailboxes/999999/delete").status_code == 404

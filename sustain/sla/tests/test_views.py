@@ -139,3 +139,9 @@ def test_clocks_partial_and_breaching_filter(
     within = breaching_within(Ticket.objects.all(), 3)
     assert list(within) == [soon]
     assert set(breaching_within(Ticket.objects.all(), 5)) == {soon, later}
+
+
+def test_a_calendar_or_policy_that_does_not_exist_is_the_404_page(lead: User) -> None:
+    client = signed_in(lead)
+    assert client.get("/sla/calendars/999999/").status_code == 404
+    assert client.get("/sla/policies/999999/").status_code == 404
