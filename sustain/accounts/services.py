@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from sustain.accounts import audit
+from sustain.accounts.actors import SystemActor
 from sustain.accounts.choices import (
     CUSTOMER_ROLES,
     STAFF_ROLES,
@@ -151,6 +152,53 @@ def create_user(
             fields = ["email", "full_name", "role", "organisation", "time_zone"]
             audit.record(actor, action, user, audit.created(user, fields))
             return user
+    except IntegrityError:
+        raise Conflict(
+            f"A user with the e-mail address {email} exists.",
+            errors={"email": ["already in use"]},
+        ) from None
+
+
+# What the audit log records of a contact the system added.
+_CONTACT_AUDITED = ["email", "full_name", "role", "organisation"]
+
+
+def add_contact(
+    *,
+    actor: User | SystemActor,
+    email: str,
+    full_name: str = "",
+    organisation: Organisation | None = None,
+) -> User:
+    """A new customer contact without a usable password (they choose one through "forgot
+    password" if they ever want to sign in to the portal); Conflict if the address is taken.
+
+    A person needs the rights of ``create_user`` (which this is then). The system may add
+    any contact: e-mail intake adds the unknown senders, matched to an organisation by their
+    domain. Their addresses are taken as they came (refusing one would lose the message); the
+    audit entry has no actor, as for other work of the system.
+    """
+    if isinstance(actor, User):
+        return create_user(
+            actor=actor,
+            email=email,
+            full_name=full_name,
+            role=Role.CUSTOMER,
+            organisation=organisation,
+        )
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            contact = User.objects.create_user(
+                email,
+                None,
+                full_name=full_name.strip()[:200],
+                role=Role.CUSTOMER,
+                organisation=organisation,
+            )
+            changes = audit.created(contact, _CONTACT_AUDITED)
+            audit.record(None, AuditAction.CONTACT_ADDED, contact, changes)
+            return contact
     except IntegrityError:
         raise Conflict(
             f"A user with the e-mail address {email} exists.",

@@ -88,6 +88,13 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
+# What a system actor (SLA escalation, e-mail intake; ``accounts/actors.py``) may do: it works
+# tickets with staff rights and nothing else.
+SYSTEM_CAPABILITIES: frozenset[Capability] = frozenset(
+    {Capability.TICKETS_READ_ALL, Capability.TICKETS_WRITE}
+)
+
+
 def has_capability(role: str, capability: Capability | str) -> bool:
     """Whether ``role`` may do ``capability``; an unknown role may do nothing, an unknown
     capability is a mistake in the caller (``ValueError``)."""

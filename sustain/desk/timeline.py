@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch
 
 from sustain.accounts.models import User
-from sustain.tickets.activity import display_change
+from sustain.tickets.activity import actor_name, display_change
 from sustain.tickets.models import Activity, Attachment, Message, Ticket
 
 TIMELINE_LIMIT = 200
@@ -27,6 +27,7 @@ _FIELD_LABELS = {
     "maintenance_type": "maintenance type",
     "merged_into": "merged into",
     "merged_from": "merged from",
+    "assignee_reason": "assignment reason",
 }
 
 
@@ -37,6 +38,11 @@ class Change:
     text: str
     activity: Activity
 
+    @property
+    def by(self) -> str:
+        """Who made it: a person, or the part of Sustain that acted (SLA escalation)."""
+        return actor_name(self.activity)
+
 
 @dataclass
 class Entry:
@@ -45,6 +51,8 @@ class Entry:
     at: datetime
     message: Message | None = None
     actor: User | None = None
+    # Who made a run of events, as it reads ("Alice", "SLA escalation").
+    by: str = ""
     changes: list[Change] = field(default_factory=list)
     first: bool = False
 
@@ -57,7 +65,7 @@ class Entry:
         """The accessible name of the entry: who wrote what."""
         message = self.message
         if message is None:
-            return f"Changes by {self.actor.display_name if self.actor else 'Sustain'}"
+            return f"Changes by {self.by}"
         author = message.author.display_name
         if self.first:
             return f"Ticket opened by {author}"
@@ -141,20 +149,26 @@ def build_timeline(ticket: Ticket, *, limit: int = TIMELINE_LIMIT) -> Timeline:
 
 
 def _add_event(entries: list[Entry], activity: Activity) -> None:
-    """Append ``activity``, joining the previous line when the same person made both changes
-    moments apart with nothing in between."""
+    """Append ``activity``, joining the previous line when the same person (or the same part
+    of Sustain) made both changes moments apart with nothing in between."""
     last = entries[-1] if entries else None
     change = Change(text=describe(activity), activity=activity)
     if (
         last is not None
         and last.is_event
-        and last.actor is not None
-        and last.actor.pk == activity.actor_id
+        and _same_actor(last.changes[-1].activity, activity)
         and activity.created_at - last.at <= _GROUP_SPAN
     ):
         last.changes.append(change)
     else:
-        entries.append(Entry(at=activity.created_at, actor=activity.actor, changes=[change]))
+        entry = Entry(at=activity.created_at, actor=activity.actor, by=change.by, changes=[change])
+        entries.append(entry)
+
+
+def _same_actor(one: Activity, other: Activity) -> bool:
+    if one.actor_id is not None:
+        return one.actor_id == other.actor_id
+    return bool(one.system_actor) and one.system_actor == other.system_actor
 
 
 def changes_since(ticket_id: int, activity_id: int, *, limit: int = 20) -> list[Change]:

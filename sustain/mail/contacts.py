@@ -3,11 +3,10 @@ by its e-mail domain."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-
-from sustain.accounts import audit
-from sustain.accounts.choices import AuditAction, Role
+from sustain.accounts.actors import EMAIL
 from sustain.accounts.models import Organisation, User
+from sustain.accounts.services import add_contact
+from sustain.core.errors import Conflict
 
 
 def organisation_for_domain(domain: str) -> Organisation | None:
@@ -26,15 +25,6 @@ def find_or_create_contact(address: str, name: str) -> User:
         return user
     organisation = organisation_for_domain(address.rpartition("@")[2])
     try:
-        with transaction.atomic():
-            # No usable password: the contact chooses one through "forgot password" if they
-            # ever want to sign in to the portal.
-            contact = User.objects.create_user(
-                address, None, full_name=name[:200], role=Role.CUSTOMER, organisation=organisation
-            )
-            # No actor: the system added the sender, as the entry shows.
-            fields = ["email", "full_name", "role", "organisation"]
-            audit.record(None, AuditAction.CONTACT_ADDED, contact, audit.created(contact, fields))
-            return contact
-    except IntegrityError:  # another worker created the same contact a moment ago
+        return add_contact(actor=EMAIL, email=address, full_name=name, organisation=organisation)
+    except Conflict:  # another worker created the same contact a moment ago
         return User.objects.get(email=address.lower())

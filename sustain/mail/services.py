@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sustain.accounts.actors import EMAIL
 from sustain.accounts.models import User
 from sustain.core import outbox
 from sustain.core.errors import PayloadTooLarge, ServiceError
@@ -28,12 +29,14 @@ from sustain.mail.contacts import find_or_create_contact, organisation_for_domai
 from sustain.mail.models import BouncingAddress, InboundMail
 from sustain.mail.parsing import ParsedMail, parse
 from sustain.mail.threading import find_ticket
-from sustain.tickets.activity import log_activity
-from sustain.tickets.choices import Channel, LinkKind, Status
-from sustain.tickets.models import Activity, Message, Ticket, TicketLink
-from sustain.tickets.rules import reopen_deadline
+from sustain.tickets.choices import Channel, LinkKind
+from sustain.tickets.linking import link_tickets
+from sustain.tickets.models import Message, Ticket
+from sustain.tickets.rules import reopen_window
 from sustain.tickets.selectors import visible_tickets
 from sustain.tickets.services import NewTicket, add_message, create_ticket
+from sustain.tickets.system import TicketEvent, record_events
+from sustain.tickets.watching import watch_ticket
 
 logger = logging.getLogger(__name__)
 State = InboundMail.State
@@ -154,11 +157,18 @@ def _process(
         )
         mail.ticket, mail.ticket_message = new, new.messages.first()
         if ticket is not None and visible_tickets(sender).filter(pk=ticket.pk).exists():
-            _link_to_old(new, ticket, sender)
+            # The sender could not reopen the old ticket; the link tells the agent the history.
+            link_tickets(
+                actor=EMAIL,
+                source_ref=new.pk,
+                target_ref=ticket.pk,
+                kind=LinkKind.RELATED,
+                channel=Channel.EMAIL,
+            )
         state = State.TICKET
     mail.html = _html_with_stored_images(parsed, mail.ticket_message)
     _add_cc_watchers(mail.ticket, parsed, sender)
-    _log_warnings(mail, sender)
+    _log_warnings(mail)
     return _finish(mail, state)
 
 
@@ -208,14 +218,7 @@ def _add_cc_watchers(ticket: Ticket | None, parsed: ParsedMail, sender: User) ->
         if contact.is_active and (colleague or contact.is_staff_member):
             added.append(contact)
     if added:
-        ticket.watchers.add(*added)
-        log_activity(
-            ticket,
-            sender,
-            Channel.EMAIL,
-            Activity.Action.WATCHED,
-            new=", ".join(contact.email for contact in added),
-        )
+        watch_ticket(actor=EMAIL, ref=ticket.pk, watchers=added, channel=Channel.EMAIL)
 
 
 def _without_tag(address: str) -> str:
@@ -238,13 +241,10 @@ def _over_hourly_limit(mail: InboundMail) -> bool:
 
 
 def _can_follow_up(sender: User, ticket: Ticket) -> bool:
-    """A reply joins its ticket when the sender may see it and it may still be reopened."""
+    """A reply joins its ticket when the sender may see it and it may still be replied to."""
     if not visible_tickets(sender).filter(pk=ticket.pk).exists():
         return False
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        return True
-    deadline = reopen_deadline(ticket.closed_at or ticket.resolved_at, settings.SUSTAIN_REOPEN_DAYS)
-    return deadline is None or timezone.now() <= deadline
+    return reopen_window(ticket).may_reply
 
 
 def _uploads(mail: InboundMail, parsed: ParsedMail, raw: bytes) -> list[Upload]:
@@ -264,27 +264,11 @@ def _uploads(mail: InboundMail, parsed: ParsedMail, raw: bytes) -> list[Upload]:
     return uploads
 
 
-def _log_warnings(mail: InboundMail, sender: User) -> None:
+def _log_warnings(mail: InboundMail) -> None:
     if mail.ticket is None or not mail.warnings:
         return
-    log_activity(
-        mail.ticket,
-        sender,
-        Channel.EMAIL,
-        Activity.Action.CHANGED,
-        field_name="email_warning",
-        new="; ".join(mail.warnings)[:2000],
-    )
-
-
-def _link_to_old(new: Ticket, old: Ticket, sender: User) -> None:
-    # The sender could not reopen the old ticket; the link tells the agent the history.
-    TicketLink.objects.create(source=new, target=old, kind=LinkKind.RELATED, created_by=None)
-    label = LinkKind.RELATED.label
-    log_activity(new, None, Channel.EMAIL, Activity.Action.LINKED, field_name="related",
-                 new=f"{label} {old.number}")  # fmt: skip
-    log_activity(old, None, Channel.EMAIL, Activity.Action.LINKED, field_name="related",
-                 new=f"{label} {new.number}")  # fmt: skip
+    warning = TicketEvent(mail.ticket.pk, "email_warning", "; ".join(mail.warnings)[:2000])
+    record_events(actor=EMAIL, events=[warning], channel=Channel.EMAIL)
 
 
 def _record_bounce(mail: InboundMail, parsed: ParsedMail) -> None:

@@ -13,15 +13,14 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.core.pagination import Page, paginate
 from sustain.core.permissions import Capability
-from sustain.tickets.choices import Status
+from sustain.tickets.choices import FINISHED_STATUSES, Status
 from sustain.tickets.history import status_changes
 from sustain.tickets.models import Attachment, Message, Ticket, ticket_number
-from sustain.tickets.rules import allowed_transitions, reopen_deadline
+from sustain.tickets.rules import allowed_transitions, reopen_window
 from sustain.tickets.selectors import visible_tickets
 
 Tab = Literal["open", "closed"]
@@ -29,7 +28,6 @@ Scope = Literal["mine", "organisation"]
 
 PAGE_SIZE = 25
 SUPPORT_NAME = "Support team"
-FINISHED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
 # Customer-facing words for the statuses; the workflow's own labels are agent jargon.
 CUSTOMER_STATUS_LABELS: dict[str, str] = {
@@ -175,25 +173,17 @@ def public_timeline(viewer: User, ticket: Ticket) -> list[Entry]:
 
 def ticket_view(viewer: User, ticket: Ticket) -> TicketView:
     allowed = allowed_transitions(ticket.status, customer=True)
-    deadline = None
-    expired = False
-    if ticket.status in FINISHED_STATUSES:
-        deadline = reopen_deadline(
-            ticket.closed_at or ticket.resolved_at, settings.SUSTAIN_REOPEN_DAYS
-        )
-        expired = deadline is not None and timezone.now() > deadline
-    merged = ticket.merged_into_id is not None
-    reopenable = Status.OPEN in allowed and not expired and not merged
+    window = reopen_window(ticket)
+    reopenable = Status.OPEN in allowed and window.may_reopen
     return TicketView(
         ticket=ticket,
         entries=public_timeline(viewer, ticket),
         status_label=status_label(ticket.status),
-        can_close=Status.CLOSED in allowed and not merged,
+        can_close=Status.CLOSED in allowed and not window.merged,
         can_reopen=reopenable,
-        # Replying to a finished ticket reopens it, so it follows the same window.
-        can_reply=not merged and (ticket.status not in FINISHED_STATUSES or reopenable),
-        reopen_until=deadline if reopenable else None,
-        reopen_expired=expired,
+        can_reply=window.may_reply,
+        reopen_until=window.until if reopenable else None,
+        reopen_expired=window.expired,
         product_name=ticket.product.name if ticket.product_id and ticket.product else "",
         reopen_days=settings.SUSTAIN_REOPEN_DAYS,
         merged_into=ticket_number(ticket.merged_into_id) if ticket.merged_into_id else "",

@@ -19,15 +19,17 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from sustain.accounts.actors import SLA_ESCALATION
 from sustain.accounts.models import User
 from sustain.core import outbox
+from sustain.core.errors import ValidationFailed
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
-from sustain.sla.engine import next_deadline, recompute
+from sustain.sla.engine import next_deadline
 from sustain.sla.models import EscalationRule, TicketClock
 from sustain.tickets import notifications
-from sustain.tickets.activity import log_activity, touch_ticket
-from sustain.tickets.choices import Channel
+from sustain.tickets.assignment import may_be_assigned
 from sustain.tickets.models import Activity, Ticket, ticket_url
+from sustain.tickets.system import TicketEvent, raise_priority, reassign_ticket, record_events
 
 logger = logging.getLogger(__name__)
 
@@ -97,15 +99,9 @@ def _sweep_batch(
     tickets: dict[int, Ticket] = {}
     for clock, _ in pending:
         clock.ticket = tickets.setdefault(clock.ticket_id, clock.ticket)
-    activities = Activity.objects.bulk_create(
-        Activity(
-            ticket_id=clock.ticket_id,
-            channel=Channel.SYSTEM,
-            action=Activity.Action.CHANGED,
-            field=f"sla_{threshold}",
-            new_value=_describe(clock, threshold),
-        )
-        for clock, threshold in pending
+    activities = record_events(
+        actor=SLA_ESCALATION,
+        events=[_event(clock, threshold) for clock, threshold in pending],
     )
     for (clock, threshold), activity in zip(pending, activities, strict=True):
         if clock.policy_id not in rules:
@@ -192,6 +188,10 @@ def _rules_of(policy_id: int | None) -> list[EscalationRule]:
     return list(EscalationRule.objects.filter(policy_id=policy_id).select_related("user"))
 
 
+def _event(clock: TicketClock, threshold: str) -> TicketEvent:
+    return TicketEvent(clock.ticket_id, f"sla_{threshold}", _describe(clock, threshold))
+
+
 def _run_rules(
     clock: TicketClock, threshold: str, rules: list[EscalationRule], activity: Activity
 ) -> int:
@@ -217,7 +217,7 @@ def _run(
     elif rule.action == EscalationAction.NOTIFY_TEAM_LEAD:
         _notify(rule, clock, ticket, ticket.team.lead if ticket.team else None, what)
     elif rule.action == EscalationAction.REASSIGN:
-        _reassign(ticket, rule.user)
+        _reassign(ticket, rule.user, what)
     elif rule.action == EscalationAction.RAISE_PRIORITY:
         _raise_priority(ticket)
 
@@ -249,39 +249,35 @@ def _notify(
     )
 
 
-def _reassign(ticket: Ticket, user: User | None) -> None:
-    if user is None or not user.is_active or ticket.assignee_id == user.pk:
+def _reassign(ticket: Ticket, user: User | None, what: str) -> None:
+    # Somebody who can no longer hold tickets (deactivated, now read-only) is passed over.
+    if user is None or not may_be_assigned(user) or ticket.assignee_id == user.pk:
         return
-    old = ticket.assignee
-    ticket.assignee = user
-    activity = log_activity(
-        ticket,
-        None,
-        Channel.SYSTEM,
-        Activity.Action.CHANGED,
-        field_name="assignee",
-        old=old,
-        new=user,
-    )
-    touch_ticket(ticket, ["assignee"])
-    notifications.assigned(ticket, activity, None)
+    try:
+        changed = reassign_ticket(actor=SLA_ESCALATION, ref=ticket.pk, assignee=user, reason=what)
+    except ValidationFailed as exc:
+        logger.warning("SLA escalation could not reassign %s: %s", ticket.number, exc.detail)
+        return
+    _follow(ticket, changed, ("assignee", "team"))
 
 
 def _raise_priority(ticket: Ticket) -> None:
     if ticket.priority <= 1:
         return
-    old = ticket.priority
-    ticket.priority = old - 1
-    ticket.priority_override_reason = "Raised by SLA escalation"
-    log_activity(
-        ticket,
-        None,
-        Channel.SYSTEM,
-        Activity.Action.CHANGED,
-        field_name="priority",
-        old=old,
-        new=ticket.priority,
+    changed = raise_priority(
+        actor=SLA_ESCALATION,
+        ref=ticket.pk,
+        priority=ticket.priority - 1,
+        reason="Raised by SLA escalation",
     )
-    touch_ticket(ticket, ["priority", "priority_override_reason"])
-    # The new priority has other targets.
-    recompute([ticket.pk])
+    _follow(ticket, changed, ("priority", "priority_override_reason"))
+
+
+def _follow(ticket: Ticket, changed: Ticket, names: tuple[str, ...]) -> None:
+    """Bring the sweep's copy of a ticket up to what a service wrote: a second clock of the
+    ticket escalating in the same batch must see the first one's change. Related objects
+    that did not change stay as the sweep loaded them (the team with its lead)."""
+    for name in (*names, "revision", "updated_at"):
+        attname = Ticket._meta.get_field(name).attname  # type: ignore[union-attr]
+        if getattr(ticket, attname) != getattr(changed, attname):
+            setattr(ticket, name, getattr(changed, name))

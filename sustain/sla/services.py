@@ -29,7 +29,7 @@ from sustain.sla.models import (
     SlaTarget,
 )
 from sustain.tickets.choices import Channel, Kind, Priority, Status
-from sustain.tickets.models import Tag
+from sustain.tickets.validation import ensure_tags
 
 
 def require_sla_reader(actor: User) -> None:
@@ -250,7 +250,7 @@ def _write_policy(policy: SlaPolicy, data: PolicyData) -> SlaPolicy:
     policy.calendar = _lookup(BusinessCalendar, data.calendar_id, "calendar_id")
     policy.organisation = _lookup(Organisation, data.organisation_id, "organisation_id")
     policy.product = _lookup(Product, data.product_id, "product_id")
-    policy.tag = Tag.objects.get_or_create(name=data.tag.strip())[0] if data.tag.strip() else None
+    policy.tag = ensure_tags([data.tag.strip()])[0] if data.tag.strip() else None
     policy.customer_tier = data.customer_tier.strip()
     policy.kinds, policy.channels = sorted(data.kinds), sorted(data.channels)
     policy.priorities = sorted(data.priorities)

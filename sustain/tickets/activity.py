@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Choices
 from django.utils import timezone
 
-from sustain.accounts.models import User
+from sustain.accounts.actors import Actor, SystemActor, system_actor_label
 from sustain.core import fastsql
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
 from sustain.tickets.models import Activity, Message, Ticket
@@ -34,7 +34,7 @@ CODED_FIELDS: dict[str, type[Choices]] = {
 
 def log_activity(
     ticket: Ticket,
-    actor: User | None,
+    actor: Actor | None,
     channel: str,
     action: str,
     *,
@@ -43,9 +43,11 @@ def log_activity(
     new: Any = "",
     message: Message | None = None,
 ) -> Activity:
+    person, system = (None, actor.code) if isinstance(actor, SystemActor) else (actor, "")
     activity = Activity(
         ticket=ticket,
-        actor=actor,
+        actor=person,
+        system_actor=system,
         channel=channel,
         action=action,
         field=field_name,
@@ -81,6 +83,16 @@ def value_label(field_name: str, value: str) -> str:
         if str(code) == value:
             return str(label)
     return value
+
+
+def actor_name(activity: Activity) -> str:
+    """Who made a logged change, as people read it: the person, the system actor, or
+    "Sustain" for an entry that names neither."""
+    if activity.actor is not None:
+        return activity.actor.display_name
+    if activity.system_actor:
+        return system_actor_label(activity.system_actor)
+    return "Sustain"
 
 
 def display_change(activity: Activity) -> tuple[str, str]:

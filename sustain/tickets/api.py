@@ -351,6 +351,7 @@ def list_activity(request: HttpRequest, ref: str) -> list[ActivityOut]:
         ActivityOut(
             id=a.pk,
             actor=user_ref(a.actor),
+            system_actor=a.system_actor or None,
             channel=Channel(a.channel),
             action=a.action,
             field=a.field,

@@ -1,8 +1,9 @@
-"""Automatic assignment within a team: round-robin or fewest open tickets."""
+"""Who may be assigned a ticket, and automatic assignment within a team: round-robin or
+fewest open tickets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,8 +26,27 @@ RECOUNT_AFTER = timedelta(minutes=1)
 
 # Only what assignment and its notification read: teams can be large.
 _PICKED_FIELDS = ("id", "email", "full_name", "role", "is_active")
-# The roles that may take work, in the order the statements list them.
+# The roles that may hold tickets (the roles that change them), in the order the statements
+# list them.
 _ROLES: list[str] = sorted(roles_with(Capability.TICKETS_WRITE))
+
+
+def may_be_assigned(user: User, team_member_ids: Container[int] | None = None) -> bool:
+    """The one rule of who may be assigned a ticket: an active user in a role that may hold
+    tickets and, for a ticket in a team (``team_member_ids``: its members' ids), a member of
+    that team. The checks of a change, the ticket page's choices and the statements of
+    automatic assignment (``_available_sql``, which adds "not away") all apply it."""
+    if not (user.is_active and user.role in _ROLES):
+        return False
+    return team_member_ids is None or user.pk in team_member_ids
+
+
+def members_among(team: Team | None, *users: User) -> set[int] | None:
+    """Which of ``users`` are members of ``team`` (None for no team), as ``may_be_assigned``
+    takes them: only these people are read, as teams can be large."""
+    if team is None:
+        return None
+    return set(team.members.filter(pk__in=[user.pk for user in users]).values_list("pk", flat=True))
 
 
 def available_members(team: Team) -> list[User]:
@@ -109,7 +129,8 @@ def _take_turn(team: Team) -> User | None:
 
 def _available_sql(db: BaseDatabaseWrapper, team_id: str) -> str:
     """Who may take work, the one rule of both strategies: the FROM and WHERE of the members
-    of the team ``team_id`` (an SQL expression) who are active, not away and a writer."""
+    of the team ``team_id`` (an SQL expression) who may be assigned (``may_be_assigned``:
+    active, a role that holds tickets) and are not away."""
     quote = db.ops.quote_name
     users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
     roles = ", ".join(["%s"] * len(_ROLES))

@@ -71,3 +71,5 @@ LINK_INVERSE_LABELS = {
 OPEN_STATUSES = frozenset(
     {Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY}
 )
+# A finished ticket may be reopened within the reopen period (rules.reopen_window).
+FINISHED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})

@@ -23,12 +23,11 @@ from django.db.models import Q
 
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import User
-from sustain.tickets.choices import Status
+from sustain.tickets.choices import FINISHED_STATUSES, Status
 from sustain.tickets.models import Activity, Ticket
 
 # The ticket columns a history is built from, besides the log.
 HISTORY_FIELDS = ("id", "created_at", "updated_at", "status", "requester_id")
-FINISHED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
 # One row of the log as read here: (when, activity id, action, new value, actor id, actor role).
 LogRow = tuple[datetime, int, str, str, int | None, str | None]

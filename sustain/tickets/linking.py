@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sustain.accounts.actors import Actor
 from sustain.accounts.models import User
 from sustain.core.errors import Conflict, NotFound, ValidationFailed
 from sustain.core.permissions import Capability, require
@@ -19,13 +20,14 @@ from sustain.tickets.services import READ_ONLY
 
 def link_tickets(
     *,
-    actor: User,
+    actor: Actor,
     source_ref: str | int,
     target_ref: str | int,
     kind: str,
     channel: str = Channel.WEB,
 ) -> TicketLink:
-    """Record ``source`` <kind> ``target``; both tickets must be visible to the actor."""
+    """Record ``source`` <kind> ``target``; both tickets must be visible to the actor (the
+    system, e-mail intake linking a new ticket to an old one, sees every ticket)."""
     require(actor, Capability.TICKETS_WRITE, READ_ONLY)
     if kind not in LinkKind.values:
         raise ValidationFailed.field(
@@ -40,7 +42,10 @@ def link_tickets(
         try:
             with transaction.atomic():
                 link = TicketLink.objects.create(
-                    source=source, target=target, kind=kind, created_by=actor
+                    source=source,
+                    target=target,
+                    kind=kind,
+                    created_by=actor if isinstance(actor, User) else None,
                 )
         except IntegrityError:
             raise Conflict(

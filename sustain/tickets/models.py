@@ -242,6 +242,9 @@ class Activity(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The code of the system actor (sustain.accounts.actors) that made the change, when no
+    # person did: ``actor`` is then NULL.
+    system_actor = models.CharField(max_length=30, blank=True, default="")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     action = models.CharField(max_length=20, choices=Action.choices)
     field = models.CharField(max_length=50, blank=True, default="")

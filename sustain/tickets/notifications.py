@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from sustain.accounts.actors import Actor, SystemActor
 from sustain.accounts.models import User
 from sustain.core import outbox
 from sustain.tickets.activity import display_change
@@ -21,12 +22,14 @@ def thread_id(ticket: Ticket) -> str:
     return f"<ticket-{ticket.pk}@{host}>"
 
 
-def _recipients(users: Iterable[User | None], *, exclude: User | None) -> list[User]:
+def _recipients(users: Iterable[User | None], *, exclude: Actor | None) -> list[User]:
+    """The people to tell, once each, without the one who made the change (a system actor
+    receives no mail, so it excludes nobody)."""
     seen: dict[int, User] = {}
     for user in users:
         if user is None or not user.is_active or not user.email:
             continue
-        if exclude is not None and user.pk == exclude.pk:
+        if isinstance(exclude, User) and user.pk == exclude.pk:
             continue
         seen.setdefault(user.pk, user)
     return list(seen.values())
@@ -112,14 +115,20 @@ def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
     _send(ticket, activity, users, ticket.title, message.body, heading=heading, files=files)
 
 
-def status_changed(ticket: Ticket, activity: Activity, actor: User | None) -> None:
+def status_changed(ticket: Ticket, activity: Activity, actor: Actor | None) -> None:
     users = _recipients([ticket.requester, ticket.assignee, *_watchers(ticket)], exclude=actor)
     old, new = display_change(activity)
     body = f"The status changed from {old} to {new}."
     _send(ticket, activity, users, ticket.title, body)
 
 
-def assigned(ticket: Ticket, activity: Activity, actor: User | None) -> None:
+def assigned(ticket: Ticket, activity: Activity, actor: Actor | None) -> None:
     users = _recipients([ticket.assignee], exclude=actor)
-    by = actor.display_name if actor else "Sustain"
+    by = _name(actor)
     _send(ticket, activity, users, ticket.title, f"{by} assigned this ticket to you.")
+
+
+def _name(actor: Actor | None) -> str:
+    if isinstance(actor, SystemActor):
+        return actor.label
+    return actor.display_name if actor else "Sustain"

@@ -1,10 +1,18 @@
-"""Pure ticket rules: the priority matrix and the status workflow."""
+"""Ticket rules: the priority matrix, the status workflow and the reopen period."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sustain.tickets.choices import Level, Priority, Status
+from django.conf import settings
+from django.utils import timezone
+
+from sustain.tickets.choices import FINISHED_STATUSES, Level, Priority, Status
+
+if TYPE_CHECKING:
+    from sustain.tickets.models import Ticket
 
 # Impact × urgency → priority, the ITIL matrix most help desks use.
 PRIORITY_MATRIX: dict[tuple[str, str], Priority] = {
@@ -59,3 +67,41 @@ def reopen_deadline(finished_at: datetime | None, reopen_days: int) -> datetime 
     if finished_at is None:
         return None
     return finished_at + timedelta(days=reopen_days)
+
+
+@dataclass(frozen=True)
+class ReopenWindow:
+    """Whether a ticket may still be reopened or replied to, the one rule that the ticket
+    services, e-mail intake and the portal apply: a resolved or closed ticket reopens (by a
+    status change, or by a customer's reply) until the reopen period has passed; a merged
+    ticket takes neither (its conversation goes on in the ticket it was merged into)."""
+
+    finished: bool
+    # The last moment a finished ticket may be reopened; None when unfinished or unlimited.
+    until: datetime | None
+    expired: bool
+    merged: bool
+
+    @property
+    def may_reopen(self) -> bool:
+        return self.finished and not self.expired and not self.merged
+
+    @property
+    def may_reply(self) -> bool:
+        """A reply to a finished ticket reopens it, so it keeps to the same period."""
+        return not self.expired and not self.merged
+
+
+def reopen_window(ticket: Ticket, *, now: datetime | None = None) -> ReopenWindow:
+    finished = ticket.status in FINISHED_STATUSES
+    until = None
+    if finished:
+        until = reopen_deadline(
+            ticket.closed_at or ticket.resolved_at, settings.SUSTAIN_REOPEN_DAYS
+        )
+    return ReopenWindow(
+        finished=finished,
+        until=until,
+        expired=until is not None and (now or timezone.now()) > until,
+        merged=ticket.merged_into_id is not None,
+    )

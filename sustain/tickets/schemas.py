@@ -148,6 +148,11 @@ class MessageOut(Out):
 class ActivityOut(Out):
     id: int
     actor: UserRef | None
+    system_actor: str | None = Field(
+        None,
+        description="The part of Sustain that made the change when no person did "
+        "(e.g. sla_escalation, email)",
+    )
     channel: Channel
     action: str
     field: str

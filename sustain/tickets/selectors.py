@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
+from sustain.accounts.actors import SystemActor
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound
@@ -16,35 +21,79 @@ from sustain.core.permissions import Capability
 from sustain.tickets.models import Attachment, Tag, Ticket, ticket_number
 
 
-def visible_tickets(user: User) -> QuerySet[Ticket]:
-    """The tickets ``user`` may read. Every ticket read in Sustain starts here."""
+@dataclass(frozen=True)
+class Visibility:
+    """Who sees which ticket: the one rule, as its parts. A ticket is visible when any part
+    admits it. ``visible_tickets`` builds its query from these parts, and the lists sorted by
+    a related name (``teams_holding_visible``, ``groups_holding_visible``) derive their walks
+    from them, so that a change of the rule reaches all of them."""
+
+    everything: bool = False
+    # The tickets of the teams that this user is a member of.
+    teams_of_member: int | None = None
+    # Tickets in no team: the shared triage queue.
+    unteamed: bool = False
+    assignee: int | None = None
+    requester: int | None = None
+    watcher: int | None = None
+    organisation: int | None = None
+
+
+def visibility(viewer: User | SystemActor) -> Visibility:
+    """The parts of the rule that apply to ``viewer`` (nothing at all for an inactive user)."""
+    if isinstance(viewer, SystemActor):
+        return Visibility(everything=True)
+    if not viewer.is_active:
+        return Visibility()
+    if viewer.can(Capability.TICKETS_READ_ALL):
+        return Visibility(everything=True)
+    if viewer.is_staff_member:
+        return Visibility(teams_of_member=viewer.pk, unteamed=True, assignee=viewer.pk)
+    reads_organisation = viewer.can(Capability.TICKETS_READ_ORGANISATION)
+    organisation = viewer.organisation_id if reads_organisation else None
+    return Visibility(requester=viewer.pk, watcher=viewer.pk, organisation=organisation)
+
+
+def visible_tickets(viewer: User | SystemActor) -> QuerySet[Ticket]:
+    """The tickets ``viewer`` may read. Every ticket read in Sustain starts here."""
     tickets = Ticket.objects.all()
-    if not user.is_active:
-        return tickets.none()
-    if user.can(Capability.TICKETS_READ_ALL):
+    rule = visibility(viewer)
+    if rule.everything:
         return tickets
-    if user.is_staff_member:
-        # Tickets without a team are the shared triage queue.
-        return tickets.filter(
-            Q(team__in=user.teams.values("pk")) | Q(team__isnull=True) | Q(assignee=user)
-        )
-    # A subquery, not a join: a join on watchers would repeat a ticket once per watcher.
-    watched = Q(pk__in=Ticket.watchers.through.objects.filter(user=user).values("ticket_id"))
-    if user.can(Capability.TICKETS_READ_ORGANISATION) and user.organisation_id is not None:
-        return tickets.filter(Q(organisation_id=user.organisation_id) | Q(requester=user) | watched)
-    return tickets.filter(Q(requester=user) | watched)
+    parts: list[Q] = []
+    if rule.teams_of_member is not None:
+        parts.append(Q(team__in=Team.objects.filter(members=rule.teams_of_member).values("pk")))
+    if rule.unteamed:
+        parts.append(Q(team__isnull=True))
+    if rule.assignee is not None:
+        parts.append(Q(assignee_id=rule.assignee))
+    if rule.organisation is not None:
+        parts.append(Q(organisation_id=rule.organisation))
+    if rule.requester is not None:
+        parts.append(Q(requester_id=rule.requester))
+    if rule.watcher is not None:
+        # A subquery, not a join: a join on watchers would repeat a ticket once per watcher.
+        watched = Ticket.watchers.through.objects.filter(user_id=rule.watcher)
+        parts.append(Q(pk__in=watched.values("ticket_id")))
+    if not parts:
+        return tickets.none()
+    return tickets.filter(reduce(operator.or_, parts))
 
 
 def teams_holding_visible(user: User) -> set[int] | None:
     """The teams whose tickets hold every ticket with a team that ``user`` may read, or
     None when that is every team (or ``user`` reads no team's tickets by team).
 
-    For an agent: their teams, and the teams of tickets assigned to them (kept after they
-    left a team).
+    From the rule's parts: the teams of a member, and the teams of the tickets assigned to
+    them (kept after they left a team).
     """
-    if not user.is_active or user.can(Capability.TICKETS_READ_ALL) or not user.is_staff_member:
+    rule = visibility(user)
+    if rule.everything or rule.teams_of_member is None:
         return None
-    return set(user.teams.values_list("pk", flat=True)) | _teams_assigned_to(user)
+    held = set(Team.objects.filter(members=rule.teams_of_member).values_list("pk", flat=True))
+    if rule.assignee is not None:
+        held |= _teams_assigned_to(rule.assignee)
+    return held
 
 
 def groups_holding_visible[M: Model](user: User, relation: str, groups: QuerySet[M]) -> QuerySet[M]:
@@ -59,12 +108,13 @@ def groups_holding_visible[M: Model](user: User, relation: str, groups: QuerySet
     if relation == "team":
         return groups.filter(pk__in=held)
     tickets = Ticket.objects.filter(**{relation: OuterRef("pk")})
-    return groups.filter(
-        Exists(tickets.filter(team__in=held)) | Exists(tickets.filter(team__isnull=True))
-    )
+    holding = [Exists(tickets.filter(team__in=held))]
+    if visibility(user).unteamed:
+        holding.append(Exists(tickets.filter(team__isnull=True)))
+    return groups.filter(reduce(operator.or_, holding))
 
 
-def _teams_assigned_to(user: User) -> set[int]:
+def _teams_assigned_to(user_id: int) -> set[int]:
     # A skip scan of the (assignee, team) index: one probe per team, however many tickets
     # the agent holds (reading them all takes a heap visit each for recent tickets).
     quote = connection.ops.quote_name
@@ -80,7 +130,7 @@ def _teams_assigned_to(user: User) -> set[int]:
         f") SELECT team_id FROM seen WHERE team_id IS NOT NULL"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, user.pk])
+        cursor.execute(sql, [user_id, user_id])
         return {int(row[0]) for row in cursor.fetchall()}
 
 
@@ -95,7 +145,7 @@ def parse_ticket_ref(ref: str | int) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def get_ticket_for(user: User, ref: str | int, *, for_update: bool = False) -> Ticket:
+def get_ticket_for(user: User | SystemActor, ref: str | int, *, for_update: bool = False) -> Ticket:
     """The ticket, if ``user`` may read it; otherwise NotFound (never reveal that it exists)."""
     ticket_id = parse_ticket_ref(ref)
     if ticket_id is None:
@@ -189,3 +239,61 @@ def page_names(
     for ticket_tags in tag_names.values():
         ticket_tags.sort()
     return names, tag_names
+
+
+# --- what the controls of a ticket offer ----------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """One choice of a ticket's controls; ``group`` is the product of a component or version."""
+
+    pk: int
+    name: str
+    group: str = ""
+
+
+def edit_choices(team_id: int | None) -> tuple[dict[str, list[Option]], set[int]]:
+    """The teams, products, components and versions a ticket may be given (``{"team": [...],
+    "product": ...}``, sorted as lists show them), and the ids of the members of the team
+    ``team_id``, in one query: five small ORM queries cost more Python time (composing,
+    building model instances) than the rows are worth, and each is a round trip that a busy
+    database makes the ticket page wait for."""
+    quote = connection.ops.quote_name
+    teams, products = quote(Team._meta.db_table), quote(Product._meta.db_table)
+    components, versions = quote(Component._meta.db_table), quote(Version._meta.db_table)
+    members = quote(Team.members.through._meta.db_table)
+    sql = (
+        # The first SELECT types the columns: PostgreSQL takes a bare NULL for text.
+        f"SELECT 'team', id, name, CAST(NULL AS BIGINT), CAST(NULL AS DATE) FROM {teams} "  # noqa: S608
+        f"UNION ALL SELECT 'product', id, name, NULL, NULL FROM {products} "
+        f"UNION ALL SELECT 'component', id, name, product_id, NULL FROM {components} "
+        f"UNION ALL SELECT 'version', id, name, product_id, released_on FROM {versions} "
+        f"UNION ALL SELECT 'member', user_id, '', NULL, NULL FROM {members} WHERE team_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [team_id or 0])
+        rows = cursor.fetchall()
+    product_names = {pk: name for kind, pk, name, _, _ in rows if kind == "product"}
+    options: dict[str, list[Option]] = {"team": [], "product": [], "component": [], "version": []}
+    released: dict[int, date] = {}
+    member_ids: set[int] = set()
+    for kind, pk, name, product_id, released_on in rows:
+        if kind == "member":
+            member_ids.add(pk)
+            continue
+        options[kind].append(Option(pk=pk, name=name, group=product_names.get(product_id, "")))
+        if released_on:
+            # SQLite hands a raw query's dates back as text.
+            released[pk] = (
+                date.fromisoformat(released_on) if isinstance(released_on, str) else released_on
+            )
+    for kind in ("team", "product", "component"):
+        options[kind].sort(key=lambda o: (o.group, o.name))
+    # As the catalogue lists them: by product, the newest release first, unreleased last.
+    options["version"].sort(
+        key=lambda o: (o.group, o.pk not in released, -_ordinal(released.get(o.pk)), o.name)
+    )
+    return options, member_ids
+
+
+def _ordinal(day: date | None) -> int:
+    return day.toordinal() if day else 0

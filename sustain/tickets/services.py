@@ -1,7 +1,8 @@
 """Ticket workflows: create, change, move through statuses, converse. One transaction each.
 
 Every function takes the acting user, checks what they may do, writes the activity log and
-records notifications in the outbox before the transaction commits.
+records notifications in the outbox before the transaction commits. Changes may also come from
+the system (``sustain.accounts.actors``): it acts with staff rights and is never a customer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sustain.accounts.actors import Actor
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core import fastsql
@@ -26,7 +28,7 @@ from sustain.tickets.assignment import pick_assignee
 from sustain.tickets.attachments import store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
 from sustain.tickets.models import Activity, Message, Ticket, ticket_number
-from sustain.tickets.rules import allowed_transitions, priority_for, reopen_deadline
+from sustain.tickets.rules import allowed_transitions, priority_for, reopen_window
 from sustain.tickets.selectors import get_ticket_for
 from sustain.tickets.validation import (
     check_assignee,
@@ -40,6 +42,10 @@ from sustain.tickets.validation import (
 
 # --- shared checks ------------------------------------------------------------------------
 READ_ONLY = "Your role can read tickets but not change them."
+
+
+def acts_as_customer(actor: Actor) -> bool:
+    return isinstance(actor, User) and actor.is_customer
 
 
 # --- creating -----------------------------------------------------------------------------
@@ -133,7 +139,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
         if data.tags:
             tag_new_ticket(ticket.pk, data.tags)
         if data.watchers:
-            _set_watchers(actor, ticket, data.watchers, channel)
+            set_watchers(actor, ticket, data.watchers, channel)
         message = Message(
             ticket=ticket, author=actor, body=description, channel=channel, created_at=now
         )
@@ -177,7 +183,7 @@ _CUSTOMER_FIELDS = frozenset({"status"})
 
 def update_ticket(
     *,
-    actor: User,
+    actor: Actor,
     ref: str | int,
     changes: dict[str, Any],
     channel: str = Channel.WEB,
@@ -186,7 +192,7 @@ def update_ticket(
     """Change any of EDITABLE_FIELDS; the whole change applies or none of it does."""
     with transaction.atomic():
         ticket = get_ticket_for(actor, ref, for_update=True)
-        _apply_changes(actor, ticket, changes, channel, expected_revision)
+        apply_changes(actor, ticket, changes, channel, expected_revision)
         if hooks.RELEVANT_FIELDS & set(changes):
             hooks.ticket_changed([ticket.pk])
     return ticket
@@ -212,7 +218,7 @@ def bulk_update_tickets(
         for ref in refs:
             ticket = get_ticket_for(actor, ref, for_update=True)
             try:
-                _apply_changes(actor, ticket, dict(changes), channel, None)
+                apply_changes(actor, ticket, dict(changes), channel, None)
             except (ValidationFailed, Conflict, PermissionDenied) as exc:
                 exc.detail = f"{ticket.number}: {exc.detail}"
                 raise
@@ -222,17 +228,19 @@ def bulk_update_tickets(
     return updated
 
 
-def _apply_changes(
-    actor: User,
+def apply_changes(
+    actor: Actor,
     ticket: Ticket,
     changes: dict[str, Any],
     channel: str,
     expected_revision: int | None,
 ) -> None:
+    """The checks and writes of a change to ``ticket``, which the caller has locked, in the
+    caller's transaction; the caller runs the hooks (``hooks.RELEVANT_FIELDS``)."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
-    if actor.is_customer:
+    if acts_as_customer(actor):
         if set(changes) - _CUSTOMER_FIELDS:
             raise PermissionDenied("Customers can only close or reopen their tickets.")
     else:
@@ -264,7 +272,7 @@ def _apply_changes(
         events.append(("status", activity))
     related_changed = "tags" in changes and _set_tags(actor, ticket, changes["tags"], channel)
     if "watchers" in changes:
-        related_changed |= _set_watchers(actor, ticket, changes["watchers"], channel)
+        related_changed |= set_watchers(actor, ticket, changes["watchers"], channel)
     # A change that changes nothing keeps the revision, so nobody else gets a false conflict.
     if changed or related_changed:
         touch_ticket(ticket, changed)
@@ -275,7 +283,7 @@ def _apply_changes(
             notifications.status_changed(ticket, activity, actor)
 
 
-def _set_simple(actor: User, ticket: Ticket, name: str, value: Any, channel: str) -> list[str]:
+def _set_simple(actor: Actor, ticket: Ticket, name: str, value: Any, channel: str) -> list[str]:
     if name == "title":
         value = check_text("title", value, max_length=250, single_line=True)
     elif name == "kind":
@@ -295,7 +303,7 @@ def _set_simple(actor: User, ticket: Ticket, name: str, value: Any, channel: str
 
 
 def _set_logged(
-    actor: User, ticket: Ticket, channel: str, values: Iterable[tuple[str, Any]]
+    actor: Actor, ticket: Ticket, channel: str, values: Iterable[tuple[str, Any]]
 ) -> list[Activity]:
     """Set each field that differs and log it; returns the log entries written."""
     logged = []
@@ -317,7 +325,7 @@ def _set_logged(
     return logged
 
 
-def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel: str) -> list[str]:
+def _set_priority(actor: Actor, ticket: Ticket, changes: dict[str, Any], channel: str) -> list[str]:
     keys = {"impact", "urgency", "priority", "priority_reason"}
     if not keys & set(changes):
         return []
@@ -357,7 +365,9 @@ def _set_priority(actor: User, ticket: Ticket, changes: dict[str, Any], channel:
     return changed
 
 
-def _set_catalogue(actor: User, ticket: Ticket, changes: dict[str, Any], channel: str) -> list[str]:
+def _set_catalogue(
+    actor: Actor, ticket: Ticket, changes: dict[str, Any], channel: str
+) -> list[str]:
     names = ("product", "component", "version")
     if not set(names) & set(changes):
         return []
@@ -384,7 +394,7 @@ def _set_catalogue(actor: User, ticket: Ticket, changes: dict[str, Any], channel
 
 
 def _set_team_and_assignee(
-    actor: User, ticket: Ticket, changes: dict[str, Any], channel: str
+    actor: Actor, ticket: Ticket, changes: dict[str, Any], channel: str
 ) -> list[Activity]:
     if "team" not in changes and "assignee" not in changes:
         return []
@@ -407,7 +417,7 @@ def _set_team_and_assignee(
 
 
 def _set_status(
-    actor: User, ticket: Ticket, status: str, channel: str, *, automatic: bool = False
+    actor: Actor, ticket: Ticket, status: str, channel: str, *, automatic: bool = False
 ) -> Activity:
     """Move the ticket; ``automatic`` moves (a reply resuming it) use the staff workflow."""
     check_choice("status", status, Status)
@@ -417,7 +427,7 @@ def _set_status(
             "change that ticket instead.",
             errors={"status": ["merged tickets stay closed"]},
         )
-    allowed = allowed_transitions(ticket.status, customer=actor.is_customer and not automatic)
+    allowed = allowed_transitions(ticket.status, customer=acts_as_customer(actor) and not automatic)
     if status not in allowed:
         raise InvalidTransition(ticket.status, status, allowed)
     now = timezone.now()
@@ -444,8 +454,7 @@ def _set_status(
 
 
 def _check_reopen_window(ticket: Ticket, now: Any) -> None:
-    deadline = reopen_deadline(ticket.closed_at or ticket.resolved_at, settings.SUSTAIN_REOPEN_DAYS)
-    if deadline is not None and now > deadline:
+    if reopen_window(ticket, now=now).expired:
         raise Conflict(
             f"{ticket.number} was closed more than {settings.SUSTAIN_REOPEN_DAYS} days ago and "
             "cannot be reopened; open a new ticket and link it.",
@@ -453,7 +462,7 @@ def _check_reopen_window(ticket: Ticket, now: Any) -> None:
         )
 
 
-def _set_tags(actor: User, ticket: Ticket, names: Iterable[str], channel: str) -> bool:
+def _set_tags(actor: Actor, ticket: Ticket, names: Iterable[str], channel: str) -> bool:
     new = tags_named(names)
     old = sorted(t.name for t in ticket.tags.all())
     if old == [t.name for t in new]:
@@ -471,7 +480,10 @@ def _set_tags(actor: User, ticket: Ticket, names: Iterable[str], channel: str) -
     return True
 
 
-def _set_watchers(actor: User, ticket: Ticket, users: Iterable[User], channel: str) -> bool:
+def set_watchers(actor: Actor, ticket: Ticket, users: Iterable[User], channel: str) -> bool:
+    """Make ``users`` the watchers of ``ticket`` (locked by the caller) and log the change;
+    False when they already were. Only active people, and customers of the ticket's
+    organisation, may watch."""
     new = {u.pk: u for u in users}
     for user in new.values():
         if not user.is_active:
@@ -552,7 +564,7 @@ def _status_after_message(
         return []
     if actor.is_customer:
         if ticket.status in (Status.RESOLVED, Status.CLOSED):
-            _check_reopen_window(ticket, now)
+            # Within the reopen period only (_set_status checks it).
             _set_status(actor, ticket, Status.OPEN, channel, automatic=True)
             return ["status", "resolved_at", "closed_at"]
         if ticket.status == Status.PENDING_CUSTOMER:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -11,7 +11,7 @@ from sustain.accounts.models import Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core import fastsql
 from sustain.core.errors import ValidationFailed
-from sustain.core.permissions import Capability
+from sustain.tickets.assignment import may_be_assigned, members_among
 from sustain.tickets.choices import Priority
 from sustain.tickets.models import Tag, Ticket
 from sustain.tickets.rules import priority_for
@@ -48,13 +48,18 @@ def clean_tags(names: Iterable[str]) -> list[str]:
 
 
 def tags_named(names: Iterable[str]) -> list[Tag]:
-    cleaned = clean_tags(names)
-    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
-    missing = [Tag(name=n) for n in cleaned if n not in existing]
+    return ensure_tags(clean_tags(names))
+
+
+def ensure_tags(names: Sequence[str]) -> list[Tag]:
+    """The tags of exactly these names, in their order, created where missing: the ticket
+    tags that other apps refer to (an SLA policy for tagged tickets) are made through this."""
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in dict.fromkeys(names) if n not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
-    return [existing[n] for n in cleaned]
+        existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    return [existing[n] for n in names]
 
 
 def tag_new_ticket(ticket_id: int, names: Iterable[str]) -> None:
@@ -89,11 +94,11 @@ def _link_tags(ticket_id: int, names: list[str], *, skip_linked: bool = False) -
 
 
 def check_assignee(assignee: User, team: Team | None) -> None:
-    if not (assignee.is_active and assignee.can(Capability.TICKETS_WRITE)):
+    if not may_be_assigned(assignee):
         raise ValidationFailed.field(
             "assignee", f"{assignee.email} cannot be assigned tickets (inactive or read-only)."
         )
-    if team is not None and not team.members.filter(pk=assignee.pk).exists():
+    if team is not None and not may_be_assigned(assignee, members_among(team, assignee)):
         raise ValidationFailed.field("assignee", f"{assignee.email} is not a member of {team}.")
 
 

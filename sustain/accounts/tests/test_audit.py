@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sustain.accounts import admin_services, audit, services, tokens
+from sustain.accounts.actors import EMAIL
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import AuditEntry, Organisation, Team, User
 from sustain.accounts.tests.settings_helpers import body, signed_in
@@ -104,6 +105,41 @@ def test_adding_a_contact_records_their_organisation(acme_admin: User, acme: Org
     entry = only_entry()
     assert (entry.actor, entry.action) == (acme_admin, "contact.added")
     assert entry.changes["organisation"] == [None, "Acme"]
+
+
+def test_the_system_adds_a_contact_without_a_password_and_no_actor(acme: Organisation) -> None:
+    contact = services.add_contact(
+        actor=EMAIL, email=" Dana@Acme.test ", full_name="Dana Smith", organisation=acme
+    )
+
+    assert (contact.email, contact.role, contact.organisation) == (
+        "dana@acme.test",
+        Role.CUSTOMER,
+        acme,
+    )
+    assert not contact.has_usable_password()
+    entry = only_entry()
+    assert (entry.actor, entry.action) == (None, "contact.added")
+    assert entry.changes == {
+        "email": [None, "dana@acme.test"],
+        "full_name": [None, "Dana Smith"],
+        "role": [None, "customer"],
+        "organisation": [None, "Acme"],
+    }
+    with pytest.raises(Conflict):
+        services.add_contact(actor=EMAIL, email="dana@acme.test")
+    assert AuditEntry.objects.count() == 1
+
+
+def test_a_person_adds_a_contact_with_the_rights_of_creating_users(
+    acme_admin: User, alice: User, acme: Organisation, globex: Organisation
+) -> None:
+    contact = services.add_contact(actor=acme_admin, email="eve@acme.test", organisation=acme)
+    assert (contact.role, only_entry().actor) == (Role.CUSTOMER, acme_admin)
+    with pytest.raises(PermissionDenied):
+        services.add_contact(actor=acme_admin, email="x@globex.test", organisation=globex)
+    with pytest.raises(PermissionDenied):
+        services.add_contact(actor=alice, email="y@acme.test", organisation=acme)
 
 
 def test_resending_an_invitation_is_recorded(admin: User) -> None:

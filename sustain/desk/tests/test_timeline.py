@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from sustain.accounts.actors import SLA_ESCALATION
 from sustain.desk.timeline import build_timeline, changes_since, describe
 from sustain.tickets import services
 from sustain.tickets.choices import Status
 from sustain.tickets.linking import link_tickets, merge_tickets, unlink_tickets
 from sustain.tickets.models import Activity
+from sustain.tickets.system import TicketEvent, reassign_ticket, record_events
 
 
 def test_messages_and_events_in_order_with_runs_grouped(alice, bob, bobs_ticket):
@@ -85,3 +87,20 @@ def test_the_timeline_shows_labels_of_logged_codes(alice, bobs_ticket):
     )
     assert describe(kind) == "changed kind from Incident to Service request"
     assert describe(status) == "changed status from New to Open"
+
+
+def test_the_system_reads_by_name_and_its_changes_run_together(alice, bobs_ticket):
+    record_events(
+        actor=SLA_ESCALATION,
+        events=[TicketEvent(bobs_ticket.pk, "sla_breach", "First response SLA breached")],
+    )
+    reassign_ticket(actor=SLA_ESCALATION, ref=bobs_ticket.pk, assignee=alice, reason="Breached")
+
+    [entry] = [e for e in build_timeline(bobs_ticket).entries if e.is_event]
+    assert entry.label == "Changes by SLA escalation"
+    assert [c.text for c in entry.changes] == [
+        "set sla_breach to First response SLA breached",
+        "set assignee to Alice",
+        "set assignment reason to Breached",
+    ]
+    assert {c.by for c in changes_since(bobs_ticket.pk, 0)} == {"Bob", "SLA escalation"}

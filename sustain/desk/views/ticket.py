@@ -169,8 +169,7 @@ def poll(request: HttpRequest, ref: str) -> HttpResponse:
     changes = changes_since(ticket_id, seen) if current is not None and ticket_id else []
     actors: list[str] = []
     for change in changes:
-        who = change.activity.actor
-        name = "you" if who == actor else (who.display_name if who else "Sustain")
+        name = "you" if change.activity.actor == actor else change.by
         if name not in actors:
             actors.append(name)
     context = {"ref": ref, "gone": current is None, "actors": actors, "changes": changes}

@@ -7,7 +7,6 @@ agent then sees what changed meanwhile and can apply their change again on the n
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,6 +28,7 @@ from sustain.desk.views.ticket import (
 from sustain.tickets import linking, services
 from sustain.tickets.models import Activity, TicketLink
 from sustain.tickets.selectors import get_ticket_for
+from sustain.tickets.watching import unwatch_ticket, watch_ticket
 
 # Posted keys that describe the request, not the change, and are not echoed back.
 _BOOKKEEPING = frozenset({"csrfmiddlewaretoken", "revision", "seen"})
@@ -116,24 +116,15 @@ def conflict_response(
 @staff_required
 @require_POST
 def watchers(request: HttpRequest, ref: str) -> HttpResponse:
-    """Add or remove one watcher. Computed on the locked, current list: two agents adding
-    different watchers at once both stay."""
+    """Add or remove one watcher (two agents adding different watchers at once both stay)."""
     actor = signed_in_user(request)
     form = WatcherForm(request.POST)
     if not form.is_valid():
         return error_response(request, ref, "error-watchers", _first_error(form.errors), 422)
     user: User = form.cleaned_data["user"]
+    change = watch_ticket if form.cleaned_data["action"] == "add" else unwatch_ticket
     try:
-        with transaction.atomic():
-            ticket = get_ticket_for(actor, ref, for_update=True)
-            current = {w.pk: w for w in ticket.watchers.all()}
-            if form.cleaned_data["action"] == "add":
-                current[user.pk] = user
-            else:
-                current.pop(user.pk, None)
-            services.update_ticket(
-                actor=actor, ref=ticket.pk, changes={"watchers": list(current.values())}
-            )
+        change(actor=actor, ref=ref, watchers=[user])
     except NotFound:
         raise  # the 404 page, not an error beside the watchers
     except ServiceError as exc:

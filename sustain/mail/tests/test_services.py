@@ -223,6 +223,22 @@ def test_cc_colleagues_become_watchers_but_outsiders_do_not(acme, bob, bob_colle
     assert not User.objects.filter(email="support+x@127.0.0.1").exists()
 
 
+def test_e_mail_intake_acts_as_the_system_in_the_log(acme, bob, bob_colleague, bobs_ticket):
+    long_ago = timezone.now() - timedelta(days=60)
+    Ticket.objects.filter(pk=bobs_ticket.pk).update(status=Status.CLOSED, closed_at=long_ago)
+    raw = plain(subject=f"Re: [SUS-{bobs_ticket.pk}] again", headers={"Cc": "erin@acme.test"})
+    mail = receive_any(raw, source="api").mail
+
+    by_system = Activity.objects.filter(ticket=mail.ticket, actor=None).values_list(
+        "action", "system_actor", "channel"
+    )
+    assert set(by_system) == {
+        ("linked", "email", "email"),
+        ("watched", "email", "email"),
+    }
+    assert TicketLink.objects.get(source=mail.ticket).created_by is None
+
+
 def test_cc_watchers_can_be_switched_off(settings, acme, bob, bob_colleague):
     settings.SUSTAIN_MAIL_CC_WATCHERS = False
     mail = receive_any(plain(headers={"Cc": "erin@acme.test"}), source="api").mail

@@ -110,6 +110,36 @@ def test_escalation_rules_notify_reassign_and_raise_priority(
     assert ticket.priority == 2
 
 
+def test_escalations_are_made_by_the_sla_system_actor_with_their_reasons(
+    standard_policy: SlaPolicy, make_ticket: Callable[..., Ticket], bob: User, alice: User
+) -> None:
+    rule(standard_policy, Threshold.BREACH, EscalationAction.REASSIGN, alice)
+    rule(standard_policy, Threshold.BREACH, EscalationAction.RAISE_PRIORITY)
+    ticket = make_ticket(bob)
+    Ticket.objects.filter(pk=ticket.pk).update(team=alice.teams.get())
+
+    assert sweep(now=ticket.created_at + 121 * MIN).escalations == 2
+
+    entries = Activity.objects.filter(ticket=ticket, channel="system").order_by("id")
+    assert {(a.actor, a.system_actor) for a in entries} == {(None, "sla_escalation")}
+    logged = {a.field: a.new_value for a in entries}
+    assert logged["assignee"] == str(alice)
+    assert logged["assignee_reason"].startswith("First response SLA breached")
+    assert (logged["priority"], logged["priority_reason"]) == ("2", "Raised by SLA escalation")
+    ticket.refresh_from_db()
+    assert ticket.team == alice.teams.get()  # alice is a member: the ticket stays in the team
+
+
+def test_a_rule_naming_somebody_who_may_not_hold_tickets_passes_them_over(
+    standard_policy: SlaPolicy, make_ticket: Callable[..., Ticket], bob: User, viewer: User
+) -> None:
+    rule(standard_policy, Threshold.BREACH, EscalationAction.REASSIGN, viewer)
+    ticket = make_ticket(bob)
+    assert sweep(now=ticket.created_at + 121 * MIN).breaches == 1
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
 def test_rules_for_another_target_do_not_run(
     standard_policy: SlaPolicy, make_ticket: Callable[..., Ticket], bob: User
 ) -> None:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from sustain.accounts.actors import SLA_ESCALATION
 from sustain.core.models import OutboxMessage
 from sustain.tickets import services
-from sustain.tickets.activity import display_change, stored_value, value_label
-from sustain.tickets.choices import Kind, Priority, Status
+from sustain.tickets.activity import (
+    actor_name,
+    display_change,
+    log_activity,
+    stored_value,
+    value_label,
+)
+from sustain.tickets.choices import Channel, Kind, Priority, Status
 from sustain.tickets.linking import merge_tickets
 from sustain.tickets.models import Activity
 
@@ -81,3 +88,20 @@ def test_a_renamed_label_rewords_the_history_and_the_log_keeps_the_code(
         assert "The status changed from Open to Waiting for you." in str(mail.payload)
     monkeypatch.setattr(Status.OPEN, "_label_", "In progress")
     assert display_change(first) == ("New", "In progress")
+
+
+def test_the_system_is_logged_by_its_code_and_reads_by_its_label(alice, bobs_ticket):
+    by_system = log_activity(bobs_ticket, SLA_ESCALATION, Channel.SYSTEM, "changed")
+    by_alice = log_activity(bobs_ticket, alice, Channel.WEB, "changed")
+    by_nobody = log_activity(bobs_ticket, None, Channel.SYSTEM, "changed")
+    stored = {a.pk: a for a in Activity.objects.select_related("actor")}
+
+    assert (stored[by_system.pk].actor, stored[by_system.pk].system_actor) == (
+        None,
+        "sla_escalation",
+    )
+    assert [actor_name(stored[a.pk]) for a in (by_system, by_alice, by_nobody)] == [
+        "SLA escalation",
+        alice.display_name,
+        "Sustain",
+    ]

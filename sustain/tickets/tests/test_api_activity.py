@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from sustain.accounts.actors import SLA_ESCALATION
 from sustain.core.testing import V1
 from sustain.factories import make_message
 from sustain.tickets import services
 from sustain.tickets.linking import link_tickets
+from sustain.tickets.system import reassign_ticket
 
 
 @pytest.fixture
@@ -46,3 +48,15 @@ def test_customer_sees_only_created_replied_and_status_entries(api_client, bob, 
         ("changed", "status"),  # open → pending customer
     ]
     assert [e["new_value"] for e in entries[2:]] == ["Open", "Pending customer"]
+
+
+def test_the_system_is_named_in_a_field_of_its_own(api_client, alice, bobs_ticket):
+    reassign_ticket(actor=SLA_ESCALATION, ref=bobs_ticket.pk, assignee=alice, reason="Breach")
+
+    entries = api_client(alice).get(f"{V1}/tickets/{bobs_ticket.number}/activity").json()
+
+    assert [(e["actor"], e["system_actor"]) for e in entries] == [
+        ({"id": bobs_ticket.requester_id, "email": "bob@acme.test", "name": "Bob"}, None),
+        (None, "sla_escalation"),
+        (None, "sla_escalation"),
+    ]

@@ -94,3 +94,41 @@ def test_logged_labels_become_codes_and_go_back_to_status_labels(
         "Open",
     ]
     assert [value for name, value in back if name == "priority"] == ["2", "1", "3"]
+
+
+BEFORE_SYSTEM = ("tickets", "0010_catalogue_in_catalog")
+SYSTEM = ("tickets", "0011_activity_system_actor")
+
+
+@pytest.mark.usefixtures("at_the_last_migration")
+def test_earlier_entries_of_the_system_are_named_after_it(
+    make_ticket: Callable[..., Ticket], bob: User, alice: User
+) -> None:
+    ticket = make_ticket(bob)
+    Activity.objects.all().delete()
+    old_apps = migrate(BEFORE_SYSTEM)
+    OldActivity = old_apps.get_model("tickets", "Activity")
+    rows = [
+        # (actor, channel, action, field): the SLA sweep, e-mail's link, and people
+        (None, "system", "changed", "sla_breach"),
+        (None, "email", "linked", "related"),
+        (alice.pk, "system", "changed", "status"),
+        (None, "email", "changed", "email_warning"),
+        (None, "web", "changed", "title"),
+    ]
+    OldActivity.objects.bulk_create(
+        OldActivity(ticket_id=ticket.pk, actor_id=actor, channel=channel, action=action, field=f)
+        for actor, channel, action, f in rows
+    )
+
+    migrate(SYSTEM)
+
+    named = Activity.objects.order_by("id").values_list("actor_id", "system_actor")
+    assert list(named) == [
+        (None, "sla_escalation"),
+        (None, "email"),
+        (alice.pk, ""),
+        (None, ""),
+        (None, ""),
+    ]
+    migrate(BEFORE_SYSTEM)

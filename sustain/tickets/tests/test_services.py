@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from sustain.accounts.actors import EMAIL
 from sustain.accounts.choices import AssignmentStrategy
 from sustain.accounts.models import Team, User
 from sustain.core.errors import (
@@ -460,6 +461,23 @@ def test_link_is_logged_on_both_sides(make_ticket, alice):
     )
     with pytest.raises(Conflict):
         linking.link_tickets(actor=alice, source_ref=b.pk, target_ref=a.pk, kind=LinkKind.BLOCKS)
+
+
+def test_the_system_links_tickets_it_may_all_see(make_ticket, bob, carol):
+    mine, theirs = make_ticket(bob), make_ticket(carol)
+    link = linking.link_tickets(
+        actor=EMAIL,
+        source_ref=mine.pk,
+        target_ref=theirs.pk,
+        kind=LinkKind.RELATED,
+        channel=Channel.EMAIL,
+    )
+    assert link.created_by is None
+    entries = Activity.objects.filter(action=Activity.Action.LINKED)
+    assert {(a.ticket_id, a.actor, a.system_actor) for a in entries} == {
+        (mine.pk, None, "email"),
+        (theirs.pk, None, "email"),
+    }
 
 
 def test_a_child_has_one_parent(make_ticket, alice):
