@@ -61,3 +61,12 @@ def test_a_user_can_what_their_role_can(lead, viewer):
     assert not lead.can(Capability.PEOPLE_MANAGE)
     assert not viewer.can(Capability.TICKETS_WRITE)
     assert User(role=Role.CUSTOMER_ADMIN).can(Capability.CONTACTS_MANAGE_OWN)
+
+
+def test_a_system_actor_works_tickets_and_nothing_else():
+    from sustain.accounts.actors import SYSTEM_ACTORS
+    from sustain.core.permissions import Capability
+
+    for actor in SYSTEM_ACTORS.values():
+        granted = {capability for capability in Capability if actor.can(capability)}
+        assert granted == {Capability.TICKETS_READ_ALL, Capability.TICKETS_WRITE}, actor
