@@ -38,9 +38,6 @@ TICKETS_APP = "tickets"
 
 # Writes that remain outside tickets, each with its reason; nothing else may join them.
 ALLOWED: dict[tuple[str, str], str] = {
-    # Moved by the filters work: saved views become ticket services. Allowed only while the
-    # file is still here (see test_the_allowances_are_still_needed).
-    ("sustain/desk/saved_views.py", "*"): "moved by the filters work",
     # The demo stages a history months long and backdates it afterwards: rewriting the times
     # of the log is no service's business.
     ("sustain/demo/services.py", "_spread_times"): "the demo backdates its staged history",

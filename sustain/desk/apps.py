@@ -5,3 +5,10 @@ class DeskConfig(AppConfig):
     name = "sustain.desk"
     label = "desk"
     verbose_name = "Agent workspace"
+
+    def ready(self) -> None:
+        from sustain.desk.queue_forms import SORT_KEYS
+        from sustain.tickets.saved_views import register_sorts
+
+        # Saved views keep the queue's sort with its filters; the queue's columns are desk's.
+        register_sorts(SORT_KEYS)

@@ -1,7 +1,7 @@
-"""The queue's forms: the filter bar (a GET form), bulk actions and saved views.
+"""The queue's forms: its own parameters (view and page), its sorts, bulk actions and saved views.
 
-The filter form checks the shape of each parameter only; ids are not looked up, so a filter
-costs no query (an id nobody has simply matches no ticket).
+The filters are declared in ``tickets/filters.py``. They check the shape of each parameter only;
+ids are not looked up, so a filter costs no query (an id nobody has simply matches no ticket).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.http import QueryDict
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.pagination import NameSort
-from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
+from sustain.tickets.choices import Priority, Status
 from sustain.tickets.selectors import groups_holding_visible
 
 SORTS: dict[str, str] = {
@@ -54,74 +54,16 @@ NAME_SORTS: dict[str, SortForViewer] = {
     "team": _name_sort("team", "name", Team.objects.all),
 }
 DEFAULT_SORT = "-updated"
-SORT_CHOICES = [(f"{d}{k}", f"{d}{k}") for k in SORTS for d in ("", "-")]
-
-# The parameters that describe which tickets a list shows (a saved view stores these).
-FILTER_KEYS = (
-    "status",
-    "priority",
-    "kind",
-    "maintenance_type",
-    "team",
-    "assignee",
-    "organisation",
-    "product",
-    "tag",
-    "q",
-    "requester",
-    "breaching",
-    "sort",
-)
-_LIST_KEYS = frozenset({"status", "priority", "kind", "maintenance_type"})
+SORT_KEYS = [f"{d}{k}" for k in SORTS for d in ("", "-")]  # a saved view may keep these
 VIEW_PATTERN = r"^(mine|unassigned|breaching|all|team-\d{1,18}|saved-\d{1,18})$"
 
 
-class QueueFilterForm(forms.Form):
+class QueueForm(forms.Form):
+    """The queue's own parameters: which view, and the page. The filters and the sort are
+    read and checked by ``tickets/saved_views.py`` (``clean_view_params``), as a view keeps them."""
+
     view = forms.RegexField(VIEW_PATTERN, required=False, max_length=30)
-    status = forms.MultipleChoiceField(choices=Status.choices, required=False)
-    priority = forms.TypedMultipleChoiceField(choices=Priority.choices, coerce=int, required=False)
-    kind = forms.MultipleChoiceField(choices=Kind.choices, required=False)
-    maintenance_type = forms.MultipleChoiceField(choices=MaintenanceType.choices, required=False)
-    team = forms.RegexField(
-        r"^(none|\d{1,18})$", required=False, error_messages={"invalid": "Choose a team."}
-    )
-    assignee = forms.RegexField(
-        r"^(me|none|\d{1,18})$",
-        required=False,
-        error_messages={"invalid": "Use a user id, 'me' or 'none'."},
-    )
-    organisation = forms.RegexField(
-        r"^(none|\d{1,18})$", required=False, error_messages={"invalid": "Choose an organisation."}
-    )
-    product = forms.IntegerField(required=False, min_value=1)
-    tag = forms.CharField(required=False, max_length=50, strip=True)
-    q = forms.CharField(required=False, max_length=200, strip=True)
-    requester = forms.IntegerField(required=False, min_value=1)
-    breaching = forms.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=24 * 30,
-        label="SLA due within (hours)",
-        error_messages={"min_value": "Give a number of hours from 0 up."},
-    )
-    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
     cursor = forms.CharField(required=False, max_length=500)
-
-
-def filter_params(data: QueryDict | dict[str, Any]) -> dict[str, list[str]]:
-    """The non-empty filter parameters of ``data``, as lists (the form a saved view keeps)."""
-    params: dict[str, list[str]] = {}
-    for key in FILTER_KEYS:
-        raw: list[Any]
-        if isinstance(data, QueryDict):
-            raw = data.getlist(key)
-        else:
-            value: Any = data.get(key, [])
-            raw = value if isinstance(value, list) else [value]
-        values = [str(v).strip() for v in raw if str(v).strip()]
-        if values:
-            params[key] = values if key in _LIST_KEYS else values[:1]
-    return params
 
 
 def params_query(params: dict[str, list[str]]) -> QueryDict:

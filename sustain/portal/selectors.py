@@ -1,8 +1,9 @@
 """What the portal reads: a customer's ticket list and the public side of one ticket.
 
-Everything starts from ``visible_tickets`` / ``get_ticket_for``; on top of that the portal
-keeps to what is safe to show a customer: public messages only, status changes only, and no
-staff names (the support side is shown as "Support team").
+Everything starts from ``visible_tickets`` (the list narrowed by ``tickets/filters.py``) or
+``get_ticket_for``; on top of that the portal keeps to what is safe to show a customer: public
+messages only, status changes only, and no staff names (the support side is shown as
+"Support team").
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from sustain.accounts.models import User
 from sustain.core.pagination import Page, paginate
 from sustain.core.permissions import Capability
-from sustain.tickets.choices import FINISHED_STATUSES, Status
+from sustain.tickets.choices import Status
+from sustain.tickets.filters import clean_filters, filter_tickets
 from sustain.tickets.history import status_changes
 from sustain.tickets.models import Attachment, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, reopen_window
-from sustain.tickets.selectors import visible_tickets
 
 Tab = Literal["open", "closed"]
 Scope = Literal["mine", "organisation"]
@@ -51,24 +52,14 @@ def status_label(status: str) -> str:
 
 def portal_tickets(user: User, *, scope: Scope, tab: Tab | None) -> QuerySet[Ticket]:
     """The tickets of the portal list (of one tab, or of both), before paging."""
-    tickets = visible_tickets(user)
+    params: dict[str, list[str]] = {}
     if scope == "organisation" and user.organisation_id and can_see_organisation(user):
-        tickets = tickets.filter(organisation_id=user.organisation_id)
+        params["organisation"] = [str(user.organisation_id)]
     else:
-        # What they asked for or watch. The watched ids are read first: an OR with a subquery
-        # keeps PostgreSQL from walking the requester index in date order, and a customer
-        # with old tickets only would then cost a scan of the whole date index.
-        watched = list(
-            Ticket.watchers.through.objects.filter(user=user).values_list("ticket_id", flat=True)
-        )
-        mine = Q(requester=user) | Q(pk__in=watched) if watched else Q(requester=user)
-        tickets = tickets.filter(mine)
-    if tab is None:
-        return tickets
-    finished = Q(status__in=sorted(FINISHED_STATUSES))
-    # "Not finished" rather than the four open statuses: PostgreSQL would otherwise AND the
-    # (large) status index into the requester's few rows, 10-20 ms at 1M tickets.
-    return tickets.filter(finished if tab == "closed" else ~finished)
+        params["involves"] = ["me"]  # what they asked for or watch
+    if tab is not None:
+        params["finished"] = ["true" if tab == "closed" else "false"]
+    return filter_tickets(user, clean_filters(params))
 
 
 def ticket_page(

@@ -25,6 +25,7 @@ from sustain.core.uploads import Upload, download_response
 from sustain.tickets import linking, services
 from sustain.tickets.activity import value_label
 from sustain.tickets.choices import Channel, Kind, Status
+from sustain.tickets.filters import clean_filters, filter_params, filter_tickets
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, TicketLink
 from sustain.tickets.rules import allowed_transitions
 from sustain.tickets.schemas import (
@@ -43,12 +44,7 @@ from sustain.tickets.schemas import (
     TransitionIn,
     TransitionsOut,
 )
-from sustain.tickets.selectors import (
-    get_attachment_for,
-    get_ticket_for,
-    parse_ticket_ref,
-    visible_tickets,
-)
+from sustain.tickets.selectors import get_attachment_for, get_ticket_for
 from sustain.tickets.serializers import (
     Lookups,
     link_out,
@@ -163,46 +159,16 @@ class TicketFilters(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-def filter_tickets(actor: User, f: TicketFilters) -> QuerySet[Ticket]:
-    tickets = visible_tickets(actor)
-    if f.status:
-        tickets = tickets.filter(status__in=f.status)
-    if f.priority:
-        tickets = tickets.filter(priority__in=f.priority)
-    if f.kind:
-        tickets = tickets.filter(kind__in=f.kind)
-    if f.team is not None:
-        tickets = tickets.filter(team_id=f.team)
-    if f.assignee == "me":
-        tickets = tickets.filter(assignee=actor)
-    elif f.assignee == "none":
-        tickets = tickets.filter(assignee__isnull=True)
-    elif f.assignee:
-        if not f.assignee.isdigit():
-            raise ValidationFailed.field("assignee", "Use a user id, 'me' or 'none'.")
-        tickets = tickets.filter(assignee_id=int(f.assignee))
-    if f.organisation is not None:
-        tickets = tickets.filter(organisation_id=f.organisation)
-    if f.requester is not None:
-        tickets = tickets.filter(requester_id=f.requester)
-    if f.tag:
-        tickets = tickets.filter(tags__name=f.tag.strip().lower())
-    if f.updated_since:
-        tickets = tickets.filter(updated_at__gte=f.updated_since)
-    if f.q and f.q.strip():
-        number = parse_ticket_ref(f.q)
-        # Every word must appear in the title, in any order.
-        text = Q()
-        for word in f.q.split():
-            text &= Q(title__icontains=word)
-        tickets = tickets.filter(text | Q(pk=number) if number else text)
-    return tickets
+# Every other field of TicketFilters is a filter of tickets/filters.py: the schema declares it
+# for the OpenAPI document and checks its type, the filter module checks the rest and applies it.
+LIST_OPTIONS = frozenset({"ordering", "cursor", "limit"})
 
 
 @router.get("/tickets", response=TicketPage, summary="List tickets you can see")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpResponse:
     actor = actor_of(request)
-    rows = ticket_rows(filter_tickets(actor, filters))
+    params = filter_params(filters.dict(exclude=LIST_OPTIONS, exclude_none=True))
+    rows = ticket_rows(filter_tickets(actor, clean_filters(params)))
     order = filters.ordering.replace("number", "id")  # the number is the id, shown prefixed
     page = paginate(rows, order=order, cursor=filters.cursor, limit=filters.limit)
     lookups = Lookups.of(page.items)

@@ -14,8 +14,8 @@ from sustain.accounts.models import Team, User
 from sustain.core import pagination
 from sustain.core.errors import ValidationFailed
 from sustain.core.pagination import NameSort, paginate_by_name
-from sustain.desk.queues import filter_tickets
 from sustain.factories import make_user
+from sustain.tickets.filters import filter_tickets
 from sustain.tickets.models import Ticket
 
 WALK = 0  # "small" threshold that sends every list through the group walk

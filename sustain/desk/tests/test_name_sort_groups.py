@@ -12,8 +12,8 @@ from sustain.accounts.choices import Role
 from sustain.accounts.models import Team, User
 from sustain.core.pagination import paginate_by_name
 from sustain.desk.queue_forms import NAME_SORTS
-from sustain.desk.queues import filter_tickets
 from sustain.factories import make_organisation, make_team, make_user
+from sustain.tickets.filters import filter_tickets
 from sustain.tickets.models import Ticket
 from sustain.tickets.selectors import teams_holding_visible, visible_tickets
 

@@ -23,25 +23,13 @@ from sustain.core.errors import ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
 from sustain.core.pagination import Page, paginate, paginate_by_name
 from sustain.core.permissions import Capability
-from sustain.desk.queue_forms import (
-    DEFAULT_SORT,
-    NAME_SORTS,
-    SORTS,
-    QueueFilterForm,
-    filter_params,
-    params_query,
-)
-from sustain.desk.queues import (
-    QueueView,
-    filter_tickets,
-    queue_views,
-    sidebar_teams,
-    view_counts,
-)
-from sustain.desk.saved_views import visible_saved_views
+from sustain.desk.queue_forms import DEFAULT_SORT, NAME_SORTS, SORTS, QueueForm, params_query
+from sustain.desk.queues import QueueView, queue_views, sidebar_teams, view_counts
 from sustain.sla.selectors import clocks_for
 from sustain.tickets.choices import Kind, MaintenanceType, Priority, Status
+from sustain.tickets.filters import FilterValues, filter_tickets
 from sustain.tickets.models import Ticket, ticket_number
+from sustain.tickets.saved_views import clean_view_params, view_params, visible_saved_views
 from sustain.tickets.selectors import page_names
 
 PAGE_SIZE = 50
@@ -85,8 +73,10 @@ class Queue:
     views: list[QueueView]
     current: QueueView
     teams: list[Team]
-    form: QueueFilterForm
+    form: QueueForm
     params: dict[str, list[str]]
+    # Bad parameters by name, each with its messages (the list then shows no tickets).
+    errors: dict[str, list[str]] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     next_cursor: str | None = None
     error: str = ""
@@ -113,7 +103,7 @@ def build_queue(user: User, data: QueryDict) -> Queue:
     views = queue_views(user, teams, saved)
     key = data.get("view") or "mine"
     current = _current_view(views, key)
-    explicit = filter_params(data)
+    explicit = view_params(data)
     # A submitted filter bar carries every filter it shows; a plain link (e.g. "all tickets
     # of this requester") narrows the view's own filters instead.
     params = explicit if data.get("filtered") else {**current.params, **explicit}
@@ -122,27 +112,33 @@ def build_queue(user: User, data: QueryDict) -> Queue:
     cursor = data.get("cursor")
     if isinstance(cursor, str) and cursor:
         query["cursor"] = cursor
-    form = QueueFilterForm(query)
+    form = QueueForm(query)
     queue = Queue(user=user, views=views, current=current, teams=teams, form=form, params=params)
     if not form.is_valid():
+        queue.errors = {name: [str(m) for m in errors] for name, errors in form.errors.items()}
+    try:
+        filters, sort = clean_view_params(params)
+    except ValidationFailed as exc:
+        filters, sort = {}, ""
+        queue.errors |= exc.errors
+    if queue.errors:
         queue.error = "Some filters are not valid; correct them to see tickets."
         return queue
-    _load_rows(queue, form.cleaned_data)
+    _load_rows(queue, filters, sort or DEFAULT_SORT, form.cleaned_data.get("cursor") or None)
     return queue
 
 
-def _load_rows(queue: Queue, cleaned: dict[str, Any]) -> None:
-    sort = cleaned.get("sort") or DEFAULT_SORT
+def _load_rows(queue: Queue, filters: FilterValues, sort: str, cursor: str | None) -> None:
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    tickets = filter_tickets(queue.user, cleaned)
+    tickets = filter_tickets(queue.user, filters)
     try:
         if key in NAME_SORTS:
             page = paginate_by_name(
                 tickets,
                 NAME_SORTS[key](queue.user),
                 descending=descending,
-                cursor=cleaned.get("cursor") or None,
+                cursor=cursor,
                 limit=PAGE_SIZE,
             )
             ids = page.items
@@ -154,7 +150,7 @@ def _load_rows(queue: Queue, cleaned: dict[str, Any]) -> None:
             keyed = paginate(
                 tickets.values("id", order_path),
                 order=f"{'-' if descending else ''}{order_path}",
-                cursor=cleaned.get("cursor") or None,
+                cursor=cursor,
                 limit=PAGE_SIZE,
             )
             page = Page([row["id"] for row in keyed.items], keyed.next_cursor)
@@ -314,7 +310,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = queue_context(request, queue, staff, fragment=fragment)
     if not fragment:
         context.update(_filter_options(queue, staff))
-    status = 400 if not queue.form.is_valid() or queue.error else 200
+    status = 400 if queue.errors or queue.error else 200
     response = render_page(request, "desk/queue.html", context, partial="results", status=status)
     if fragment:
         # The address bar shows the list's own parameters, not every empty field of the form.

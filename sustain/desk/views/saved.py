@@ -12,7 +12,7 @@ from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.services import get_team_for
 from sustain.core.errors import ServiceError
 from sustain.desk.queue_forms import SavedViewForm
-from sustain.desk.saved_views import (
+from sustain.tickets.saved_views import (
     create_saved_view,
     delete_saved_view,
     update_saved_view,

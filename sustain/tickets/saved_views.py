@@ -1,20 +1,67 @@
-"""Saved views: queue filters a staff member names, for themselves or shared with a team."""
+"""Saved views: lists of tickets a staff member names, for themselves or shared with a team.
+
+A view keeps the parameters of a list: its filters, checked by ``tickets/filters.py``, and its
+sort. Sorting is the business of the list that shows the view (the desk's queue sorts by its
+columns), so that list registers its sort keys here from its ``AppConfig.ready()``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from sustain.accounts.models import Team, User
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sustain.core.permissions import Capability
-from sustain.desk.queue_forms import QueueFilterForm, filter_params, params_query
+from sustain.tickets.filters import clean_filters, filter_params, invalid_parameters
 from sustain.tickets.models import SavedView
 
 MAX_VIEWS_PER_USER = 50
+
+_sorts: dict[str, None] = {}  # the sort keys a view may keep, in the order registered
+
+
+def register_sorts(keys: Iterable[str]) -> None:
+    """Let views keep these sorts (e.g. ``title`` and ``-title``); registering twice is harmless."""
+    _sorts.update(dict.fromkeys(keys))
+
+
+def view_params(data: QueryDict | Mapping[str, Any]) -> dict[str, list[str]]:
+    """The parameters of a list in ``data`` that a view keeps: the filters, then the sort."""
+    params = filter_params(data)
+    raw = data.getlist("sort") if isinstance(data, QueryDict) else data.get("sort", [])
+    sorts = [str(s).strip() for s in (raw if isinstance(raw, list) else [raw]) if str(s).strip()]
+    if sorts:
+        params["sort"] = sorts[:1]
+    return params
+
+
+def clean_view_params(params: Mapping[str, list[str]]) -> tuple[dict[str, Any], str]:
+    """The cleaned filters and the sort ("" for the list's default) of ``params``.
+
+    Raises ValidationFailed naming every bad parameter."""
+    errors: dict[str, list[str]] = {}
+    try:
+        filters = clean_filters(params)
+    except ValidationFailed as exc:
+        filters, errors = {}, dict(exc.errors)
+    sort = ""
+    try:
+        sort = forms.ChoiceField(choices=[(k, k) for k in _sorts], required=False).clean(
+            (params.get("sort") or [""])[0]
+        )
+    except ValidationError as exc:
+        errors["sort"] = list(exc.messages)
+    if errors:
+        raise invalid_parameters(errors)
+    return filters, sort
 
 
 def visible_saved_views(user: User) -> QuerySet[SavedView]:
@@ -36,13 +83,10 @@ def get_saved_view_for(user: User, view_id: int) -> SavedView:
     return view
 
 
-def clean_filters(filters: dict[str, Any]) -> dict[str, list[str]]:
-    """The filters a view may keep: the queue's own parameters, each valid."""
-    params = filter_params(filters)
-    form = QueueFilterForm(params_query(params))
-    if not form.is_valid():
-        name, errors = next(iter(form.errors.items()))
-        raise ValidationFailed.field(name, str(errors[0]))
+def _kept_params(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What a view keeps of ``data``: the list's parameters, each valid."""
+    params = view_params(data)
+    clean_view_params(params)
     return params
 
 
@@ -67,7 +111,7 @@ def create_saved_view(
     *, actor: User, name: str, filters: dict[str, Any], team: Team | None = None
 ) -> SavedView:
     name = _check(actor, name, team)
-    params = clean_filters(filters)
+    params = _kept_params(filters)
     with transaction.atomic():
         if SavedView.objects.filter(owner=actor).count() >= MAX_VIEWS_PER_USER:
             raise Conflict(f"You already have {MAX_VIEWS_PER_USER} saved views; delete one first.")
@@ -94,7 +138,7 @@ def update_saved_view(
         view.name = _check(actor, view.name if name is None else name, new_team)
         view.team = new_team
         if filters is not None:
-            view.filters = clean_filters(filters)
+            view.filters = _kept_params(filters)
         view.updated_at = timezone.now()
         try:
             with transaction.atomic():
