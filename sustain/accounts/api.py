@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from sustain.accounts import audit, services, tokens
 from sustain.accounts.choices import CUSTOMER_ROLES, Role
@@ -36,6 +36,7 @@ from sustain.accounts.schemas import (
 )
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
+from sustain.core.schemas import In
 
 router = Router(tags=["people"])
 
@@ -93,7 +94,7 @@ def _staff_users(actor: User, ids: list[int], field: str) -> list[User]:
     return users
 
 
-class UserFilters(Schema):
+class UserFilters(In):
     role: Role | None = None
     organisation_id: int | None = None
     q: str | None = None

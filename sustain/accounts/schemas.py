@@ -8,7 +8,7 @@ from pydantic import Field
 
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import User
-from sustain.core.schemas import Out
+from sustain.core.schemas import In, Out
 
 
 class UserRef(Out):
@@ -45,7 +45,7 @@ class UserOut(Schema):
     date_joined: datetime
 
 
-class UserIn(Schema):
+class UserIn(In):
     email: str = Field(
         ..., min_length=3, max_length=254, description="Checked like Django's EmailField"
     )
@@ -56,7 +56,7 @@ class UserIn(Schema):
     time_zone: str = "UTC"
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     email: str = Field(
         ..., min_length=3, max_length=254, description="Checked like Django's EmailField"
     )
@@ -65,7 +65,7 @@ class ContactIn(Schema):
     customer_admin: bool = False
 
 
-class UserPatch(Schema):
+class UserPatch(In):
     full_name: str | None = Field(None, max_length=200)
     role: Role | None = None
     organisation_id: int | None = None
@@ -82,7 +82,7 @@ class OrganisationOut(Schema):
     created_at: datetime
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(In):
     name: str = Field(..., min_length=1, max_length=200)
     domains: list[str] = []
     tier: str = Field("", max_length=50)
@@ -97,7 +97,7 @@ class TeamOut(Schema):
     members: list[UserRef]
 
 
-class TeamIn(Schema):
+class TeamIn(In):
     name: str = Field(..., min_length=1, max_length=100)
     description: str = ""
     assignment_strategy: AssignmentStrategy = AssignmentStrategy.MANUAL
@@ -105,7 +105,7 @@ class TeamIn(Schema):
     member_ids: list[int] = []
 
 
-class TeamMembersIn(Schema):
+class TeamMembersIn(In):
     member_ids: list[int]
 
 
@@ -123,13 +123,13 @@ class TokenCreated(TokenOut):
     token: str = Field(..., description="The token itself. It is shown only this once.")
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     name: str = Field(..., min_length=1, max_length=100)
     expires_at: datetime | None = None
     user_id: int | None = Field(None, description="Administrators may create for others.")
 
 
-class PageParams(Schema):
+class PageParams(In):
     cursor: str | None = Field(None, description="`next_cursor` of the previous page")
     limit: int = Field(100, ge=1, le=500)
 
@@ -144,7 +144,7 @@ class OrganisationPage(Schema):
     next_cursor: str | None
 
 
-class AuditFilters(Schema):
+class AuditFilters(In):
     actor_id: int | None = Field(None, description="Entries of this actor")
     action: str | None = Field(
         None, max_length=40, description="An action or its start, e.g. `user.` or `token.revoked`"

@@ -9,11 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from sustain.accounts.models import User
+from sustain.accounts.settings.common import page_of
 from sustain.backups import services
-from sustain.core.errors import Conflict, ValidationFailed
-from sustain.core.pagination import paginate
-
-PAGE_SIZE = 50
+from sustain.core.errors import Conflict
 
 
 def _actor(request: HttpRequest) -> User:
@@ -26,12 +24,7 @@ def _actor(request: HttpRequest) -> User:
 @require_GET
 def backup_list(request: HttpRequest) -> HttpResponse:
     backups = services.backups_for(_actor(request))
-    try:
-        page = paginate(
-            backups, order="-created_at", cursor=request.GET.get("cursor"), limit=PAGE_SIZE
-        )
-    except ValidationFailed:
-        page = paginate(backups, order="-created_at", cursor=None, limit=PAGE_SIZE)
+    page = page_of(request, backups, order="-created_at")
     daily, weekly, monthly = services.retention()
     context = {
         "page": page,

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, F, Field, Model, OrderBy, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from sustain.core.errors import ValidationFailed
 
@@ -27,15 +28,60 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_FORGED = "This cursor is not one Sustain gave out."
+# The range of the BIGINT (and smaller) columns a cursor's numbers are compared with: a larger
+# number cannot be bound as a query parameter (an overflow on both databases).
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def _forged() -> ValidationFailed:
+    return ValidationFailed.field("cursor", _FORGED)
+
+
 def _decode(cursor: str, count: int) -> list[Any]:
+    """The ``count`` values of a cursor, each a JSON scalar; anything else is refused.
+
+    A cursor comes back from the client, so it may be forged: its shape is checked here and
+    each value against the field it pages on by ``_typed`` (every caller goes through both)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ValidationFailed.field("cursor", "This cursor is not one Sustain gave out.") from None
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        raise _forged() from None
     if not isinstance(values, list) or len(values) != count:
-        raise ValidationFailed.field("cursor", "This cursor is not one Sustain gave out.")
+        raise _forged()
+    if any(v is not None and not isinstance(v, str | int | float) for v in values):
+        raise _forged()
+    if any(isinstance(v, bool) for v in values):
+        raise _forged()
     return values
+
+
+def _typed(field: Field[Any, Any], raw: Any, *, nullable: bool) -> Any:
+    """``raw`` as a value of ``field`` that the database can compare with, or ValidationFailed.
+
+    Everything that could otherwise reach the database as an error (a 500) is refused: NULL
+    for a column that holds none, a number beyond 64 bits, a date that is no date, a naive
+    date-time, a NUL character (PostgreSQL refuses it in any string)."""
+    if raw is None:
+        if nullable:
+            return None
+        raise _forged()
+    if isinstance(raw, str) and "\x00" in raw:
+        raise _forged()
+    try:
+        value = field.to_python(raw)
+    except (ValidationError, TypeError, ValueError, OverflowError):
+        raise _forged() from None
+    if value is None:
+        raise _forged()
+    if isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
+        raise _forged()
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        raise _forged()
+    if isinstance(value, str) and "\x00" in value:
+        raise _forged()
+    return value
 
 
 def _field(model: type[Model], path: str) -> tuple[Field[Any, Any], bool]:
@@ -55,18 +101,11 @@ def _field(model: type[Model], path: str) -> tuple[Field[Any, Any], bool]:
 
 
 def _clean(model: type[Model], name: str, values: list[Any]) -> list[Any]:
-    # A cursor decodes to whatever JSON its sender wrote; values the fields cannot take would
-    # otherwise surface as a database error (500) instead of a bad-input answer.
     field, nullable = _field(model, name)
     pk = model._meta.pk
     assert pk is not None
     value, last_pk = values
-    try:
-        if value is None and nullable:
-            return [None, pk.to_python(last_pk)]
-        return [field.to_python(value), pk.to_python(last_pk)]
-    except (ValidationError, TypeError, ValueError):
-        raise ValidationFailed.field("cursor", "This cursor is not one Sustain gave out.") from None
+    return [_typed(field, value, nullable=nullable), _typed(pk, last_pk, nullable=False)]
 
 
 def paginate[M: Model, R](
@@ -153,16 +192,18 @@ def paginate_by_name(
     after: tuple[Any, int | None, int] | None = None
     if cursor:
         raw_name, raw_group, raw_id = _decode(cursor, 3)
-        try:
-            after = (
-                None if raw_name is None else str(raw_name),
-                None if raw_group is None else int(raw_group),
-                int(raw_id),
-            )
-        except (TypeError, ValueError):
-            raise ValidationFailed.field(
-                "cursor", "This cursor is not one Sustain gave out."
-            ) from None
+        name_field = sort.groups.model._meta.get_field(sort.name)
+        group_pk = sort.groups.model._meta.pk
+        own_pk = queryset.model._meta.pk
+        assert isinstance(name_field, Field)
+        assert group_pk is not None
+        assert own_pk is not None
+        # Rows without a group (no assignee) have no name either, and only those.
+        after = (
+            _typed(name_field, raw_name, nullable=raw_group is None),
+            _typed(group_pk, raw_group, nullable=True),
+            _typed(own_pk, raw_id, nullable=False),
+        )
     ids = queryset.order_by().values_list("pk", flat=True)
     rows = None
     if ids[: small + 1].count() > small:

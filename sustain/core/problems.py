@@ -48,9 +48,12 @@ def problem(
 
 
 def _field_path(loc: list[Any]) -> str:
-    # Ninja reports ("body", "payload", "team_id"); clients know the field as "team_id".
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "header")]
-    if parts and parts[0] in ("payload", "filters", "data"):
+    # Ninja reports ("body", "payload", "team_id"); clients know the field as "team_id". Only
+    # the leading location and parameter name go: a field may be named "query" or "body".
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header"):
+        parts = parts[1:]
+    if parts and parts[0] in ("payload", "filters", "data", "body"):
         parts = parts[1:]
     return ".".join(parts) or "body"
 

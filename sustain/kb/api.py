@@ -19,6 +19,7 @@ from sustain.accounts.api import actor_of
 from sustain.accounts.auth import API_AUTH
 from sustain.accounts.schemas import user_ref
 from sustain.core.pagination import paginate
+from sustain.core.schemas import Text
 from sustain.core.uploads import Upload
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS
@@ -197,7 +198,7 @@ def get_article(request: HttpRequest, article_id: int) -> ArticleDetail:
     auth=PUBLIC,
     summary="An article by its permalink; an old slug redirects to the current one",
 )
-def get_permalink(request: HttpRequest, slug: str) -> Any:
+def get_permalink(request: HttpRequest, slug: Text) -> Any:
     user = _reader(request)
     article, current = resolve_slug(user, slug)
     if not current:
@@ -236,7 +237,7 @@ def search_kb(request: HttpRequest, params: Query[SearchQuery]) -> SearchOut:
     auth=PUBLIC,
     summary="Articles for a request being written (the portal calls this while one types)",
 )
-def suggest_articles(request: HttpRequest, text: str = "", limit: int = 5) -> list[SearchHitOut]:
+def suggest_articles(request: HttpRequest, text: Text = "", limit: int = 5) -> list[SearchHitOut]:
     return [hit_out(h) for h in suggest(_reader(request), text, limit)]
 
 
@@ -427,7 +428,7 @@ def unlink_ticket(request: HttpRequest, article_id: int, link_id: int) -> HttpSt
     response=list[TicketLinkOut],
     summary="Articles linked to a ticket (used on it, or its known-error record)",
 )
-def list_ticket_articles(request: HttpRequest, ref: str) -> list[TicketLinkOut]:
+def list_ticket_articles(request: HttpRequest, ref: Text) -> list[TicketLinkOut]:
     actor = actor_of(request)
     ticket = get_ticket_for(actor, ref)
     links = ArticleTicketLink.objects.filter(

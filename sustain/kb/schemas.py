@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Schema
 from pydantic import Field
 
 from sustain.accounts.schemas import UserRef
-from sustain.core.schemas import Out
+from sustain.core.schemas import In, Out
 from sustain.kb.choices import ArticleStatus, Audience, TicketLinkKind
 
 
@@ -16,7 +15,7 @@ class Ref(Out):
 
 
 # --- input --------------------------------------------------------------------------------
-class ArticleIn(Schema):
+class ArticleIn(In):
     title: str = Field(..., max_length=200)
     body: str = ""
     summary: str = Field("", max_length=500)
@@ -29,7 +28,7 @@ class ArticleIn(Schema):
     review_by: date | None = None
 
 
-class ArticlePatch(Schema):
+class ArticlePatch(In):
     title: str | None = Field(None, max_length=200)
     body: str | None = None
     summary: str | None = Field(None, max_length=500)
@@ -43,31 +42,31 @@ class ArticlePatch(Schema):
     note: str = Field("", max_length=200, description="Why: kept with the revision.")
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     status: ArticleStatus
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     helpful: bool
     comment: str = Field("", max_length=1000)
 
 
-class DeflectionIn(Schema):
+class DeflectionIn(In):
     article_id: int
     query: str = Field("", max_length=500, description="What the customer had typed.")
 
 
-class CategoryIn(Schema):
+class CategoryIn(In):
     name: str = Field(..., max_length=120)
     parent_id: int | None = None
 
 
-class TicketLinkIn(Schema):
+class TicketLinkIn(In):
     ticket: str = Field(..., description="The ticket number, e.g. SUS-12.")
     kind: TicketLinkKind = TicketLinkKind.USED
 
 
-class SearchQuery(Schema):
+class SearchQuery(In):
     q: str = Field("", max_length=200)
     category_id: int | None = None
     product_id: int | None = None
@@ -77,7 +76,7 @@ class SearchQuery(Schema):
     tickets: bool = Field(False, description="Staff: also return matching tickets.")
 
 
-class ArticleFilters(Schema):
+class ArticleFilters(In):
     status: ArticleStatus | None = None
     category_id: int | None = None
     product_id: int | None = None

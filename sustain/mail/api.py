@@ -12,6 +12,7 @@ from sustain.accounts.api import actor_of
 from sustain.core.errors import ServiceError, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability, require
+from sustain.core.schemas import Text
 from sustain.mail import mailboxes
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.schemas import (
@@ -57,8 +58,8 @@ def deliver_inbound(request: HttpRequest) -> HttpStatus[InboundOut]:
 @router.get("/mail/inbound", response=InboundPage, summary="What came in (newest first)")
 def list_inbound(
     request: HttpRequest,
-    state: str | None = None,
-    cursor: str | None = None,
+    state: Text | None = None,
+    cursor: Text | None = None,
     limit: int = Query(50, ge=1, le=200),  # type: ignore[type-arg]
 ) -> InboundPage:
     require(actor_of(request), Capability.MAIL_MANAGE, mailboxes.ADMINS_ONLY)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Field, Schema
+from ninja import Field
 
-from sustain.core.schemas import Out
+from sustain.core.schemas import In, Out
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.tickets.models import ticket_number
 
@@ -37,7 +37,7 @@ class InboundOut(Out):
         )
 
 
-class MailboxIn(Schema):
+class MailboxIn(In):
     name: str = Field(max_length=100)
     host: str = Field(max_length=255)
     port: int = 993
@@ -51,7 +51,7 @@ class MailboxIn(Schema):
     is_active: bool = True
 
 
-class MailboxPatch(Schema):
+class MailboxPatch(In):
     name: str | None = Field(default=None, max_length=100)
     host: str | None = Field(default=None, max_length=255)
     port: int | None = None

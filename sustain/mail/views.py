@@ -11,9 +11,9 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
 from sustain.accounts.access import capability_required, signed_in_user
+from sustain.accounts.settings.common import page_of
 from sustain.core.errors import ServiceError
 from sustain.core.htmx import render_page
-from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
 from sustain.mail import mailboxes
@@ -27,7 +27,7 @@ def index(request: HttpRequest) -> HttpResponse:
     mails = InboundMail.objects.select_related("ticket")
     if state in InboundMail.State.values:
         mails = mails.filter(state=state)
-    page = paginate(mails, order="-received_at", cursor=request.GET.get("cursor"), limit=50)
+    page = page_of(request, mails, order="-received_at")
     context = {
         "nav": "settings",
         "mailboxes": list(Mailbox.objects.all()),

@@ -8,9 +8,10 @@ from datetime import date
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
+from sustain.core.schemas import In, Text
 from sustain.sla import services
 from sustain.sla.models import BusinessCalendar, SlaPolicy
 from sustain.sla.schemas import (
@@ -193,7 +194,7 @@ def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
 
 # --- clocks and report --------------------------------------------------------------------
 @router.get("/tickets/{ref}/sla", response=list[ClockOut], summary="SLA clocks of a ticket")
-def ticket_clocks(request: HttpRequest, ref: str) -> list[ClockOut]:
+def ticket_clocks(request: HttpRequest, ref: Text) -> list[ClockOut]:
     ticket = get_ticket_for(actor_of(request), ref)
     return [
         ClockOut(
@@ -215,7 +216,7 @@ def ticket_clocks(request: HttpRequest, ref: str) -> list[ClockOut]:
     ]
 
 
-class ReportParams(Schema):
+class ReportParams(In):
     since: date | None = None
     until: date | None = None
     group_by: Literal["policy", "team", "priority", "period"] = "policy"

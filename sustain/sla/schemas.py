@@ -5,27 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from ninja import Schema
 from pydantic import Field
 
-from sustain.core.schemas import Out
+from sustain.core.schemas import In, Out
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
 from sustain.tickets.choices import Channel, Kind, Status
 
 
-class IntervalIn(Schema):
+class IntervalIn(In):
     weekday: int = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
     start: time
     end: time = Field(..., description="local wall time; 00:00 means midnight (24:00)")
 
 
-class HolidayIn(Schema):
+class HolidayIn(In):
     date: date
     yearly: bool = False
     name: str = ""
 
 
-class CalendarIn(Schema):
+class CalendarIn(In):
     name: str
     time_zone: str = Field(..., description="IANA time zone, e.g. Europe/Berlin")
     intervals: list[IntervalIn]
@@ -56,21 +55,21 @@ class CalendarOut(Out):
     holidays: list[HolidayOut]
 
 
-class TargetIn(Schema):
+class TargetIn(In):
     priority: int = Field(..., ge=1, le=4)
     first_response_minutes: int | None = None
     next_response_minutes: int | None = None
     resolution_minutes: int | None = None
 
 
-class EscalationIn(Schema):
+class EscalationIn(In):
     threshold: Threshold
     action: EscalationAction
     target: Target | Literal[""] = ""
     user_id: int | None = None
 
 
-class PolicyIn(Schema):
+class PolicyIn(In):
     name: str
     position: int = 0
     is_active: bool = True

@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router
 from ninja import Status as HttpStatus
 from ninja.files import UploadedFile
+from ninja.params.functions import Form as FormField
 from pydantic import AwareDatetime, Field
 
 from sustain.accounts.api import actor_of
@@ -21,6 +22,7 @@ from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
+from sustain.core.schemas import In, Text
 from sustain.core.uploads import Upload, download_response
 from sustain.tickets import linking, services
 from sustain.tickets.activity import value_label
@@ -134,7 +136,7 @@ def _client_field_names() -> Iterator[None]:
 
 
 # --- tickets ------------------------------------------------------------------------------
-class TicketFilters(Schema):
+class TicketFilters(In):
     status: list[Status] = Field([], description="One or more statuses")
     priority: list[int] = Field([], description="One or more priorities (1–4)")
     kind: list[Kind] = []
@@ -211,12 +213,12 @@ def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
 
 
 @router.get("/tickets/{ref}", response=TicketDetail, summary="One ticket")
-def get_ticket(request: HttpRequest, ref: str) -> TicketDetail:
+def get_ticket(request: HttpRequest, ref: Text) -> TicketDetail:
     return ticket_detail(actor_of(request), ref)
 
 
 @router.patch("/tickets/{ref}", response=TicketDetail, summary="Change a ticket")
-def update_ticket(request: HttpRequest, ref: str, payload: TicketPatch) -> TicketDetail:
+def update_ticket(request: HttpRequest, ref: Text, payload: TicketPatch) -> TicketDetail:
     actor = actor_of(request)
     data = payload.dict(exclude_unset=True)
     revision = data.pop("revision", None)
@@ -233,7 +235,7 @@ def update_ticket(request: HttpRequest, ref: str, payload: TicketPatch) -> Ticke
 
 
 @router.get("/tickets/{ref}/transitions", response=TransitionsOut)
-def get_transitions(request: HttpRequest, ref: str) -> TransitionsOut:
+def get_transitions(request: HttpRequest, ref: Text) -> TransitionsOut:
     actor = actor_of(request)
     ticket = get_ticket_for(actor, ref)
     allowed = allowed_transitions(ticket.status, customer=actor.is_customer)
@@ -241,7 +243,7 @@ def get_transitions(request: HttpRequest, ref: str) -> TransitionsOut:
 
 
 @router.post("/tickets/{ref}/transitions", response=TicketDetail, summary="Change the status")
-def transition(request: HttpRequest, ref: str, payload: TransitionIn) -> TicketDetail:
+def transition(request: HttpRequest, ref: Text, payload: TransitionIn) -> TicketDetail:
     actor = actor_of(request)
     services.transition_ticket(actor=actor, ref=ref, status=payload.status, channel=Channel.API)
     return ticket_detail(actor, ref)
@@ -256,14 +258,14 @@ def _messages(actor: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 @router.get("/tickets/{ref}/messages", response=list[MessageOut], summary="The conversation")
-def list_messages(request: HttpRequest, ref: str) -> list[MessageOut]:
+def list_messages(request: HttpRequest, ref: Text) -> list[MessageOut]:
     actor = actor_of(request)
     ticket = get_ticket_for(actor, ref)
     return [message_out(m) for m in _messages(actor, ticket)]
 
 
 @router.post("/tickets/{ref}/messages", response={201: MessageOut}, summary="Reply or add a note")
-def add_message(request: HttpRequest, ref: str, payload: MessageIn) -> HttpStatus[MessageOut]:
+def add_message(request: HttpRequest, ref: Text, payload: MessageIn) -> HttpStatus[MessageOut]:
     message = services.add_message(
         actor=actor_of(request),
         ref=ref,
@@ -281,9 +283,10 @@ def add_message(request: HttpRequest, ref: str, payload: MessageIn) -> HttpStatu
 )
 def upload_attachments(
     request: HttpRequest,
-    ref: str,
+    ref: Text,
     files: File[list[UploadedFile]],
-    body: Form[str] = "",
+    # Not Form[Text]: Ninja then loses the default and requires the field.
+    body: Text = FormField(""),  # noqa: B008 (Ninja reads the parameter's kind from it)
     internal: Form[bool] = False,
 ) -> HttpStatus[MessageOut]:
     uploads = [Upload.from_file(f) for f in files]
@@ -307,7 +310,7 @@ _CUSTOMER_ACTIONS = (Activity.Action.CREATED, Activity.Action.REPLIED)
 
 
 @router.get("/tickets/{ref}/activity", response=list[ActivityOut], summary="The history")
-def list_activity(request: HttpRequest, ref: str) -> list[ActivityOut]:
+def list_activity(request: HttpRequest, ref: Text) -> list[ActivityOut]:
     actor = actor_of(request)
     ticket = get_ticket_for(actor, ref)
     activities = ticket.activities.select_related("actor")
@@ -338,13 +341,13 @@ def _v1_value(field_name: str, value: str) -> str:
 
 # --- links and merging --------------------------------------------------------------------
 @router.get("/tickets/{ref}/links", response=list[LinkOut])
-def list_links(request: HttpRequest, ref: str) -> list[LinkOut]:
+def list_links(request: HttpRequest, ref: Text) -> list[LinkOut]:
     actor = actor_of(request)
     return visible_links(actor, get_ticket_for(actor, ref))
 
 
 @router.post("/tickets/{ref}/links", response={201: LinkOut}, summary="Link to another ticket")
-def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> HttpStatus[LinkOut]:
+def add_link(request: HttpRequest, ref: Text, payload: LinkIn) -> HttpStatus[LinkOut]:
     link = linking.link_tickets(
         actor=actor_of(request),
         source_ref=ref,
@@ -356,7 +359,7 @@ def add_link(request: HttpRequest, ref: str, payload: LinkIn) -> HttpStatus[Link
 
 
 @router.delete("/tickets/{ref}/links/{link_id}", response={204: None})
-def remove_link(request: HttpRequest, ref: str, link_id: int) -> HttpStatus[None]:
+def remove_link(request: HttpRequest, ref: Text, link_id: int) -> HttpStatus[None]:
     actor = actor_of(request)
     ticket = get_ticket_for(actor, ref)
     # The link must be one of this ticket's: the URL must not reach links of other tickets.
@@ -367,7 +370,7 @@ def remove_link(request: HttpRequest, ref: str, link_id: int) -> HttpStatus[None
 
 
 @router.post("/tickets/{ref}/merge", response=TicketDetail, summary="Merge into another ticket")
-def merge(request: HttpRequest, ref: str, payload: MergeIn) -> TicketDetail:
+def merge(request: HttpRequest, ref: Text, payload: MergeIn) -> TicketDetail:
     actor = actor_of(request)
     target = linking.merge_tickets(
         actor=actor, source_ref=ref, target_ref=payload.target, channel=Channel.API

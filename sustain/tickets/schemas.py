@@ -3,11 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ninja import Schema
 from pydantic import Field
 
 from sustain.accounts.schemas import OrganisationRef, TeamRef, UserRef
-from sustain.core.schemas import Out
+from sustain.core.schemas import In, Out
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, MaintenanceType, Status
 
 
@@ -65,7 +64,7 @@ class TicketPage(Out):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
-class TicketIn(Schema):
+class TicketIn(In):
     title: str = Field(..., min_length=1, max_length=250)
     description: str = Field(..., min_length=1)
     kind: Kind = Kind.INCIDENT
@@ -85,7 +84,7 @@ class TicketIn(Schema):
     watcher_ids: list[int] = []
 
 
-class TicketPatch(Schema):
+class TicketPatch(In):
     title: str | None = Field(None, min_length=1, max_length=250)
     kind: Kind | None = None
     maintenance_type: MaintenanceType | Literal[""] | None = None
@@ -108,12 +107,12 @@ class TicketPatch(Schema):
     )
 
 
-class BulkIn(Schema):
+class BulkIn(In):
     tickets: list[str] = Field(..., min_length=1, max_length=500)
     changes: TicketPatch
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     status: Status
 
 
@@ -122,7 +121,7 @@ class TransitionsOut(Out):
     allowed: list[Status]
 
 
-class MessageIn(Schema):
+class MessageIn(In):
     body: str = Field(..., min_length=1)
     internal: bool = False
 
@@ -162,10 +161,10 @@ class ActivityOut(Out):
     created_at: datetime
 
 
-class LinkIn(Schema):
+class LinkIn(In):
     target: str = Field(..., description="The other ticket, e.g. SUS-12")
     kind: LinkKind
 
 
-class MergeIn(Schema):
+class MergeIn(In):
     target: str = Field(..., description="The ticket to merge this one into, e.g. SUS-12")

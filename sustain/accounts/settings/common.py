@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
@@ -14,11 +15,13 @@ PAGE_SIZE = 50
 def page_of[M: Model](
     request: HttpRequest, queryset: QuerySet[M], *, order: str, param: str = "cursor"
 ) -> Page[M]:
-    """One keyset page; a cursor that Sustain did not give out starts from the beginning."""
+    """One keyset page of a list page; a cursor that Sustain did not give out (stale, edited
+    or forged) starts from the beginning, and the page says so."""
     cursor = request.GET.get(param) or None
     try:
         return paginate(queryset, order=order, cursor=cursor, limit=PAGE_SIZE)
     except ValidationFailed:
+        messages.error(request, "That page link no longer works; here is the first page.")
         return paginate(queryset, order=order, cursor=None, limit=PAGE_SIZE)
 
 
