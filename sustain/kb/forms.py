@@ -8,6 +8,7 @@ from django import forms
 
 from sustain.accounts.settings.forms import UserChoiceField, staff_users
 from sustain.catalog.models import Product, Version
+from sustain.core.ids import id_field
 from sustain.kb.choices import ArticleStatus, Audience
 from sustain.kb.models import Article, Category
 
@@ -72,8 +73,8 @@ class ArticleForm(forms.Form):
         help_text="Kept with the revision.",
     )
     # What the page showed: a save by someone else since then is refused (lost updates).
-    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    revision = id_field(widget=forms.HiddenInput, required=False, min_value=0)
+    seen = id_field(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,6 +28,7 @@ from django.db.models import Choices, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from sustain.core.errors import ValidationFailed
+from sustain.core.ids import id_field
 from sustain.tickets.choices import (
     FINISHED_STATUSES,
     Kind,
@@ -236,7 +237,7 @@ def _id_or(words: str, message: str) -> forms.Field:
 
 
 def _positive_id() -> forms.Field:
-    return forms.IntegerField(required=False, min_value=1)
+    return id_field(required=False)
 
 
 def _text(max_length: int | None) -> forms.Field:
