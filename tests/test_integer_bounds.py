@@ -249,3 +249,29 @@ def test_a_page_with_a_huge_id_in_the_query_is_never_a_500(
     client.force_login(admin)
     response = client.get(url)
     assert response.status_code in (200, 302, 400, 404, 422), (url, response.status_code)
+
+
+_HUGE = str(2**64)
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/kb/manage/new", {"title": "T", "audience": "public", "products": [_HUGE]}),
+        ("/kb/manage/new", {"title": "T", "audience": "public", "versions": [_HUGE]}),
+        ("/kb/manage/new", {"title": "T", "audience": "public", "category": _HUGE}),
+        ("/tickets/{ref}/edit/team", {"team": _HUGE, "revision": _HUGE}),
+        ("/tickets/{ref}/edit/assignee", {"assignee": _HUGE, "revision": "1"}),
+        ("/tickets/{ref}/edit/catalogue", {"product": _HUGE, "version": _HUGE, "revision": "1"}),
+        ("/tickets/{ref}/watchers", {"user": _HUGE}),
+        (f"/tickets/{{ref}}/links/{_HUGE}/remove", {}),
+    ],
+)
+def test_a_form_with_a_huge_id_is_a_form_error_never_a_500(
+    url: str, data: dict[str, Any], admin: User, client: Client, bobs_ticket: Ticket
+) -> None:
+    client.force_login(admin)
+    before = _row_counts()
+    response = client.post(url.format(ref=bobs_ticket.number), data)
+    assert response.status_code in (200, 302, 400, 404, 422), (url, response.status_code)
+    assert _row_counts() == before

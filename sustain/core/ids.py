@@ -44,3 +44,19 @@ def id_field(**kwargs: Any) -> forms.IntegerField:
     """A form field for an id (or a revision number): a whole number the database can hold."""
     kwargs.setdefault("min_value", 1)
     return forms.IntegerField(max_value=BIGINT_MAX, **kwargs)
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """A ModelMultipleChoiceField whose values are ids checked before the query: Django's own
+    looks every value up with ``pk__in``, which SQLite's driver cannot bind beyond 64 bits."""
+
+    def clean(self, value: Any) -> Any:
+        if self.to_field_name is None and isinstance(value, list | tuple):
+            for pk in value:
+                if parse_id(str(pk)) is None:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": pk},
+                    )
+        return super().clean(value)

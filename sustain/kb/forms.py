@@ -8,12 +8,12 @@ from django import forms
 
 from sustain.accounts.settings.forms import UserChoiceField, staff_users
 from sustain.catalog.models import Product, Version
-from sustain.core.ids import id_field
+from sustain.core.ids import ModelIdsField, id_field
 from sustain.kb.choices import ArticleStatus, Audience
 from sustain.kb.models import Article, Category
 
 
-class VersionChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class VersionChoiceField(ModelIdsField):
     def label_from_instance(self, obj: Any) -> str:
         assert isinstance(obj, Version)
         eol = f" (end of life {obj.end_of_life.isoformat()})" if obj.end_of_life else ""
@@ -45,7 +45,7 @@ class ArticleForm(forms.Form):
         label="Tags", max_length=600, required=False, help_text="Separated by commas."
     )
     audience = forms.ChoiceField(label="Audience", choices=Audience.choices)
-    products = forms.ModelMultipleChoiceField(
+    products = ModelIdsField(
         label="Products",
         queryset=Product.objects.order_by("name"),
         required=False,
