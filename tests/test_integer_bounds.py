@@ -265,6 +265,14 @@ _HUGE = str(2**64)
         ("/tickets/{ref}/edit/catalogue", {"product": _HUGE, "version": _HUGE, "revision": "1"}),
         ("/tickets/{ref}/watchers", {"user": _HUGE}),
         (f"/tickets/{{ref}}/links/{_HUGE}/remove", {}),
+        (
+            "/sla/policies/new/",
+            {"name": "P", "position": _HUGE, "warning_percent": "75", "p1_resolution": _HUGE},
+        ),
+        (
+            "/sla/policies/new/",
+            {"name": "P", "position": "1", "warning_percent": "75", "p1_resolution": str(2**31)},
+        ),
     ],
 )
 def test_a_form_with_a_huge_id_is_a_form_error_never_a_500(

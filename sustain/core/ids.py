@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 
-from sustain.core.schemas import BIGINT_MAX
+from sustain.core.schemas import BIGINT_MAX, INTEGER_MAX
 
 _DIGITS = len(str(BIGINT_MAX))
 
@@ -44,6 +44,13 @@ def id_field(**kwargs: Any) -> forms.IntegerField:
     """A form field for an id (or a revision number): a whole number the database can hold."""
     kwargs.setdefault("min_value", 1)
     return forms.IntegerField(max_value=BIGINT_MAX, **kwargs)
+
+
+def quantity_field(**kwargs: Any) -> forms.IntegerField:
+    """A form field for a stored whole number other than an id (SLA minutes, positions): the
+    pages' match of the API's ``Quantity``."""
+    kwargs.setdefault("min_value", 0)
+    return forms.IntegerField(max_value=INTEGER_MAX, **kwargs)
 
 
 class ModelIdsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
