@@ -36,7 +36,7 @@ from sustain.accounts.schemas import (
 )
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
-from sustain.core.schemas import In
+from sustain.core.schemas import Id, In
 
 router = Router(tags=["people"])
 
@@ -96,7 +96,7 @@ def _staff_users(actor: User, ids: list[int], field: str) -> list[User]:
 
 class UserFilters(In):
     role: Role | None = None
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     q: str | None = None
 
 
@@ -142,12 +142,12 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status[UserOut]:
 
 
 @router.get("/users/{user_id}", response=UserOut)
-def get_user(request: HttpRequest, user_id: int) -> UserOut:
+def get_user(request: HttpRequest, user_id: Id) -> UserOut:
     return user_out(services.get_user_for(actor_of(request), user_id))
 
 
 @router.patch("/users/{user_id}", response=UserOut)
-def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> UserOut:
+def update_user(request: HttpRequest, user_id: Id, payload: UserPatch) -> UserOut:
     actor = actor_of(request)
     user = services.get_user_for(actor, user_id)
     changes: dict[str, Any] = payload.dict(exclude_unset=True)
@@ -160,7 +160,7 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> UserO
 
 @router.get("/contacts", response=UserPage, summary="Customer contacts visible to you")
 def list_contacts(
-    request: HttpRequest, page: Query[PageParams], organisation_id: int | None = None
+    request: HttpRequest, page: Query[PageParams], organisation_id: Id | None = None
 ) -> UserPage:
     users = services.visible_users(actor_of(request)).filter(role__in=list(CUSTOMER_ROLES))
     if organisation_id:
@@ -199,7 +199,7 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def get_organisation(request: HttpRequest, organisation_id: Id) -> Organisation:
     return services.get_organisation_for(actor_of(request), organisation_id)
 
 
@@ -225,12 +225,12 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Status[TeamOut]:
 
 
 @router.get("/teams/{team_id}", response=TeamOut)
-def get_team(request: HttpRequest, team_id: int) -> TeamOut:
+def get_team(request: HttpRequest, team_id: Id) -> TeamOut:
     return team_out(services.get_team_for(actor_of(request), team_id))
 
 
 @router.put("/teams/{team_id}/members", response=TeamOut)
-def set_team_members(request: HttpRequest, team_id: int, payload: TeamMembersIn) -> TeamOut:
+def set_team_members(request: HttpRequest, team_id: Id, payload: TeamMembersIn) -> TeamOut:
     actor = actor_of(request)
     team = services.get_team_for(actor, team_id)
     members = _staff_users(actor, payload.member_ids, "member_ids")
@@ -267,7 +267,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreated]
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke a token")
-def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+def revoke_token(request: HttpRequest, token_id: Id) -> Status[None]:
     tokens.revoke_token(actor=actor_of(request), token_id=token_id)
     return Status(204, None)
 

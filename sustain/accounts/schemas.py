@@ -8,7 +8,7 @@ from pydantic import Field
 
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import User
-from sustain.core.schemas import In, Out
+from sustain.core.schemas import Id, In, Out
 
 
 class UserRef(Out):
@@ -51,7 +51,7 @@ class UserIn(In):
     )
     full_name: str = Field("", max_length=200)
     role: Role = Role.CUSTOMER
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     password: str | None = Field(None, min_length=8, max_length=200)
     time_zone: str = "UTC"
 
@@ -61,14 +61,14 @@ class ContactIn(In):
         ..., min_length=3, max_length=254, description="Checked like Django's EmailField"
     )
     full_name: str = Field("", max_length=200)
-    organisation_id: int
+    organisation_id: Id
     customer_admin: bool = False
 
 
 class UserPatch(In):
     full_name: str | None = Field(None, max_length=200)
     role: Role | None = None
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     time_zone: str | None = None
     is_active: bool | None = None
     is_away: bool | None = None
@@ -101,12 +101,12 @@ class TeamIn(In):
     name: str = Field(..., min_length=1, max_length=100)
     description: str = ""
     assignment_strategy: AssignmentStrategy = AssignmentStrategy.MANUAL
-    lead_id: int | None = None
-    member_ids: list[int] = []
+    lead_id: Id | None = None
+    member_ids: list[Id] = []
 
 
 class TeamMembersIn(In):
-    member_ids: list[int]
+    member_ids: list[Id]
 
 
 class TokenOut(Schema):
@@ -126,7 +126,7 @@ class TokenCreated(TokenOut):
 class TokenIn(In):
     name: str = Field(..., min_length=1, max_length=100)
     expires_at: datetime | None = None
-    user_id: int | None = Field(None, description="Administrators may create for others.")
+    user_id: Id | None = Field(None, description="Administrators may create for others.")
 
 
 class PageParams(In):
@@ -145,12 +145,12 @@ class OrganisationPage(Schema):
 
 
 class AuditFilters(In):
-    actor_id: int | None = Field(None, description="Entries of this actor")
+    actor_id: Id | None = Field(None, description="Entries of this actor")
     action: str | None = Field(
         None, max_length=40, description="An action or its start, e.g. `user.` or `token.revoked`"
     )
     target_type: Literal["user", "organisation", "team", "token"] | None = None
-    target_id: int | None = Field(None, description="With `target_type`: one target's history")
+    target_id: Id | None = Field(None, description="With `target_type`: one target's history")
     since: datetime | None = Field(None, description="Entries at or after this time")
 
 

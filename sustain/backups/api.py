@@ -13,6 +13,7 @@ from sustain.accounts.schemas import PageParams
 from sustain.backups import services
 from sustain.backups.models import Backup
 from sustain.core.pagination import paginate
+from sustain.core.schemas import Id
 
 router = Router(tags=["backups"])
 
@@ -81,7 +82,7 @@ def create_backup(request: HttpRequest) -> Status[BackupOut]:
 
 
 @router.get("/backups/{backup_id}", response=BackupOut, summary="One backup")
-def get_backup(request: HttpRequest, backup_id: int) -> BackupOut:
+def get_backup(request: HttpRequest, backup_id: Id) -> BackupOut:
     return backup_out(services.get_backup_for(actor_of(request), backup_id))
 
 
@@ -90,6 +91,6 @@ def get_backup(request: HttpRequest, backup_id: int) -> BackupOut:
     response={202: BackupOut},
     summary="Restore a backup into a scratch database and compare (administrators)",
 )
-def verify_backup(request: HttpRequest, backup_id: int) -> Status[BackupOut]:
+def verify_backup(request: HttpRequest, backup_id: Id) -> Status[BackupOut]:
     backup = services.request_verification(actor=actor_of(request), backup_id=backup_id)
     return Status(202, backup_out(backup))

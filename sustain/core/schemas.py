@@ -1,4 +1,4 @@
-"""Bases for API answers and API input.
+"""Bases for API answers and API input, and the validated integers of API input.
 
 Answers are built from plain values, so they need none of Ninja's ORM-reading machinery:
 plain pydantic models validate several times faster, which matters on every list page.
@@ -13,7 +13,7 @@ parameter, a form field) is typed ``Text``.
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 NUL_MESSAGE = "Text must not contain the NUL character (\\u0000)."
@@ -48,6 +48,20 @@ class In(Schema):
     def _no_nul(cls, value: Any) -> Any:
         # Nested schemas are In too, and have checked their own fields.
         return refuse_nul(value)
+
+
+# The largest value the databases' columns hold: bigint for ids (SQLite's INTEGER is the same
+# 64 bits), integer for counts and minutes. A larger number from a client would otherwise reach
+# the database driver and fail there ("Python int too large to convert to SQLite INTEGER",
+# "out of range for type bigint") as a server error; bounded here it is a 422 naming the field.
+BIGINT_MAX = 2**63 - 1
+INTEGER_MAX = 2**31 - 1
+
+# Every id a client sends (path parameters, query filters, body fields, lists of ids).
+Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+# Every other whole number a client sends that is stored or compared in an integer column
+# (SLA minutes, positions, revision numbers).
+Quantity = Annotated[int, Field(ge=0, le=INTEGER_MAX)]
 
 
 class Out(BaseModel):

@@ -10,6 +10,7 @@ from django import forms
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Team, User
 from sustain.catalog.models import Component, Product, Version
+from sustain.core.ids import id_field
 from sustain.tickets.choices import LinkKind, Priority, Status
 
 
@@ -17,8 +18,8 @@ class RevisionForm(forms.Form):
     """Every edit says which revision of the ticket it was made on, and the newest activity
     the page showed, so that a change made meanwhile is reported rather than overwritten."""
 
-    revision = forms.IntegerField(min_value=1)
-    seen = forms.IntegerField(min_value=0, required=False)
+    revision = id_field()
+    seen = id_field(min_value=0, required=False)
 
     def changes(self) -> dict[str, Any]:
         raise NotImplementedError

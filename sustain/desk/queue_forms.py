@@ -15,6 +15,7 @@ from django.http import QueryDict
 
 from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Organisation, Team, User
+from sustain.core.ids import id_field
 from sustain.core.pagination import NameSort
 from sustain.tickets.choices import Priority, Status
 from sustain.tickets.selectors import groups_holding_visible
@@ -119,5 +120,5 @@ class BulkForm(forms.Form):
 
 class SavedViewForm(forms.Form):
     name = forms.CharField(max_length=100, strip=True)
-    team = forms.IntegerField(required=False, min_value=1)
+    team = id_field(required=False)
     query = forms.CharField(required=False, max_length=2000)

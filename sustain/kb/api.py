@@ -19,7 +19,7 @@ from sustain.accounts.api import actor_of
 from sustain.accounts.auth import API_AUTH
 from sustain.accounts.schemas import user_ref
 from sustain.core.pagination import paginate
-from sustain.core.schemas import Text
+from sustain.core.schemas import Id, Quantity, Text
 from sustain.core.uploads import Upload
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS
@@ -184,7 +184,7 @@ def list_articles(request: HttpRequest, filters: Query[ArticleFilters]) -> Artic
 
 
 @router.get("/kb/articles/{article_id}", response=ArticleDetail, auth=PUBLIC)
-def get_article(request: HttpRequest, article_id: int) -> ArticleDetail:
+def get_article(request: HttpRequest, article_id: Id) -> ArticleDetail:
     """One article; reading it counts as a view."""
     user = _reader(request)
     article = get_article_for(user, article_id)
@@ -237,7 +237,9 @@ def search_kb(request: HttpRequest, params: Query[SearchQuery]) -> SearchOut:
     auth=PUBLIC,
     summary="Articles for a request being written (the portal calls this while one types)",
 )
-def suggest_articles(request: HttpRequest, text: Text = "", limit: int = 5) -> list[SearchHitOut]:
+def suggest_articles(
+    request: HttpRequest, text: Text = "", limit: Quantity = 5
+) -> list[SearchHitOut]:
     return [hit_out(h) for h in suggest(_reader(request), text, limit)]
 
 
@@ -266,7 +268,7 @@ def create_article(request: HttpRequest, payload: ArticleIn) -> HttpStatus[Artic
 
 
 @router.patch("/kb/articles/{article_id}", response=ArticleDetail)
-def update_article(request: HttpRequest, article_id: int, payload: ArticlePatch) -> ArticleDetail:
+def update_article(request: HttpRequest, article_id: Id, payload: ArticlePatch) -> ArticleDetail:
     actor = actor_of(request)
     changes = payload.dict(exclude_unset=True)
     article = services.update_article(actor=actor, article_id=article_id, changes=changes)
@@ -274,14 +276,14 @@ def update_article(request: HttpRequest, article_id: int, payload: ArticlePatch)
 
 
 @router.delete("/kb/articles/{article_id}", response={204: None})
-def delete_article(request: HttpRequest, article_id: int) -> HttpStatus[None]:
+def delete_article(request: HttpRequest, article_id: Id) -> HttpStatus[None]:
     services.delete_article(actor=actor_of(request), article_id=article_id)
     return HttpStatus(204, None)
 
 
 @router.post("/kb/articles/{article_id}/transitions", response=ArticleDetail)
 def transition_article(
-    request: HttpRequest, article_id: int, payload: TransitionIn
+    request: HttpRequest, article_id: Id, payload: TransitionIn
 ) -> ArticleDetail:
     actor = actor_of(request)
     article = services.transition_article(actor=actor, article_id=article_id, status=payload.status)
@@ -289,7 +291,7 @@ def transition_article(
 
 
 @router.get("/kb/articles/{article_id}/revisions", response=list[RevisionOut])
-def list_revisions(request: HttpRequest, article_id: int) -> list[RevisionOut]:
+def list_revisions(request: HttpRequest, article_id: Id) -> list[RevisionOut]:
     found = revisions.list_revisions(user=actor_of(request), article_id=article_id)
     return [
         RevisionOut(
@@ -305,7 +307,7 @@ def list_revisions(request: HttpRequest, article_id: int) -> list[RevisionOut]:
 
 @router.get("/kb/articles/{article_id}/diff", response=DiffOut, summary="Compare two revisions")
 def diff_revisions(
-    request: HttpRequest, article_id: int, old: int | None = None, new: int | None = None
+    request: HttpRequest, article_id: Id, old: Quantity | None = None, new: Quantity | None = None
 ) -> DiffOut:
     """From revision ``old`` (default: the one before ``new``) to ``new`` (default: the
     latest)."""
@@ -316,14 +318,14 @@ def diff_revisions(
 
 
 @router.post("/kb/articles/{article_id}/revisions/{number}/restore", response=ArticleDetail)
-def restore_revision(request: HttpRequest, article_id: int, number: int) -> ArticleDetail:
+def restore_revision(request: HttpRequest, article_id: Id, number: Id) -> ArticleDetail:
     actor = actor_of(request)
     article = services.restore_revision(actor=actor, article_id=article_id, number=number)
     return article_detail(actor, article)
 
 
 @router.post("/kb/articles/{article_id}/votes", response={201: VoteOut})
-def vote_article(request: HttpRequest, article_id: int, payload: VoteIn) -> HttpStatus[VoteOut]:
+def vote_article(request: HttpRequest, article_id: Id, payload: VoteIn) -> HttpStatus[VoteOut]:
     vote = services.vote_article(
         actor=actor_of(request),
         article_id=article_id,
@@ -354,7 +356,7 @@ def record_deflection(request: HttpRequest, payload: DeflectionIn) -> HttpStatus
     auth=PUBLIC,
     summary="An article's images and files (whoever reads the article)",
 )
-def list_attachments(request: HttpRequest, article_id: int) -> list[AttachmentOut]:
+def list_attachments(request: HttpRequest, article_id: Id) -> list[AttachmentOut]:
     article = get_article_for(_reader(request), article_id)
     return [attachment_out(a, article) for a in attachments.attachments_of(article)]
 
@@ -365,7 +367,7 @@ def list_attachments(request: HttpRequest, article_id: int) -> list[AttachmentOu
     summary="Upload images or files (multipart, field `files`); all or none are stored",
 )
 def upload_attachments(
-    request: HttpRequest, article_id: int, files: File[list[UploadedFile]]
+    request: HttpRequest, article_id: Id, files: File[list[UploadedFile]]
 ) -> HttpStatus[list[AttachmentOut]]:
     actor = actor_of(request)
     uploads = [Upload.from_file(f) for f in files]
@@ -380,15 +382,13 @@ def upload_attachments(
     auth=PUBLIC,
     summary="Download a file (raster images inline, anything else as a download)",
 )
-def download_attachment(request: HttpRequest, article_id: int, attachment_id: int) -> FileResponse:
+def download_attachment(request: HttpRequest, article_id: Id, attachment_id: Id) -> FileResponse:
     found = attachments.get_attachment_for(_reader(request), article_id, attachment_id)
     return attachments.download(found)
 
 
 @router.delete("/kb/articles/{article_id}/attachments/{attachment_id}", response={204: None})
-def delete_attachment(
-    request: HttpRequest, article_id: int, attachment_id: int
-) -> HttpStatus[None]:
+def delete_attachment(request: HttpRequest, article_id: Id, attachment_id: Id) -> HttpStatus[None]:
     attachments.delete_attachment(
         actor=actor_of(request), article_id=article_id, attachment_id=attachment_id
     )
@@ -397,7 +397,7 @@ def delete_attachment(
 
 # --- articles and tickets -----------------------------------------------------------------
 @router.get("/kb/articles/{article_id}/tickets", response=list[TicketLinkOut])
-def list_article_tickets(request: HttpRequest, article_id: int) -> list[TicketLinkOut]:
+def list_article_tickets(request: HttpRequest, article_id: Id) -> list[TicketLinkOut]:
     actor = actor_of(request)
     check_staff(actor)
     article = get_article_for(actor, article_id)
@@ -409,7 +409,7 @@ def list_article_tickets(request: HttpRequest, article_id: int) -> list[TicketLi
 
 @router.post("/kb/articles/{article_id}/tickets", response={201: TicketLinkOut})
 def link_ticket(
-    request: HttpRequest, article_id: int, payload: TicketLinkIn
+    request: HttpRequest, article_id: Id, payload: TicketLinkIn
 ) -> HttpStatus[TicketLinkOut]:
     link = services.link_ticket(
         actor=actor_of(request), article_id=article_id, ref=payload.ticket, kind=payload.kind
@@ -418,7 +418,7 @@ def link_ticket(
 
 
 @router.delete("/kb/articles/{article_id}/tickets/{link_id}", response={204: None})
-def unlink_ticket(request: HttpRequest, article_id: int, link_id: int) -> HttpStatus[None]:
+def unlink_ticket(request: HttpRequest, article_id: Id, link_id: Id) -> HttpStatus[None]:
     services.unlink_ticket(actor=actor_of(request), article_id=article_id, link_id=link_id)
     return HttpStatus(204, None)
 
@@ -439,7 +439,7 @@ def list_ticket_articles(request: HttpRequest, ref: Text) -> list[TicketLinkOut]
 
 # --- editors ------------------------------------------------------------------------------
 @router.get("/kb/reports", response=ReportOut, summary="Content gaps, reach, helpfulness")
-def kb_report(request: HttpRequest, days: int = 30) -> ReportOut:
+def kb_report(request: HttpRequest, days: Quantity = 30) -> ReportOut:
     report = reports.kb_report(user=actor_of(request), days=max(1, min(days, 3650)))
     return ReportOut(
         days=report.days,
@@ -464,7 +464,7 @@ def kb_report(request: HttpRequest, days: int = 30) -> ReportOut:
     response=list[ReviewItemOut],
     summary="An owner's articles due for review (default: yours), each with the reason",
 )
-def review_queue(request: HttpRequest, owner_id: int | None = None) -> list[ReviewItemOut]:
+def review_queue(request: HttpRequest, owner_id: Id | None = None) -> list[ReviewItemOut]:
     """Due: the review date has come, or the article applies to a version whose end of life
     has come."""
     due = reports.review_queue(user=actor_of(request), owner_id=owner_id)

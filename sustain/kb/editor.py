@@ -19,6 +19,7 @@ from sustain.accounts.models import User
 from sustain.accounts.settings.common import page_of, query_without
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from sustain.core.htmx import is_htmx, render_page
+from sustain.core.ids import parse_id
 from sustain.core.permissions import Capability
 from sustain.core.uploads import Upload
 from sustain.core.web_errors import add_service_error
@@ -321,4 +322,4 @@ def _load(actor: User, article_id: int) -> Article:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)

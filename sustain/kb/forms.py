@@ -8,11 +8,12 @@ from django import forms
 
 from sustain.accounts.settings.forms import UserChoiceField, staff_users
 from sustain.catalog.models import Product, Version
+from sustain.core.ids import ModelIdsField, id_field
 from sustain.kb.choices import ArticleStatus, Audience
 from sustain.kb.models import Article, Category
 
 
-class VersionChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class VersionChoiceField(ModelIdsField):
     def label_from_instance(self, obj: Any) -> str:
         assert isinstance(obj, Version)
         eol = f" (end of life {obj.end_of_life.isoformat()})" if obj.end_of_life else ""
@@ -44,7 +45,7 @@ class ArticleForm(forms.Form):
         label="Tags", max_length=600, required=False, help_text="Separated by commas."
     )
     audience = forms.ChoiceField(label="Audience", choices=Audience.choices)
-    products = forms.ModelMultipleChoiceField(
+    products = ModelIdsField(
         label="Products",
         queryset=Product.objects.order_by("name"),
         required=False,
@@ -72,8 +73,8 @@ class ArticleForm(forms.Form):
         help_text="Kept with the revision.",
     )
     # What the page showed: a save by someone else since then is refused (lost updates).
-    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    revision = id_field(widget=forms.HiddenInput, required=False, min_value=0)
+    seen = id_field(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

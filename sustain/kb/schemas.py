@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from sustain.accounts.schemas import UserRef
-from sustain.core.schemas import In, Out
+from sustain.core.schemas import Id, In, Out
 from sustain.kb.choices import ArticleStatus, Audience, TicketLinkKind
 
 
@@ -19,12 +19,12 @@ class ArticleIn(In):
     title: str = Field(..., max_length=200)
     body: str = ""
     summary: str = Field("", max_length=500)
-    category_id: int | None = None
+    category_id: Id | None = None
     tags: list[str] = []
     audience: Audience = Audience.PUBLIC
-    product_ids: list[int] = []
-    version_ids: list[int] = []
-    owner_id: int | None = None
+    product_ids: list[Id] = []
+    version_ids: list[Id] = []
+    owner_id: Id | None = None
     review_by: date | None = None
 
 
@@ -32,12 +32,12 @@ class ArticlePatch(In):
     title: str | None = Field(None, max_length=200)
     body: str | None = None
     summary: str | None = Field(None, max_length=500)
-    category_id: int | None = None
+    category_id: Id | None = None
     tags: list[str] | None = None
     audience: Audience | None = None
-    product_ids: list[int] | None = None
-    version_ids: list[int] | None = None
-    owner_id: int | None = None
+    product_ids: list[Id] | None = None
+    version_ids: list[Id] | None = None
+    owner_id: Id | None = None
     review_by: date | None = None
     note: str = Field("", max_length=200, description="Why: kept with the revision.")
 
@@ -52,13 +52,13 @@ class VoteIn(In):
 
 
 class DeflectionIn(In):
-    article_id: int
+    article_id: Id
     query: str = Field("", max_length=500, description="What the customer had typed.")
 
 
 class CategoryIn(In):
     name: str = Field(..., max_length=120)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class TicketLinkIn(In):
@@ -68,8 +68,8 @@ class TicketLinkIn(In):
 
 class SearchQuery(In):
     q: str = Field("", max_length=200)
-    category_id: int | None = None
-    product_id: int | None = None
+    category_id: Id | None = None
+    product_id: Id | None = None
     audience: Audience | None = None
     status: ArticleStatus | None = Field(None, description="Staff only; others see published.")
     limit: int = Field(10, ge=1, le=50)
@@ -78,8 +78,8 @@ class SearchQuery(In):
 
 class ArticleFilters(In):
     status: ArticleStatus | None = None
-    category_id: int | None = None
-    product_id: int | None = None
+    category_id: Id | None = None
+    product_id: Id | None = None
     cursor: str | None = None
     limit: int = Field(25, ge=1, le=100)
 

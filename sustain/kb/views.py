@@ -12,6 +12,7 @@ from sustain.accounts.access import signed_in_user
 from sustain.accounts.models import User
 from sustain.core.errors import NotFound, ServiceError
 from sustain.core.htmx import render_page
+from sustain.core.ids import parse_id
 from sustain.kb import attachments, services
 from sustain.kb.models import Category
 from sustain.kb.search import SearchFilters, search
@@ -22,7 +23,7 @@ from sustain.kb.usage import usage_for
 def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     category = request.GET.get("category", "")
-    filters = SearchFilters(category_id=int(category) if category.isdigit() else None)
+    filters = SearchFilters(category_id=parse_id(category))
     result = search(request.user, query, filters, 20) if query else None
     context = {
         "nav": "kb",

@@ -12,7 +12,7 @@ from sustain.accounts.api import actor_of
 from sustain.core.errors import ServiceError, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability, require
-from sustain.core.schemas import Text
+from sustain.core.schemas import Id, Text
 from sustain.mail import mailboxes
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.schemas import (
@@ -79,7 +79,7 @@ def list_inbound(
     response=InboundOut,
     summary="Let a held message through",
 )
-def release_inbound(request: HttpRequest, mail_id: int) -> InboundOut:
+def release_inbound(request: HttpRequest, mail_id: Id) -> InboundOut:
     return InboundOut.of(mailboxes.release_held(actor=actor_of(request), mail_id=mail_id))
 
 
@@ -96,7 +96,7 @@ def create_mailbox(request: HttpRequest, payload: MailboxIn) -> HttpStatus[Mailb
 
 
 @router.patch("/mail/mailboxes/{mailbox_id}", response=MailboxOut, summary="Change a mailbox")
-def update_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch) -> MailboxOut:
+def update_mailbox(request: HttpRequest, mailbox_id: Id, payload: MailboxPatch) -> MailboxOut:
     actor = actor_of(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
     changes = payload.dict(exclude_unset=True)
@@ -104,7 +104,7 @@ def update_mailbox(request: HttpRequest, mailbox_id: int, payload: MailboxPatch)
 
 
 @router.delete("/mail/mailboxes/{mailbox_id}", response={204: None})
-def delete_mailbox(request: HttpRequest, mailbox_id: int) -> HttpStatus[None]:
+def delete_mailbox(request: HttpRequest, mailbox_id: Id) -> HttpStatus[None]:
     actor = actor_of(request)
     mailboxes.delete_mailbox(actor=actor, mailbox=mailboxes.get_mailbox_for(actor, mailbox_id))
     return HttpStatus(204, None)
@@ -116,7 +116,7 @@ def delete_mailbox(request: HttpRequest, mailbox_id: int) -> HttpStatus[None]:
     summary="Fetch new mail now",
     description="Answers 502 with the server's error when the mailbox cannot be read.",
 )
-def poll_mailbox(request: HttpRequest, mailbox_id: int) -> PollOut:
+def poll_mailbox(request: HttpRequest, mailbox_id: Id) -> PollOut:
     actor = actor_of(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
     try:

@@ -40,7 +40,7 @@ class InboundOut(Out):
 class MailboxIn(In):
     name: str = Field(max_length=100)
     host: str = Field(max_length=255)
-    port: int = 993
+    port: int = Field(993, ge=1, le=65535)
     security: str = "ssl"
     auth: str = "password"
     username: str = Field(max_length=255)
@@ -54,7 +54,7 @@ class MailboxIn(In):
 class MailboxPatch(In):
     name: str | None = Field(default=None, max_length=100)
     host: str | None = Field(default=None, max_length=255)
-    port: int | None = None
+    port: int | None = Field(None, ge=1, le=65535)
     security: str | None = None
     auth: str | None = None
     username: str | None = Field(default=None, max_length=255)

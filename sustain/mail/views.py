@@ -99,8 +99,8 @@ def release(request: HttpRequest, mail_id: int) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("", index, name="index"),
     path("mailboxes/new", mailbox_form, name="mailbox_new"),
-    path("mailboxes/<int:mailbox_id>", mailbox_form, name="mailbox_edit"),
-    path("mailboxes/<int:mailbox_id>/delete", mailbox_delete, name="mailbox_delete"),
-    path("mailboxes/<int:mailbox_id>/poll", mailbox_poll, name="mailbox_poll"),
-    path("inbound/<int:mail_id>/release", release, name="release"),
+    path("mailboxes/<id:mailbox_id>", mailbox_form, name="mailbox_edit"),
+    path("mailboxes/<id:mailbox_id>/delete", mailbox_delete, name="mailbox_delete"),
+    path("mailboxes/<id:mailbox_id>/poll", mailbox_poll, name="mailbox_poll"),
+    path("inbound/<id:mail_id>/release", release, name="release"),
 ]

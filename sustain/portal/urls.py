@@ -15,5 +15,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(rf"^{_TICKET}$", views.detail, name="detail"),
     re_path(rf"^{_TICKET}/reply$", views.reply, name="reply"),
     re_path(rf"^{_TICKET}/status$", views.change_status, name="status"),
-    path("attachments/<int:pk>", views.attachment, name="attachment"),
+    path("attachments/<id:pk>", views.attachment, name="attachment"),
 ]

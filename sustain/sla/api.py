@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
-from sustain.core.schemas import In, Text
+from sustain.core.schemas import Id, In, Text
 from sustain.sla import services
 from sustain.sla.models import BusinessCalendar, SlaPolicy
 from sustain.sla.schemas import (
@@ -143,19 +143,19 @@ def create_calendar(request: HttpRequest, payload: CalendarIn) -> Status[Calenda
 
 
 @router.get("/sla/calendars/{calendar_id}", response=CalendarOut)
-def get_calendar(request: HttpRequest, calendar_id: int) -> CalendarOut:
+def get_calendar(request: HttpRequest, calendar_id: Id) -> CalendarOut:
     return calendar_out(services.get_calendar_for(actor_of(request), calendar_id))
 
 
 @router.put("/sla/calendars/{calendar_id}", response=CalendarOut, summary="Replace a calendar")
-def update_calendar(request: HttpRequest, calendar_id: int, payload: CalendarIn) -> CalendarOut:
+def update_calendar(request: HttpRequest, calendar_id: Id, payload: CalendarIn) -> CalendarOut:
     actor = actor_of(request)
     services.update_calendar(actor=actor, calendar_id=calendar_id, data=calendar_data(payload))
     return calendar_out(services.get_calendar_for(actor, calendar_id))
 
 
 @router.delete("/sla/calendars/{calendar_id}", response={204: None})
-def delete_calendar(request: HttpRequest, calendar_id: int) -> Status[None]:
+def delete_calendar(request: HttpRequest, calendar_id: Id) -> Status[None]:
     services.delete_calendar(actor=actor_of(request), calendar_id=calendar_id)
     return Status(204, None)
 
@@ -175,19 +175,19 @@ def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[PolicyOut]:
 
 
 @router.get("/sla/policies/{policy_id}", response=PolicyOut)
-def get_policy(request: HttpRequest, policy_id: int) -> PolicyOut:
+def get_policy(request: HttpRequest, policy_id: Id) -> PolicyOut:
     return policy_out(services.get_policy_for(actor_of(request), policy_id))
 
 
 @router.put("/sla/policies/{policy_id}", response=PolicyOut, summary="Replace a policy")
-def update_policy(request: HttpRequest, policy_id: int, payload: PolicyIn) -> PolicyOut:
+def update_policy(request: HttpRequest, policy_id: Id, payload: PolicyIn) -> PolicyOut:
     actor = actor_of(request)
     services.update_policy(actor=actor, policy_id=policy_id, data=policy_data(payload))
     return policy_out(services.get_policy_for(actor, policy_id))
 
 
 @router.delete("/sla/policies/{policy_id}", response={204: None})
-def delete_policy(request: HttpRequest, policy_id: int) -> Status[None]:
+def delete_policy(request: HttpRequest, policy_id: Id) -> Status[None]:
     services.delete_policy(actor=actor_of(request), policy_id=policy_id)
     return Status(204, None)
 

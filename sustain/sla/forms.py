@@ -11,6 +11,7 @@ from django import forms
 
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product
+from sustain.core.ids import quantity_field
 from sustain.sla.businesstime import DAY_NAMES
 from sustain.sla.choices import EscalationAction, Target, Threshold
 from sustain.sla.models import BusinessCalendar, SlaPolicy
@@ -156,7 +157,7 @@ _TARGET_NAMES = ("first_response", "next_response", "resolution")
 
 class PolicyForm(forms.Form):
     name = forms.CharField(max_length=100)
-    position = forms.IntegerField(min_value=0, initial=10, help_text="Lower comes first.")
+    position = quantity_field(initial=10, help_text="Lower comes first.")
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
     calendar = forms.ModelChoiceField(
         BusinessCalendar.objects.all(), required=False, empty_label="24x7 (built in)"
@@ -197,7 +198,7 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for priority in Priority:
             for name in _TARGET_NAMES:
-                self.fields[f"p{priority.value}_{name}"] = forms.IntegerField(
+                self.fields[f"p{priority.value}_{name}"] = quantity_field(
                     min_value=1,
                     required=False,
                     label=f"P{priority.value} {Target(name).label.lower()} (minutes)",

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sustain.core.schemas import In, Out
+from sustain.core.schemas import Id, In, Out, Quantity
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
 from sustain.tickets.choices import Channel, Kind, Status
 
@@ -57,29 +57,29 @@ class CalendarOut(Out):
 
 class TargetIn(In):
     priority: int = Field(..., ge=1, le=4)
-    first_response_minutes: int | None = None
-    next_response_minutes: int | None = None
-    resolution_minutes: int | None = None
+    first_response_minutes: Quantity | None = None
+    next_response_minutes: Quantity | None = None
+    resolution_minutes: Quantity | None = None
 
 
 class EscalationIn(In):
     threshold: Threshold
     action: EscalationAction
     target: Target | Literal[""] = ""
-    user_id: int | None = None
+    user_id: Id | None = None
 
 
 class PolicyIn(In):
     name: str
-    position: int = 0
+    position: Quantity = 0
     is_active: bool = True
-    calendar_id: int | None = Field(None, description="none: the built-in 24x7 calendar")
-    organisation_id: int | None = None
+    calendar_id: Id | None = Field(None, description="none: the built-in 24x7 calendar")
+    organisation_id: Id | None = None
     customer_tier: str = ""
-    product_id: int | None = None
+    product_id: Id | None = None
     tag: str = ""
     kinds: list[Kind] = []
-    priorities: list[int] = []
+    priorities: list[Quantity] = []
     channels: list[Channel] = []
     warning_share: float = 0.75
     pause_statuses: list[Status] = [Status.PENDING_CUSTOMER, Status.PENDING_THIRD_PARTY]

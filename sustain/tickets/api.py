@@ -22,7 +22,7 @@ from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
-from sustain.core.schemas import In, Text
+from sustain.core.schemas import Id, In, Quantity, Text
 from sustain.core.uploads import Upload, download_response
 from sustain.tickets import linking, services
 from sustain.tickets.activity import value_label
@@ -138,12 +138,12 @@ def _client_field_names() -> Iterator[None]:
 # --- tickets ------------------------------------------------------------------------------
 class TicketFilters(In):
     status: list[Status] = Field([], description="One or more statuses")
-    priority: list[int] = Field([], description="One or more priorities (1–4)")
+    priority: list[Quantity] = Field([], description="One or more priorities (1–4)")
     kind: list[Kind] = []
-    team: int | None = None
+    team: Id | None = None
     assignee: str | None = Field(None, description="A user id, `me` or `none`")
-    organisation: int | None = None
-    requester: int | None = None
+    organisation: Id | None = None
+    requester: Id | None = None
     tag: str | None = None
     q: str | None = Field(None, description="A ticket number or words of the title")
     updated_since: AwareDatetime | None = Field(None, description="With a UTC offset or Z")
@@ -302,7 +302,7 @@ def upload_attachments(
 
 
 @router.get("/attachments/{attachment_id}", summary="Download a file", response={200: None})
-def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+def download_attachment(request: HttpRequest, attachment_id: Id) -> FileResponse:
     return download_response(get_attachment_for(actor_of(request), attachment_id))
 
 
@@ -359,7 +359,7 @@ def add_link(request: HttpRequest, ref: Text, payload: LinkIn) -> HttpStatus[Lin
 
 
 @router.delete("/tickets/{ref}/links/{link_id}", response={204: None})
-def remove_link(request: HttpRequest, ref: Text, link_id: int) -> HttpStatus[None]:
+def remove_link(request: HttpRequest, ref: Text, link_id: Id) -> HttpStatus[None]:
     actor = actor_of(request)
     ticket = get_ticket_for(actor, ref)
     # The link must be one of this ticket's: the URL must not reach links of other tickets.

@@ -28,6 +28,7 @@ from django.db.models import Choices, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from sustain.core.errors import ValidationFailed
+from sustain.core.ids import id_field
 from sustain.tickets.choices import (
     FINISHED_STATUSES,
     Kind,
@@ -187,8 +188,9 @@ def _tagged(tickets: QuerySet[Ticket], name: str, viewer: User) -> QuerySet[Tick
 
 def _search(tickets: QuerySet[Ticket], query: str, viewer: User) -> QuerySet[Ticket]:
     # Every word must appear in the title, in any order; a ticket number finds that ticket.
+    # A repeated word would only repeat its LIKE.
     text = Q()
-    for word in query.split():
+    for word in dict.fromkeys(query.split()):
         text &= Q(title__icontains=word)
     number = parse_ticket_ref(query)
     return tickets.filter(text | Q(pk=number) if number is not None else text)
@@ -236,11 +238,28 @@ def _id_or(words: str, message: str) -> forms.Field:
 
 
 def _positive_id() -> forms.Field:
-    return forms.IntegerField(required=False, min_value=1)
+    return id_field(required=False)
 
 
 def _text(max_length: int | None) -> forms.Field:
     return forms.CharField(required=False, max_length=max_length, strip=True)
+
+
+def _few_words(query: str) -> None:
+    # A query over the length cap is told that one limit, not both.
+    if len(query) <= (_TITLE_LENGTH or 0) and len(set(query.split())) > SEARCH_MAX_WORDS:
+        raise ValidationError(f"At most {SEARCH_MAX_WORDS} words.", code="too_many_words")
+
+
+def _search_text() -> forms.Field:
+    """The one cap of every ticket search (the API's ``q``, the queue, the desk's search box).
+
+    Each word is one more LIKE over the titles (a scan on SQLite): the length is a title's,
+    and the words are capped too, since 250 characters still hold 125 one-letter words.
+    """
+    return forms.CharField(
+        required=False, max_length=_TITLE_LENGTH, strip=True, validators=[_few_words]
+    )
 
 
 def _true_or_false() -> forms.Field:
@@ -255,6 +274,8 @@ def _true_or_false() -> forms.Field:
 # No tag or title is longer: a longer search could only be a mistake (or many words to match).
 _TAG_LENGTH = Tag._meta.get_field("name").max_length
 _TITLE_LENGTH = Ticket._meta.get_field("title").max_length
+# A title of 250 characters has some 40 words; more distinct words can only be a mistake.
+SEARCH_MAX_WORDS = 50
 
 for _own in (
     TicketFilter("status", _any_of(Status), _in("status"), order=10),
@@ -276,7 +297,7 @@ for _own in (
     TicketFilter(
         "updated_since", AwareDateTimeField(required=False), _where("updated_at__gte"), order=120
     ),
-    TicketFilter("q", _text(_TITLE_LENGTH), _search, order=130),
+    TicketFilter("q", _search_text(), _search, order=130),
     TicketFilter("finished", _true_or_false(), _finished, order=140),
 ):
     register_filter(_own)

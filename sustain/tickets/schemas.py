@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from sustain.accounts.schemas import OrganisationRef, TeamRef, UserRef
-from sustain.core.schemas import In, Out
+from sustain.core.schemas import Id, In, Out, Quantity
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, MaintenanceType, Status
 
 
@@ -73,15 +73,15 @@ class TicketIn(In):
     urgency: Level = Level.MEDIUM
     priority: int | None = Field(None, ge=1, le=4)
     priority_reason: str = Field("", max_length=500)
-    requester_id: int | None = None
-    organisation_id: int | None = None
-    team_id: int | None = None
-    assignee_id: int | None = None
-    product_id: int | None = None
-    component_id: int | None = None
-    version_id: int | None = None
+    requester_id: Id | None = None
+    organisation_id: Id | None = None
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    product_id: Id | None = None
+    component_id: Id | None = None
+    version_id: Id | None = None
     tags: list[str] = []
-    watcher_ids: list[int] = []
+    watcher_ids: list[Id] = []
 
 
 class TicketPatch(In):
@@ -93,16 +93,16 @@ class TicketPatch(In):
     priority: int | None = Field(None, ge=1, le=4)
     priority_reason: str | None = Field(None, max_length=500)
     status: Status | None = None
-    requester_id: int | None = None
-    organisation_id: int | None = None
-    team_id: int | None = None
-    assignee_id: int | None = None
-    product_id: int | None = None
-    component_id: int | None = None
-    version_id: int | None = None
+    requester_id: Id | None = None
+    organisation_id: Id | None = None
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    product_id: Id | None = None
+    component_id: Id | None = None
+    version_id: Id | None = None
     tags: list[str] | None = None
-    watcher_ids: list[int] | None = None
-    revision: int | None = Field(
+    watcher_ids: list[Id] | None = None
+    revision: Quantity | None = Field(
         None, description="The revision you edited; a newer one on the server gives 409."
     )
 

@@ -17,7 +17,9 @@ from sustain.accounts.actors import SystemActor
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound
+from sustain.core.ids import parse_id
 from sustain.core.permissions import Capability
+from sustain.core.schemas import BIGINT_MAX
 from sustain.tickets.models import Attachment, Tag, Ticket, ticket_number
 
 
@@ -135,14 +137,19 @@ def _teams_assigned_to(user_id: int) -> set[int]:
 
 
 def parse_ticket_ref(ref: str | int) -> int | None:
-    """Accept ``SUS-12``, ``sus-12``, ``12`` or 12."""
+    """Accept ``SUS-12``, ``sus-12``, ``12`` or 12.
+
+    A number no ticket id can be (beyond the database's bigint, or not ASCII digits such as
+    "²", which ``isdigit`` accepts) is no reference: every caller then answers "not found"
+    rather than letting the database driver fail on it.
+    """
     if isinstance(ref, int):
-        return ref
+        return ref if 1 <= ref <= BIGINT_MAX else None
     text = ref.strip()
     prefix = settings.SUSTAIN_TICKET_PREFIX.lower() + "-"
     if text.lower().startswith(prefix):
         text = text[len(prefix) :]
-    return int(text) if text.isdigit() else None
+    return parse_id(text)
 
 
 def get_ticket_for(user: User | SystemActor, ref: str | int, *, for_update: bool = False) -> Ticket:

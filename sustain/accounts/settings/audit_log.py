@@ -12,6 +12,7 @@ from sustain.accounts.access import capability_required, signed_in_user
 from sustain.accounts.choices import AuditAction
 from sustain.accounts.settings.common import page_of, query_without
 from sustain.core.htmx import render_page
+from sustain.core.ids import parse_id
 from sustain.core.permissions import Capability
 
 # The filter's choices: each kind of target, then every single action.
@@ -27,7 +28,7 @@ TARGET_TYPES = sorted(set(audit.TARGET_TYPES.values()))
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return parse_id(raw)
 
 
 def _since(raw: str) -> datetime | None:

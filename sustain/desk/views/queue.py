@@ -21,6 +21,7 @@ from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Product
 from sustain.core.errors import ValidationFailed
 from sustain.core.htmx import is_htmx, render_page
+from sustain.core.ids import parse_id
 from sustain.core.pagination import Page, paginate, paginate_by_name
 from sustain.core.permissions import Capability
 from sustain.desk.queue_forms import DEFAULT_SORT, NAME_SORTS, SORTS, QueueForm, params_query
@@ -238,8 +239,8 @@ def _filter_options(queue: Queue, staff: list[tuple[int, str]]) -> dict[str, Any
     """What only the whole page shows: the filter bar's other choices."""
     requester_name = ""
     requester = queue.params.get("requester", [""])[0]
-    if requester.isdigit():
-        found = User.objects.filter(pk=int(requester)).only("full_name", "email").first()
+    if (requester_id := parse_id(requester)) is not None:
+        found = User.objects.filter(pk=requester_id).only("full_name", "email").first()
         requester_name = found.display_name if found else f"user {requester}"
     without = queue.query
     without.pop("requester", None)

@@ -73,6 +73,6 @@ def delete(request: HttpRequest, view_id: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("views/", create, name="saved-create"),
-    path("views/<int:view_id>/update", update, name="saved-update"),
-    path("views/<int:view_id>/delete", delete, name="saved-delete"),
+    path("views/<id:view_id>/update", update, name="saved-update"),
+    path("views/<id:view_id>/delete", delete, name="saved-delete"),
 ]

@@ -199,5 +199,5 @@ urlpatterns: list[URLPattern] = [
     re_path(rf"^{REF}$", detail_or_portal, name="detail"),
     re_path(rf"^{REF}/poll$", poll, name="poll"),
     re_path(rf"^{REF}/refresh$", refresh, name="refresh"),
-    path("attachments/<int:attachment_id>", download, name="attachment"),
+    path("attachments/<id:attachment_id>", download, name="attachment"),
 ]
