@@ -66,3 +66,10 @@ Quantity = Annotated[int, Field(ge=0, le=INTEGER_MAX)]
 
 class Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class Ref(Out):
+    """Something an answer refers to by id and name (a product, a category)."""
+
+    id: int
+    name: str

@@ -20,19 +20,21 @@ from sustain.accounts.auth import API_AUTH
 from sustain.accounts.schemas import user_ref
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, Quantity, Text
+from sustain.core.schemas import Ref as RefOut
 from sustain.core.uploads import Upload
 from sustain.kb import attachments, reports, revisions, services
 from sustain.kb.choices import TRANSITIONS
 from sustain.kb.models import Article, ArticleAttachment, ArticleTicketLink, Category
 from sustain.kb.reports import ReviewItem
 from sustain.kb.schemas import (
+    ArticleAttachmentOut,
     ArticleDetail,
     ArticleFilters,
     ArticleIn,
     ArticleOut,
     ArticlePage,
     ArticlePatch,
-    AttachmentOut,
+    ArticleTransitionIn,
     CategoryIn,
     CategoryOut,
     DeflectionIn,
@@ -40,7 +42,7 @@ from sustain.kb.schemas import (
     DiffOut,
     GapOut,
     HelpfulnessOut,
-    ReportOut,
+    KbReportOut,
     ReviewItemOut,
     RevisionOut,
     SearchHitOut,
@@ -49,11 +51,9 @@ from sustain.kb.schemas import (
     TicketHitOut,
     TicketLinkIn,
     TicketLinkOut,
-    TransitionIn,
     VoteIn,
     VoteOut,
 )
-from sustain.kb.schemas import Ref as RefOut
 from sustain.kb.search import ArticleHit, SearchFilters, search, suggest
 from sustain.kb.selectors import (
     check_staff,
@@ -145,8 +145,8 @@ def link_out(link: ArticleTicketLink) -> TicketLinkOut:
     )
 
 
-def attachment_out(attachment: ArticleAttachment, article: Article) -> AttachmentOut:
-    return AttachmentOut(
+def attachment_out(attachment: ArticleAttachment, article: Article) -> ArticleAttachmentOut:
+    return ArticleAttachmentOut(
         id=attachment.pk,
         filename=attachment.filename,
         content_type=attachment.content_type,
@@ -283,7 +283,7 @@ def delete_article(request: HttpRequest, article_id: Id) -> HttpStatus[None]:
 
 @router.post("/kb/articles/{article_id}/transitions", response=ArticleDetail)
 def transition_article(
-    request: HttpRequest, article_id: Id, payload: TransitionIn
+    request: HttpRequest, article_id: Id, payload: ArticleTransitionIn
 ) -> ArticleDetail:
     actor = actor_of(request)
     article = services.transition_article(actor=actor, article_id=article_id, status=payload.status)
@@ -352,23 +352,23 @@ def record_deflection(request: HttpRequest, payload: DeflectionIn) -> HttpStatus
 # --- images and files ---------------------------------------------------------------------
 @router.get(
     "/kb/articles/{article_id}/attachments",
-    response=list[AttachmentOut],
+    response=list[ArticleAttachmentOut],
     auth=PUBLIC,
     summary="An article's images and files (whoever reads the article)",
 )
-def list_attachments(request: HttpRequest, article_id: Id) -> list[AttachmentOut]:
+def list_attachments(request: HttpRequest, article_id: Id) -> list[ArticleAttachmentOut]:
     article = get_article_for(_reader(request), article_id)
     return [attachment_out(a, article) for a in attachments.attachments_of(article)]
 
 
 @router.post(
     "/kb/articles/{article_id}/attachments",
-    response={201: list[AttachmentOut]},
+    response={201: list[ArticleAttachmentOut]},
     summary="Upload images or files (multipart, field `files`); all or none are stored",
 )
 def upload_attachments(
     request: HttpRequest, article_id: Id, files: File[list[UploadedFile]]
-) -> HttpStatus[list[AttachmentOut]]:
+) -> HttpStatus[list[ArticleAttachmentOut]]:
     actor = actor_of(request)
     uploads = [Upload.from_file(f) for f in files]
     stored = attachments.add_attachments(actor=actor, article_id=article_id, uploads=uploads)
@@ -438,10 +438,10 @@ def list_ticket_articles(request: HttpRequest, ref: Text) -> list[TicketLinkOut]
 
 
 # --- editors ------------------------------------------------------------------------------
-@router.get("/kb/reports", response=ReportOut, summary="Content gaps, reach, helpfulness")
-def kb_report(request: HttpRequest, days: Quantity = 30) -> ReportOut:
+@router.get("/kb/reports", response=KbReportOut, summary="Content gaps, reach, helpfulness")
+def kb_report(request: HttpRequest, days: Quantity = 30) -> KbReportOut:
     report = reports.kb_report(user=actor_of(request), days=max(1, min(days, 3650)))
-    return ReportOut(
+    return KbReportOut(
         days=report.days,
         no_result_searches=[
             GapOut(query=g.query, searches=g.searches) for g in report.no_result_searches

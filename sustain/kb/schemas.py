@@ -5,13 +5,8 @@ from datetime import date, datetime
 from pydantic import Field
 
 from sustain.accounts.schemas import UserRef
-from sustain.core.schemas import Id, In, Out
+from sustain.core.schemas import Id, In, Out, Ref
 from sustain.kb.choices import ArticleStatus, Audience, TicketLinkKind
-
-
-class Ref(Out):
-    id: int
-    name: str
 
 
 # --- input --------------------------------------------------------------------------------
@@ -42,7 +37,7 @@ class ArticlePatch(In):
     note: str = Field("", max_length=200, description="Why: kept with the revision.")
 
 
-class TransitionIn(In):
+class ArticleTransitionIn(In):
     status: ArticleStatus
 
 
@@ -198,7 +193,7 @@ class HelpfulnessOut(Out):
     not_helpful: int
 
 
-class ReportOut(Out):
+class KbReportOut(Out):
     days: int
     no_result_searches: list[GapOut]
     most_viewed: list[ArticleOut]
@@ -219,7 +214,7 @@ class ReviewItemOut(ArticleOut):
     )
 
 
-class AttachmentOut(Out):
+class ArticleAttachmentOut(Out):
     id: int
     filename: str
     content_type: str

@@ -23,8 +23,8 @@ from sustain.sla.schemas import (
     IntervalOut,
     PolicyIn,
     PolicyOut,
-    ReportOut,
     ReportRowOut,
+    SlaReportOut,
     TargetOut,
 )
 from sustain.sla.selectors import Report, clocks_for, sla_report
@@ -261,10 +261,10 @@ def report_csv(report: Report) -> str:
 
 @router.get(
     "/sla/report",
-    response={200: ReportOut},
+    response={200: SlaReportOut},
     summary="SLA compliance and business-time distributions (JSON or CSV)",
 )
-def report(request: HttpRequest, params: Query[ReportParams]) -> ReportOut | HttpResponse:
+def report(request: HttpRequest, params: Query[ReportParams]) -> SlaReportOut | HttpResponse:
     result = sla_report(
         actor=actor_of(request), since=params.since, until=params.until, group_by=params.group_by
     )
@@ -273,7 +273,7 @@ def report(request: HttpRequest, params: Query[ReportParams]) -> ReportOut | Htt
         name = f"sla-{result.group_by}-{result.since}-{result.until}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return ReportOut(
+    return SlaReportOut(
         since=result.since,
         until=result.until,
         group_by=result.group_by,

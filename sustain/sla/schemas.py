@@ -149,7 +149,7 @@ class ReportRowOut(Out):
     p90_seconds: int | None
 
 
-class ReportOut(Out):
+class SlaReportOut(Out):
     since: date
     until: date
     group_by: str

@@ -43,7 +43,7 @@ from sustain.tickets.schemas import (
     TicketOut,
     TicketPage,
     TicketPatch,
-    TransitionIn,
+    TicketTransitionIn,
     TransitionsOut,
 )
 from sustain.tickets.selectors import get_attachment_for, get_ticket_for
@@ -243,7 +243,7 @@ def get_transitions(request: HttpRequest, ref: Text) -> TransitionsOut:
 
 
 @router.post("/tickets/{ref}/transitions", response=TicketDetail, summary="Change the status")
-def transition(request: HttpRequest, ref: Text, payload: TransitionIn) -> TicketDetail:
+def transition(request: HttpRequest, ref: Text, payload: TicketTransitionIn) -> TicketDetail:
     actor = actor_of(request)
     services.transition_ticket(actor=actor, ref=ref, status=payload.status, channel=Channel.API)
     return ticket_detail(actor, ref)

@@ -6,13 +6,8 @@ from typing import Literal
 from pydantic import Field
 
 from sustain.accounts.schemas import OrganisationRef, TeamRef, UserRef
-from sustain.core.schemas import Id, In, Out, Quantity
+from sustain.core.schemas import Id, In, Out, Quantity, Ref
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, MaintenanceType, Status
-
-
-class Ref(Out):
-    id: int
-    name: str
 
 
 class TicketOut(Out):
@@ -112,7 +107,7 @@ class BulkIn(In):
     changes: TicketPatch
 
 
-class TransitionIn(In):
+class TicketTransitionIn(In):
     status: Status
 
 
@@ -126,7 +121,7 @@ class MessageIn(In):
     internal: bool = False
 
 
-class AttachmentOut(Out):
+class TicketAttachmentOut(Out):
     id: int
     filename: str
     content_type: str
@@ -141,7 +136,7 @@ class MessageOut(Out):
     body: str
     channel: Channel
     created_at: datetime
-    attachments: list[AttachmentOut]
+    attachments: list[TicketAttachmentOut]
 
 
 class ActivityOut(Out):

@@ -26,7 +26,7 @@ from sustain.tickets.models import (
     ticket_url,
 )
 from sustain.tickets.rules import allowed_transitions
-from sustain.tickets.schemas import AttachmentOut, LinkOut, MessageOut, TicketDetail
+from sustain.tickets.schemas import LinkOut, MessageOut, TicketAttachmentOut, TicketDetail
 from sustain.tickets.selectors import get_ticket_for, page_names, visible_tickets
 
 Row = Mapping[str, Any]
@@ -212,8 +212,8 @@ def ticket_detail(
     )
 
 
-def attachment_out(attachment: Attachment) -> AttachmentOut:
-    return AttachmentOut(
+def attachment_out(attachment: Attachment) -> TicketAttachmentOut:
+    return TicketAttachmentOut(
         id=attachment.pk,
         filename=attachment.filename,
         content_type=attachment.content_type,
