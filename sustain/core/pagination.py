@@ -15,6 +15,7 @@ from django.db.models import Exists, F, Field, Model, OrderBy, OuterRef, Q, Quer
 from django.utils import timezone
 
 from sustain.core.errors import ValidationFailed
+from sustain.core.schemas import BIGINT_MAX
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def _encode(values: list[Any]) -> str:
 _FORGED = "This cursor is not one Sustain gave out."
 # The range of the BIGINT (and smaller) columns a cursor's numbers are compared with: a larger
 # number cannot be bound as a query parameter (an overflow on both databases).
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+_INT_MIN, _INT_MAX = -BIGINT_MAX - 1, BIGINT_MAX
 
 
 def _forged() -> ValidationFailed:
