@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers for a signed-in user or a token: Cache-Control no-store (core/middleware.py).
+    "sustain.core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A NUL character in a page's path, query or form: 400 before any view (core/middleware.py).
     "sustain.core.middleware.RefuseNulMiddleware",
