@@ -3,6 +3,8 @@ answers that need no app)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.staticfiles import finders
 
 
@@ -24,5 +26,6 @@ def test_favicon_ico_leads_to_the_svg_icon(client):
     assert icon["Content-Type"] == "image/svg+xml"
     served = b"".join(icon.streaming_content)
     assert served.startswith(b"<svg ")
-    with open(finders.find("sustain/favicon.svg"), "rb") as source:
-        assert served == source.read()
+    source = finders.find("sustain/favicon.svg")
+    assert isinstance(source, str)
+    assert served == Path(source).read_bytes()
