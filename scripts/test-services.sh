@@ -10,7 +10,8 @@
 # Dovecot (the IMAP tests start their own instance from the binary) and Chromium (the browser
 # tests): the installed binaries.
 # Whatever is missing is installed with apt-get when this runs as root (CI does); otherwise the
-# run stops before COMMAND, naming what to install. One line per dependency says what happened.
+# run stops before COMMAND, naming what to install. One line per dependency says what happened:
+# found, started, installed; MISSING or REFUSED stop the run.
 #
 # COMMAND gets POSTGRES_URL and REDIS_URL naming the servers to use, and SUSTAIN_CHROMIUM when
 # the browser found is not called `chromium`.

@@ -118,6 +118,10 @@ def embedded(tmp_path: Path) -> Iterator[Embedded]:
         if running.process is not None and running.process.poll() is None:
             os.killpg(running.process.pid, signal.SIGKILL)
             running.process.wait()
+        # The worker has a process group of its own, which a killed `sustain run` could not
+        # stop: a failed test must not leave it running.
+        for pid in _worker_pids(running.data_dir):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _worker_pids(data_dir: Path) -> list[int]:
