@@ -350,7 +350,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A 4xx (a 403, a 404) is one line: sustain/core/logs.py.
+    "filters": {"client_errors": {"()": "sustain.core.logs.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     # The consumer adds no handler of its own when one is configured; not propagating keeps
     # each worker line from being printed twice.
