@@ -59,17 +59,25 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
             del sys.modules[name]
 
 
+@pytest.fixture
+def agent_client(generated: ModuleType, live_server: Any, alice: Any) -> Iterator[Any]:
+    """The generated client, as alice (an agent). Closed at the end: a kept-alive connection
+    would keep a live-server thread, and its database session, open past the test."""
+    _, token = make_token(alice)
+    with generated.AuthenticatedClient(
+        base_url=live_server.url, token=token, raise_on_unexpected_status=True
+    ) as opened:
+        yield opened
+
+
 def operation(name: str) -> Any:
     """The generated module of a ticket operation (named after its operationId)."""
     return importlib.import_module(f"{PACKAGE}.api.tickets.sustain_tickets_api_{name}")
 
 
-def test_a_generated_client_opens_moves_and_reads_a_ticket(generated, live_server, alice, bob):
+def test_a_generated_client_opens_moves_and_reads_a_ticket(agent_client, alice, bob):
+    client = agent_client
     models = importlib.import_module(f"{PACKAGE}.models")
-    _, token = make_token(alice)
-    client = generated.AuthenticatedClient(
-        base_url=live_server.url, token=token, raise_on_unexpected_status=True
-    )
 
     opened = operation("create_ticket").sync(
         client=client,
@@ -98,12 +106,9 @@ def test_a_generated_client_opens_moves_and_reads_a_ticket(generated, live_serve
     assert messages[0].author.id == alice.pk
 
 
-def test_a_generated_client_reads_a_refusal_as_a_problem(generated, live_server, alice, bob):
+def test_a_generated_client_reads_a_refusal_as_a_problem(agent_client):
+    client = agent_client
     models = importlib.import_module(f"{PACKAGE}.models")
-    _, token = make_token(alice)
-    client = generated.AuthenticatedClient(
-        base_url=live_server.url, token=token, raise_on_unexpected_status=True
-    )
     opened = operation("create_ticket").sync(
         client=client, body=models.TicketIn(title="VPN down", description="Nobody can connect.")
     )
