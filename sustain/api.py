@@ -1,18 +1,17 @@
 """The REST API, version 1: /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
-from ninja import NinjaAPI
-
 from sustain.accounts.api import router as accounts_router
 from sustain.accounts.auth import API_AUTH
 from sustain.backups.api import router as backups_router
 from sustain.core import problems
+from sustain.core.openapi import DocumentedAPI
 from sustain.core.renderers import ORJSONRenderer
 from sustain.kb.api import router as kb_router
 from sustain.mail.api import router as mail_router
 from sustain.sla.api import router as sla_router
 from sustain.tickets.api import router as tickets_router
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Sustain API",
     version="1",
     description=(

@@ -21,3 +21,4 @@ from sustain.conftest import (  # noqa: F401  # fixtures shared with the unit te
     support,
     viewer,
 )
+from tests.api_world import api_world  # noqa: F401  # something behind every API path

@@ -10,6 +10,7 @@ A new endpoint without a row in MATRIX fails ``test_every_endpoint_has_a_matrix_
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -555,6 +556,28 @@ def openapi_operations() -> set[tuple[str, str]]:
     return {(method.upper(), path) for path, ops in paths.items() for method in ops}
 
 
+@functools.cache
+def _document() -> dict[str, Any]:
+    return api.get_openapi_schema()
+
+
+def documented_statuses(method: str, path: str) -> set[int]:
+    return {int(status) for status in _document()["paths"][path][method.lower()]["responses"]}
+
+
+def documented_security(method: str, path: str) -> list[dict[str, Any]]:
+    security: list[dict[str, Any]] = _document()["paths"][path][method.lower()]["security"]
+    return security
+
+
+def test_a_read_declares_403_only_where_a_role_is_refused():
+    # A change may always answer 403 (a session without its CSRF token); a read only when
+    # its service refuses some role, which the matrix then shows.
+    refused = {(row.method, row.path) for row in MATRIX if 403 in row.expected.values()}
+    reads = {(m, p) for m, p in openapi_operations() if m == "GET"}
+    assert {(m, p) for m, p in reads if 403 in documented_statuses(m, p)} <= refused
+
+
 def test_every_endpoint_has_a_matrix_row():
     assert openapi_operations() == {(row.method, row.path) for row in MATRIX}
 
@@ -627,6 +650,10 @@ def test_permission_matrix(row: Row, world: World, api_client):
 
     assert statuses == row.expected
     assert defects == {}
+    # Every answer the matrix sees is one the OpenAPI document declares for the operation, and
+    # the document marks security optional ({}) exactly where anonymous callers get in.
+    assert set(statuses.values()) - documented_statuses(row.method, row.path) == set()
+    assert (statuses["anonymous"] != 401) == ({} in documented_security(row.method, row.path))
 
 
 # --- what a permitted reader sees ---------------------------------------------------------

@@ -35,6 +35,7 @@ from sustain.accounts.schemas import (
     user_ref,
 )
 from sustain.core.errors import NotFound, ValidationFailed
+from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, In
 
@@ -126,7 +127,9 @@ def _user_page(users: QuerySet[User], params: PageParams) -> UserPage:
     return UserPage(items=[user_out(u) for u in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/users", response={201: UserOut}, summary="Create a user (administrators)")
+@router.post(
+    "/users", response={201: UserOut, 409: Problem}, summary="Create a user (administrators)"
+)
 def create_user(request: HttpRequest, payload: UserIn) -> Status[UserOut]:
     actor = actor_of(request)
     user = services.create_user(
@@ -146,7 +149,7 @@ def get_user(request: HttpRequest, user_id: Id) -> UserOut:
     return user_out(services.get_user_for(actor_of(request), user_id))
 
 
-@router.patch("/users/{user_id}", response=UserOut)
+@router.patch("/users/{user_id}", response={200: UserOut, 409: Problem})
 def update_user(request: HttpRequest, user_id: Id, payload: UserPatch) -> UserOut:
     actor = actor_of(request)
     user = services.get_user_for(actor, user_id)
@@ -168,7 +171,7 @@ def list_contacts(
     return _user_page(users, page)
 
 
-@router.post("/contacts", response={201: UserOut}, summary="Add a customer contact")
+@router.post("/contacts", response={201: UserOut, 409: Problem}, summary="Add a customer contact")
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status[UserOut]:
     actor = actor_of(request)
     user = services.create_user(
@@ -190,7 +193,7 @@ def list_organisations(request: HttpRequest, page: Query[PageParams]) -> Organis
     )
 
 
-@router.post("/organisations", response={201: OrganisationOut})
+@router.post("/organisations", response={201: OrganisationOut, 409: Problem})
 def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
     org = services.create_organisation(
         actor=actor_of(request), name=payload.name, domains=payload.domains, tier=payload.tier
@@ -209,7 +212,7 @@ def list_teams(request: HttpRequest) -> list[TeamOut]:
     return [team_out(t) for t in teams.prefetch_related("members")]
 
 
-@router.post("/teams", response={201: TeamOut})
+@router.post("/teams", response={201: TeamOut, 409: Problem})
 def create_team(request: HttpRequest, payload: TeamIn) -> Status[TeamOut]:
     actor = actor_of(request)
     lead = _staff_users(actor, [payload.lead_id], "lead_id")[0] if payload.lead_id else None
@@ -242,7 +245,9 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
     return tokens.tokens_for(actor_of(request))
 
 
-@router.post("/tokens", response={201: TokenCreated}, summary="Create a token (shown once)")
+@router.post(
+    "/tokens", response={201: TokenCreated, 404: Problem}, summary="Create a token (shown once)"
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreated]:
     actor = actor_of(request)
     owner = actor
@@ -286,7 +291,9 @@ def audit_entry_out(entry: AuditEntry) -> AuditEntryOut:
 
 
 @router.get(
-    "/audit-log", response=AuditPage, summary="Changes to people and access (administrators)"
+    "/audit-log",
+    response={200: AuditPage, 403: Problem},
+    summary="Changes to people and access (administrators)",
 )
 def list_audit_log(
     request: HttpRequest, filters: Query[AuditFilters], page: Query[PageParams]

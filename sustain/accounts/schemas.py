@@ -8,7 +8,7 @@ from pydantic import Field
 
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import User
-from sustain.core.schemas import Id, In, Out
+from sustain.core.schemas import Id, In, Out, omittable
 
 
 class UserRef(Out):
@@ -66,12 +66,12 @@ class ContactIn(In):
 
 
 class UserPatch(In):
-    full_name: str | None = Field(None, max_length=200)
-    role: Role | None = None
+    full_name: str = omittable(max_length=200)
+    role: Role = omittable()
     organisation_id: Id | None = None
-    time_zone: str | None = None
-    is_active: bool | None = None
-    is_away: bool | None = None
+    time_zone: str = omittable()
+    is_active: bool = omittable()
+    is_away: bool = omittable()
 
 
 class OrganisationOut(Schema):

@@ -12,6 +12,7 @@ from sustain.accounts.api import actor_of
 from sustain.accounts.schemas import PageParams
 from sustain.backups import services
 from sustain.backups.models import Backup
+from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id
 
@@ -65,7 +66,9 @@ def backup_out(backup: Backup) -> BackupOut:
     )
 
 
-@router.get("/backups", response=BackupPage, summary="Backup history (administrators)")
+@router.get(
+    "/backups", response={200: BackupPage, 403: Problem}, summary="Backup history (administrators)"
+)
 def list_backups(request: HttpRequest, page: Query[PageParams]) -> BackupPage:
     backups = services.backups_for(actor_of(request))
     result = paginate(backups, order="-created_at", cursor=page.cursor, limit=page.limit)
@@ -76,19 +79,21 @@ def list_backups(request: HttpRequest, page: Query[PageParams]) -> BackupPage:
     )
 
 
-@router.post("/backups", response={202: BackupOut}, summary="Back up now (administrators)")
+@router.post(
+    "/backups", response={202: BackupOut, 409: Problem}, summary="Back up now (administrators)"
+)
 def create_backup(request: HttpRequest) -> Status[BackupOut]:
     return Status(202, backup_out(services.request_backup(actor=actor_of(request))))
 
 
-@router.get("/backups/{backup_id}", response=BackupOut, summary="One backup")
+@router.get("/backups/{backup_id}", response={200: BackupOut, 403: Problem}, summary="One backup")
 def get_backup(request: HttpRequest, backup_id: Id) -> BackupOut:
     return backup_out(services.get_backup_for(actor_of(request), backup_id))
 
 
 @router.post(
     "/backups/{backup_id}/verify",
-    response={202: BackupOut},
+    response={202: BackupOut, 409: Problem},
     summary="Restore a backup into a scratch database and compare (administrators)",
 )
 def verify_backup(request: HttpRequest, backup_id: Id) -> Status[BackupOut]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponsePermanentRedirect
 from ninja import File, Query, Router
@@ -18,6 +17,7 @@ from ninja.files import UploadedFile
 from sustain.accounts.api import actor_of
 from sustain.accounts.auth import API_AUTH
 from sustain.accounts.schemas import user_ref
+from sustain.core.openapi import AllowAnonymous, Problem
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, Quantity, Text
 from sustain.core.schemas import Ref as RefOut
@@ -70,12 +70,8 @@ router = Router(tags=["knowledge base"])
 V1 = "/api/v1"
 
 
-def _anyone(request: HttpRequest) -> Any:
-    # Last in the list: callers without valid credentials read as anonymous visitors.
-    return AnonymousUser()
-
-
-PUBLIC = [*API_AUTH, _anyone]
+# Last in the list: callers without valid credentials read as anonymous visitors.
+PUBLIC = [*API_AUTH, AllowAnonymous()]
 
 
 def _reader(request: HttpRequest) -> Any:
@@ -275,13 +271,13 @@ def update_article(request: HttpRequest, article_id: Id, payload: ArticlePatch) 
     return article_detail(actor, article)
 
 
-@router.delete("/kb/articles/{article_id}", response={204: None})
+@router.delete("/kb/articles/{article_id}", response={204: None, 409: Problem})
 def delete_article(request: HttpRequest, article_id: Id) -> HttpStatus[None]:
     services.delete_article(actor=actor_of(request), article_id=article_id)
     return HttpStatus(204, None)
 
 
-@router.post("/kb/articles/{article_id}/transitions", response=ArticleDetail)
+@router.post("/kb/articles/{article_id}/transitions", response={200: ArticleDetail, 409: Problem})
 def transition_article(
     request: HttpRequest, article_id: Id, payload: ArticleTransitionIn
 ) -> ArticleDetail:
@@ -290,7 +286,7 @@ def transition_article(
     return article_detail(actor, article)
 
 
-@router.get("/kb/articles/{article_id}/revisions", response=list[RevisionOut])
+@router.get("/kb/articles/{article_id}/revisions", response={200: list[RevisionOut], 403: Problem})
 def list_revisions(request: HttpRequest, article_id: Id) -> list[RevisionOut]:
     found = revisions.list_revisions(user=actor_of(request), article_id=article_id)
     return [
@@ -305,7 +301,11 @@ def list_revisions(request: HttpRequest, article_id: Id) -> list[RevisionOut]:
     ]
 
 
-@router.get("/kb/articles/{article_id}/diff", response=DiffOut, summary="Compare two revisions")
+@router.get(
+    "/kb/articles/{article_id}/diff",
+    response={200: DiffOut, 403: Problem},
+    summary="Compare two revisions",
+)
 def diff_revisions(
     request: HttpRequest, article_id: Id, old: Quantity | None = None, new: Quantity | None = None
 ) -> DiffOut:
@@ -339,7 +339,7 @@ def vote_article(request: HttpRequest, article_id: Id, payload: VoteIn) -> HttpS
 
 @router.post(
     "/kb/deflections",
-    response={201: DeflectionOut},
+    response={201: DeflectionOut, 404: Problem},
     summary="Record a deflected request (the portal calls this)",
 )
 def record_deflection(request: HttpRequest, payload: DeflectionIn) -> HttpStatus[DeflectionOut]:
@@ -396,7 +396,7 @@ def delete_attachment(request: HttpRequest, article_id: Id, attachment_id: Id) -
 
 
 # --- articles and tickets -----------------------------------------------------------------
-@router.get("/kb/articles/{article_id}/tickets", response=list[TicketLinkOut])
+@router.get("/kb/articles/{article_id}/tickets", response={200: list[TicketLinkOut], 403: Problem})
 def list_article_tickets(request: HttpRequest, article_id: Id) -> list[TicketLinkOut]:
     actor = actor_of(request)
     check_staff(actor)
@@ -438,7 +438,11 @@ def list_ticket_articles(request: HttpRequest, ref: Text) -> list[TicketLinkOut]
 
 
 # --- editors ------------------------------------------------------------------------------
-@router.get("/kb/reports", response=KbReportOut, summary="Content gaps, reach, helpfulness")
+@router.get(
+    "/kb/reports",
+    response={200: KbReportOut, 403: Problem},
+    summary="Content gaps, reach, helpfulness",
+)
 def kb_report(request: HttpRequest, days: Quantity = 30) -> KbReportOut:
     report = reports.kb_report(user=actor_of(request), days=max(1, min(days, 3650)))
     return KbReportOut(
@@ -461,7 +465,7 @@ def kb_report(request: HttpRequest, days: Quantity = 30) -> KbReportOut:
 
 @router.get(
     "/kb/review-queue",
-    response=list[ReviewItemOut],
+    response={200: list[ReviewItemOut], 403: Problem},
     summary="An owner's articles due for review (default: yours), each with the reason",
 )
 def review_queue(request: HttpRequest, owner_id: Id | None = None) -> list[ReviewItemOut]:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from sustain.accounts.schemas import UserRef
-from sustain.core.schemas import Id, In, Out, Ref
+from sustain.core.schemas import Id, In, Out, Ref, omittable
 from sustain.kb.choices import ArticleStatus, Audience, TicketLinkKind
 
 
@@ -24,14 +24,14 @@ class ArticleIn(In):
 
 
 class ArticlePatch(In):
-    title: str | None = Field(None, max_length=200)
+    title: str = omittable(max_length=200)
     body: str | None = None
     summary: str | None = Field(None, max_length=500)
     category_id: Id | None = None
-    tags: list[str] | None = None
-    audience: Audience | None = None
-    product_ids: list[Id] | None = None
-    version_ids: list[Id] | None = None
+    tags: list[str] = omittable()
+    audience: Audience = omittable()
+    product_ids: list[Id] = omittable()
+    version_ids: list[Id] = omittable()
     owner_id: Id | None = None
     review_by: date | None = None
     note: str = Field("", max_length=200, description="Why: kept with the revision.")

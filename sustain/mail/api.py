@@ -10,6 +10,7 @@ from ninja import Status as HttpStatus
 
 from sustain.accounts.api import actor_of
 from sustain.core.errors import ServiceError, ValidationFailed
+from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability, require
 from sustain.core.schemas import Id, Text
@@ -29,6 +30,7 @@ from sustain.mail.services import max_bytes, receive
 router = Router(tags=["mail"])
 
 RFC822_TYPES = ("message/rfc822", "application/octet-stream")
+RAW_MESSAGE = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in RFC822_TYPES}
 
 
 @router.post(
@@ -40,6 +42,7 @@ RFC822_TYPES = ("message/rfc822", "application/octet-stream")
         "201 for a new message and 200 for one Sustain already has (same Message-ID or "
         "content), so an MTA may retry safely. Administrators' tokens only."
     ),
+    openapi_extra={"requestBody": {"required": True, "content": RAW_MESSAGE}},
 )
 def deliver_inbound(request: HttpRequest) -> HttpStatus[InboundOut]:
     user = actor_of(request)
@@ -58,7 +61,11 @@ def deliver_inbound(request: HttpRequest) -> HttpStatus[InboundOut]:
     return HttpStatus(200 if received.duplicate else 201, InboundOut.of(received.mail))
 
 
-@router.get("/mail/inbound", response=InboundPage, summary="What came in (newest first)")
+@router.get(
+    "/mail/inbound",
+    response={200: InboundPage, 403: Problem},
+    summary="What came in (newest first)",
+)
 def list_inbound(
     request: HttpRequest,
     state: Text | None = None,
@@ -79,26 +86,34 @@ def list_inbound(
 
 @router.post(
     "/mail/inbound/{mail_id}/release",
-    response=InboundOut,
+    response={200: InboundOut, 409: Problem},
     summary="Let a held message through",
 )
 def release_inbound(request: HttpRequest, mail_id: Id) -> InboundOut:
     return InboundOut.of(mailboxes.release_held(actor=actor_of(request), mail_id=mail_id))
 
 
-@router.get("/mail/mailboxes", response=list[MailboxOut], summary="IMAP mailboxes")
+@router.get(
+    "/mail/mailboxes", response={200: list[MailboxOut], 403: Problem}, summary="IMAP mailboxes"
+)
 def list_mailboxes(request: HttpRequest) -> list[MailboxOut]:
     require(actor_of(request), Capability.MAIL_MANAGE, mailboxes.ADMINS_ONLY)
     return [MailboxOut.of(mailbox) for mailbox in Mailbox.objects.all()]
 
 
-@router.post("/mail/mailboxes", response={201: MailboxOut}, summary="Add an IMAP mailbox")
+@router.post(
+    "/mail/mailboxes", response={201: MailboxOut, 409: Problem}, summary="Add an IMAP mailbox"
+)
 def create_mailbox(request: HttpRequest, payload: MailboxIn) -> HttpStatus[MailboxOut]:
     mailbox = mailboxes.save_mailbox(actor=actor_of(request), changes=payload.dict())
     return HttpStatus(201, MailboxOut.of(mailbox))
 
 
-@router.patch("/mail/mailboxes/{mailbox_id}", response=MailboxOut, summary="Change a mailbox")
+@router.patch(
+    "/mail/mailboxes/{mailbox_id}",
+    response={200: MailboxOut, 409: Problem},
+    summary="Change a mailbox",
+)
 def update_mailbox(request: HttpRequest, mailbox_id: Id, payload: MailboxPatch) -> MailboxOut:
     actor = actor_of(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
@@ -115,7 +130,7 @@ def delete_mailbox(request: HttpRequest, mailbox_id: Id) -> HttpStatus[None]:
 
 @router.post(
     "/mail/mailboxes/{mailbox_id}/poll",
-    response=PollOut,
+    response={200: PollOut, 502: Problem},
     summary="Fetch new mail now",
     description="Answers 502 with the server's error when the mailbox cannot be read.",
 )

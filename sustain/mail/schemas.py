@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field
 
-from sustain.core.schemas import In, Out
+from sustain.core.schemas import In, Out, omittable
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.tickets.models import ticket_number
 
@@ -52,17 +52,17 @@ class MailboxIn(In):
 
 
 class MailboxPatch(In):
-    name: str | None = Field(default=None, max_length=100)
-    host: str | None = Field(default=None, max_length=255)
-    port: int | None = Field(None, ge=1, le=65535)
-    security: str | None = None
-    auth: str | None = None
-    username: str | None = Field(default=None, max_length=255)
+    name: str = omittable(max_length=100)
+    host: str = omittable(max_length=255)
+    port: int = omittable(ge=1, le=65535)
+    security: str = omittable()
+    auth: str = omittable()
+    username: str = omittable(max_length=255)
     secret: str | None = None
-    folder: str | None = None
-    after_fetch: str | None = None
-    processed_folder: str | None = None
-    is_active: bool | None = None
+    folder: str = omittable()
+    after_fetch: str = omittable()
+    processed_folder: str = omittable()
+    is_active: bool = omittable()
 
 
 class MailboxOut(Out):

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
+from sustain.core.openapi import Problem
 from sustain.core.schemas import Id, In, Text
 from sustain.sla import services
 from sustain.sla.models import BusinessCalendar, SlaPolicy
@@ -129,57 +130,75 @@ def policy_data(payload: PolicyIn) -> services.PolicyData:
 
 
 # --- calendars ----------------------------------------------------------------------------
-@router.get("/sla/calendars", response=list[CalendarOut], summary="Business calendars (staff)")
+@router.get(
+    "/sla/calendars",
+    response={200: list[CalendarOut], 403: Problem},
+    summary="Business calendars (staff)",
+)
 def list_calendars(request: HttpRequest) -> list[CalendarOut]:
     services.require_sla_reader(actor_of(request))
     calendars = BusinessCalendar.objects.prefetch_related("intervals", "holidays")[:500]
     return [calendar_out(c) for c in calendars]
 
 
-@router.post("/sla/calendars", response={201: CalendarOut}, summary="Create a calendar (leads)")
+@router.post(
+    "/sla/calendars", response={201: CalendarOut, 409: Problem}, summary="Create a calendar (leads)"
+)
 def create_calendar(request: HttpRequest, payload: CalendarIn) -> Status[CalendarOut]:
     calendar = services.create_calendar(actor=actor_of(request), data=calendar_data(payload))
     return Status(201, calendar_out(calendar))
 
 
-@router.get("/sla/calendars/{calendar_id}", response=CalendarOut)
+@router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, 403: Problem})
 def get_calendar(request: HttpRequest, calendar_id: Id) -> CalendarOut:
     return calendar_out(services.get_calendar_for(actor_of(request), calendar_id))
 
 
-@router.put("/sla/calendars/{calendar_id}", response=CalendarOut, summary="Replace a calendar")
+@router.put(
+    "/sla/calendars/{calendar_id}",
+    response={200: CalendarOut, 409: Problem},
+    summary="Replace a calendar",
+)
 def update_calendar(request: HttpRequest, calendar_id: Id, payload: CalendarIn) -> CalendarOut:
     actor = actor_of(request)
     services.update_calendar(actor=actor, calendar_id=calendar_id, data=calendar_data(payload))
     return calendar_out(services.get_calendar_for(actor, calendar_id))
 
 
-@router.delete("/sla/calendars/{calendar_id}", response={204: None})
+@router.delete("/sla/calendars/{calendar_id}", response={204: None, 409: Problem})
 def delete_calendar(request: HttpRequest, calendar_id: Id) -> Status[None]:
     services.delete_calendar(actor=actor_of(request), calendar_id=calendar_id)
     return Status(204, None)
 
 
 # --- policies -----------------------------------------------------------------------------
-@router.get("/sla/policies", response=list[PolicyOut], summary="SLA policies in order (staff)")
+@router.get(
+    "/sla/policies",
+    response={200: list[PolicyOut], 403: Problem},
+    summary="SLA policies in order (staff)",
+)
 def list_policies(request: HttpRequest) -> list[PolicyOut]:
     services.require_sla_reader(actor_of(request))
     return [policy_out(p) for p in services.policy_queryset()[:500]]
 
 
-@router.post("/sla/policies", response={201: PolicyOut}, summary="Create a policy (leads)")
+@router.post(
+    "/sla/policies", response={201: PolicyOut, 409: Problem}, summary="Create a policy (leads)"
+)
 def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[PolicyOut]:
     actor = actor_of(request)
     policy = services.create_policy(actor=actor, data=policy_data(payload))
     return Status(201, policy_out(services.get_policy_for(actor, policy.pk)))
 
 
-@router.get("/sla/policies/{policy_id}", response=PolicyOut)
+@router.get("/sla/policies/{policy_id}", response={200: PolicyOut, 403: Problem})
 def get_policy(request: HttpRequest, policy_id: Id) -> PolicyOut:
     return policy_out(services.get_policy_for(actor_of(request), policy_id))
 
 
-@router.put("/sla/policies/{policy_id}", response=PolicyOut, summary="Replace a policy")
+@router.put(
+    "/sla/policies/{policy_id}", response={200: PolicyOut, 409: Problem}, summary="Replace a policy"
+)
 def update_policy(request: HttpRequest, policy_id: Id, payload: PolicyIn) -> PolicyOut:
     actor = actor_of(request)
     services.update_policy(actor=actor, policy_id=policy_id, data=policy_data(payload))
@@ -261,8 +280,9 @@ def report_csv(report: Report) -> str:
 
 @router.get(
     "/sla/report",
-    response={200: SlaReportOut},
+    response={200: SlaReportOut, 403: Problem},
     summary="SLA compliance and business-time distributions (JSON or CSV)",
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def report(request: HttpRequest, params: Query[ReportParams]) -> SlaReportOut | HttpResponse:
     result = sla_report(

@@ -2,20 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from sustain.core.schemas import Id, In, Out, Quantity
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
 from sustain.tickets.choices import Channel, Kind, Status
 
+# A calendar's hours are wall-clock times of its own time zone: they have no UTC offset, so
+# they are not the `format: time` of OpenAPI (RFC 3339's full-time, offset required) that
+# pydantic would declare. Documented as what is sent both ways: HH:MM or HH:MM:SS[.ffffff].
+_WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+_WALL_TIME_RE = re.compile(_WALL_TIME)
+
+
+def _wall_time(value: Any) -> Any:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and _WALL_TIME_RE.fullmatch(value):
+        return time.fromisoformat(value)
+    raise PydanticCustomError(
+        "wall_time", "Give a time of day as HH:MM or HH:MM:SS, without a UTC offset."
+    )
+
+
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _WALL_TIME,
+            "description": "Wall-clock time in the calendar's time zone (no UTC offset)",
+            "examples": ["09:00:00"],
+        }
+    ),
+]
+
 
 class IntervalIn(In):
     weekday: int = Field(..., ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    start: time
-    end: time = Field(..., description="local wall time; 00:00 means midnight (24:00)")
+    start: WallTime
+    end: WallTime = Field(..., description="Wall-clock time; 00:00 means midnight (24:00)")
 
 
 class HolidayIn(In):
@@ -35,8 +67,8 @@ class CalendarIn(In):
 
 class IntervalOut(Out):
     weekday: int
-    start: time
-    end: time
+    start: WallTime
+    end: WallTime
 
 
 class HolidayOut(Out):

@@ -20,6 +20,7 @@ from sustain.accounts.schemas import user_ref
 from sustain.accounts.services import visible_organisations, visible_team, visible_users
 from sustain.catalog.models import Component, Product, Version
 from sustain.core.errors import NotFound, ValidationFailed
+from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
 from sustain.core.schemas import Id, In, Quantity, Text
@@ -109,21 +110,11 @@ _CLEARABLE_IDS = (
     "component_id",
     "version_id",
 )
-# Fields a client may send as null: the ids clear the relation, a null priority returns to what
-# impact and urgency give. Any other null is refused here, before it reaches a lookup or a
-# service that expects a value.
-_NULLABLE = frozenset({*_CLEARABLE_IDS, "priority", "maintenance_type"})
 # Services name the model field ("assignee"); the client knows it as "assignee_id".
 _CLIENT_FIELDS = {name.removesuffix("_id"): name for name in _CLEARABLE_IDS} | {
     "requester": "requester_id",
     "watchers": "watcher_ids",
 }
-
-
-def _reject_nulls(data: dict[str, Any]) -> None:
-    for key, value in data.items():
-        if value is None and key not in _NULLABLE:
-            raise ValidationFailed.field(key, "This field cannot be null.")
 
 
 @contextmanager
@@ -201,12 +192,15 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpStatus[TicketD
 
 # Registered before /tickets/{ref}: Django would otherwise route POST /tickets/bulk to the
 # {ref} view, which has no POST, and answer 405.
-@router.post("/tickets/bulk", response=list[TicketOut], summary="Change many tickets at once")
+@router.post(
+    "/tickets/bulk",
+    response={200: list[TicketOut], 404: Problem, 409: Problem},
+    summary="Change many tickets at once",
+)
 def bulk_update(request: HttpRequest, payload: BulkIn) -> list[TicketOut]:
     actor = actor_of(request)
     changes = payload.changes.dict(exclude_unset=True)
     changes.pop("revision", None)
-    _reject_nulls(changes)
     with _client_field_names():
         tickets = services.bulk_update_tickets(
             actor=actor, refs=payload.tickets, changes=_resolve(actor, changes), channel=Channel.API
@@ -221,12 +215,13 @@ def get_ticket(request: HttpRequest, ref: Text) -> TicketDetail:
     return ticket_detail(actor_of(request), ref)
 
 
-@router.patch("/tickets/{ref}", response=TicketDetail, summary="Change a ticket")
+@router.patch(
+    "/tickets/{ref}", response={200: TicketDetail, 409: Problem}, summary="Change a ticket"
+)
 def update_ticket(request: HttpRequest, ref: Text, payload: TicketPatch) -> TicketDetail:
     actor = actor_of(request)
     data = payload.dict(exclude_unset=True)
     revision = data.pop("revision", None)
-    _reject_nulls(data)
     with _client_field_names():
         ticket = services.update_ticket(
             actor=actor,
@@ -246,7 +241,11 @@ def get_transitions(request: HttpRequest, ref: Text) -> TransitionsOut:
     return TransitionsOut(status=Status(ticket.status), allowed=sorted(allowed))
 
 
-@router.post("/tickets/{ref}/transitions", response=TicketDetail, summary="Change the status")
+@router.post(
+    "/tickets/{ref}/transitions",
+    response={200: TicketDetail, 409: Problem},
+    summary="Change the status",
+)
 def transition(request: HttpRequest, ref: Text, payload: TicketTransitionIn) -> TicketDetail:
     actor = actor_of(request)
     services.transition_ticket(actor=actor, ref=ref, status=payload.status, channel=Channel.API)
@@ -268,7 +267,11 @@ def list_messages(request: HttpRequest, ref: Text) -> list[MessageOut]:
     return [message_out(m) for m in _messages(actor, ticket)]
 
 
-@router.post("/tickets/{ref}/messages", response={201: MessageOut}, summary="Reply or add a note")
+@router.post(
+    "/tickets/{ref}/messages",
+    response={201: MessageOut, 409: Problem},
+    summary="Reply or add a note",
+)
 def add_message(request: HttpRequest, ref: Text, payload: MessageIn) -> HttpStatus[MessageOut]:
     message = services.add_message(
         actor=actor_of(request),
@@ -282,7 +285,7 @@ def add_message(request: HttpRequest, ref: Text, payload: MessageIn) -> HttpStat
 
 @router.post(
     "/tickets/{ref}/attachments",
-    response={201: MessageOut},
+    response={201: MessageOut, 409: Problem},
     summary="Upload files (multipart), as a reply or note",
 )
 def upload_attachments(
@@ -350,7 +353,9 @@ def list_links(request: HttpRequest, ref: Text) -> list[LinkOut]:
     return visible_links(actor, get_ticket_for(actor, ref))
 
 
-@router.post("/tickets/{ref}/links", response={201: LinkOut}, summary="Link to another ticket")
+@router.post(
+    "/tickets/{ref}/links", response={201: LinkOut, 409: Problem}, summary="Link to another ticket"
+)
 def add_link(request: HttpRequest, ref: Text, payload: LinkIn) -> HttpStatus[LinkOut]:
     link = linking.link_tickets(
         actor=actor_of(request),
@@ -373,7 +378,11 @@ def remove_link(request: HttpRequest, ref: Text, link_id: Id) -> HttpStatus[None
     return HttpStatus(204, None)
 
 
-@router.post("/tickets/{ref}/merge", response=TicketDetail, summary="Merge into another ticket")
+@router.post(
+    "/tickets/{ref}/merge",
+    response={200: TicketDetail, 409: Problem},
+    summary="Merge into another ticket",
+)
 def merge(request: HttpRequest, ref: Text, payload: MergeIn) -> TicketDetail:
     actor = actor_of(request)
     target = linking.merge_tickets(

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from sustain.accounts.schemas import OrganisationRef, TeamRef, UserRef
-from sustain.core.schemas import Id, In, Out, Quantity, Ref
+from sustain.core.schemas import Id, In, Out, Quantity, Ref, omittable
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, MaintenanceType, Status
 
 
@@ -85,23 +85,27 @@ class TicketIn(In):
 
 
 class TicketPatch(In):
-    title: str | None = Field(None, min_length=1, max_length=250)
-    kind: Kind | None = None
+    """A change: only the fields sent change. A field typed with ``| None`` may be null (an id
+    clears the relation, a null priority returns to what impact and urgency give); the others
+    may be left out, not sent as null."""
+
+    title: str = omittable(min_length=1, max_length=250)
+    kind: Kind = omittable()
     maintenance_type: MaintenanceType | Literal[""] | None = None
-    impact: Level | None = None
-    urgency: Level | None = None
+    impact: Level = omittable()
+    urgency: Level = omittable()
     priority: int | None = Field(None, ge=1, le=4)
-    priority_reason: str | None = Field(None, max_length=500)
-    status: Status | None = None
-    requester_id: Id | None = None
+    priority_reason: str = omittable(max_length=500)
+    status: Status = omittable()
+    requester_id: Id = omittable()
     organisation_id: Id | None = None
     team_id: Id | None = None
     assignee_id: Id | None = None
     product_id: Id | None = None
     component_id: Id | None = None
     version_id: Id | None = None
-    tags: list[str] | None = None
-    watcher_ids: list[Id] | None = None
+    tags: list[str] = omittable()
+    watcher_ids: list[Id] = omittable()
     revision: Quantity | None = Field(
         None, description="The revision you edited; a newer one on the server gives 409."
     )

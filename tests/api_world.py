@@ -1,0 +1,113 @@
+"""A small help desk for tests that walk the whole API: something real behind every kind of
+path parameter of the OpenAPI document (``World.path_ids``), and an API token for the
+administrator and for bob, a customer of Acme.
+
+Used as the fixture ``api_world`` by the schemathesis run and the document's own tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+import pytest
+
+from sustain.backups.models import Backup
+from sustain.core.uploads import Upload
+from sustain.factories import make_message, make_token
+from sustain.kb import attachments as kb_attachments
+from sustain.kb import services as kb
+from sustain.kb.choices import ArticleStatus
+from sustain.kb.index import sync_facets
+from sustain.kb.models import Article
+from sustain.mail.mailboxes import save_mailbox
+from sustain.mail.models import InboundMail
+from sustain.mail.services import receive
+from sustain.sla import services as sla
+from sustain.tickets.linking import link_tickets
+
+
+@dataclass
+class World:
+    tokens: dict[str, str]  # persona ("admin", "bob") -> API token
+    ids: dict[str, Any]  # path parameter -> a real value
+    kb_ids: dict[str, Any]  # the same for the knowledge base's paths
+
+    def path_ids(self, path: str) -> dict[str, Any]:
+        """Real values for the path parameters of ``path`` (as the document spells it)."""
+        return self.kb_ids if path.startswith("/api/v1/kb/") else self.ids
+
+
+@pytest.fixture
+def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, make_ticket) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    ticket = make_ticket(alice, requester=bob, title="Sync fails after upgrade", product=product)
+    other = make_ticket(bob, title="Sync is slow")
+    public = make_message(ticket, alice, "Here is the log.", attachments=[Upload("sync.log", b"x")])
+    make_message(ticket, alice, "Unsupported database.", internal=True)
+    link = link_tickets(actor=alice, source_ref=other.pk, target_ref=ticket.pk, kind="related")
+
+    category = kb.create_category(actor=admin, name="Upgrades")
+    article = kb.create_article(
+        actor=admin,
+        data=kb.ArticleData(title="Upgrade to 4.0", body="Back up first.", category_id=category.pk),
+    )
+    Article.objects.filter(pk=article.pk).update(status=ArticleStatus.PUBLISHED)
+    article.refresh_from_db()
+    sync_facets(article)
+    [kb_file] = kb_attachments.add_attachments(
+        actor=admin, article_id=article.pk, uploads=[Upload("steps.txt", b"1. Back up\n")]
+    )
+    kb_link = kb.link_ticket(actor=admin, article_id=article.pk, ref=ticket.number, kind="used")
+
+    calendar = sla.create_calendar(
+        actor=admin,
+        data=sla.CalendarData(
+            name="Office", time_zone="Europe/Berlin", intervals=[(0, time(9), time(17))]
+        ),
+    )
+    policy = sla.create_policy(
+        actor=admin,
+        data=sla.PolicyData(name="Standard", targets=[sla.TargetData(3, resolution_minutes=480)]),
+    )
+    # Port 9 (discard) on the loopback refuses at once: a poll fails fast (502).
+    mailbox = save_mailbox(
+        actor=admin,
+        changes={"name": "support", "host": "127.0.0.1", "port": 9, "username": "s", "secret": "x"},
+    )
+    mail = receive(
+        b"From: dana@acme.test\r\nSubject: Printer\r\n\r\nOn fire.\r\n", source="api"
+    ).mail
+    InboundMail.objects.filter(pk=mail.pk).update(state=InboundMail.State.HELD)
+    backup = Backup.objects.create(trigger="manual", status="succeeded")
+
+    tokens = {persona: make_token(user)[1] for persona, user in (("admin", admin), ("bob", bob))}
+    # The token DELETE /tokens/{token_id} may revoke (bob's, which the administrator may
+    # revoke too): not one the fuzzer sends, or every later request would be a 401.
+    spare, _ = make_token(bob, name="spare")
+    return World(
+        tokens=tokens,
+        ids={
+            "ref": ticket.number,
+            "user_id": bob.pk,
+            "organisation_id": acme.pk,
+            "team_id": support.pk,
+            "token_id": spare.pk,
+            "attachment_id": public.attachments.get().pk,
+            "link_id": link.pk,
+            "calendar_id": calendar.pk,
+            "policy_id": policy.pk,
+            "backup_id": backup.pk,
+            "mail_id": mail.pk,
+            "mailbox_id": mailbox.pk,
+        },
+        kb_ids={
+            "ref": ticket.number,
+            "article_id": article.pk,
+            "slug": article.slug,
+            "number": 1,
+            "attachment_id": kb_file.pk,
+            "link_id": kb_link.pk,
+        },
+    )
