@@ -56,7 +56,7 @@ class MailboxForm(forms.Form):
     )
     oauth_refresh_token = _secret(
         "Refresh token",
-        "Paste one obtained elsewhere (a device-code flow), or use “Connect” below. " + KEEP,
+        "Paste one obtained elsewhere (a device-code flow), or connect from this page. " + KEEP,
     )
 
     SERVER = ("name", "host", "port", "security", "folder", "after_fetch", "processed_folder")

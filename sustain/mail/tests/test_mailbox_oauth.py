@@ -181,7 +181,7 @@ def test_an_admin_connects_a_mailbox_with_the_authorization_code_flow(client, ad
     assert entry.actor == admin
     page = client.get(f"/mail/mailboxes/{mailbox.pk}").content.decode()
     assert "is connected; its refresh token is stored encrypted" in page
-    assert "valid until" in page
+    assert "Access token</dt><dd>expires <time" in page
     assert unseal(mailbox.oauth_refresh_token) not in page
 
     # The same answer a second time (a replayed URL) is refused: a state is good once.
