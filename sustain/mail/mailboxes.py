@@ -112,7 +112,9 @@ def save_mailbox(
     for name in EDITABLE:
         if name in changes and changes[name] is not None:
             value = changes[name]
-            setattr(target, name, value.strip() if isinstance(value, str) else value)
+            # Endpoints, client ids and scopes are pasted from a provider's console.
+            pasted = name in OAUTH_SETTINGS and isinstance(value, str)
+            setattr(target, name, value.strip() if pasted else value)
     secrets_changed = [name for name in SECRETS if changes.get(name)]
     for name in secrets_changed:
         setattr(target, name, seal(str(changes[name]).strip()))

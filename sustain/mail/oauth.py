@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 import httpx2
 from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -96,6 +98,12 @@ def access_token(mailbox: Mailbox, *, rejected: str = "") -> str:
         if not current.oauth_refresh_token:
             if usable:
                 return cached  # nothing to refresh with: the token serves until refused
+            if cached:
+                # Refused, and nothing to refresh it with: forget it, so that the mailbox reads
+                # "not connected" and the periodic poll leaves it alone.
+                Mailbox.objects.filter(
+                    pk=current.pk, oauth_access_token=current.oauth_access_token
+                ).update(oauth_access_token="", oauth_expires_at=None)
             raise OAuthFailure(
                 f"{current.name} has no OAuth2 refresh token: connect it on its page."
             )
@@ -334,6 +342,10 @@ def exchange_code(
 def endpoint_problem(url: str) -> str | None:
     """Why ``url`` cannot be an OAuth2 endpoint, or None: HTTPS, or HTTP to this machine
     only, because the client secret and the tokens travel in it."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return "must be a valid https:// URL"
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return None

@@ -97,6 +97,7 @@ def test_a_changed_secret_is_audited_without_its_value(api_client, admin, provid
         ({"oauth_token_url": ""}, "oauth_token_url"),
         ({"oauth_client_id": ""}, "oauth_client_id"),
         ({"oauth_token_url": "http://login.example.com/token"}, "oauth_token_url"),
+        ({"oauth_token_url": "https://login example.com/token"}, "oauth_token_url"),
         ({"oauth_authorize_url": "ftp://example.com/authorize"}, "oauth_authorize_url"),
         ({"auth": "password"}, "secret"),
     ],

@@ -164,6 +164,30 @@ def test_an_unreachable_token_endpoint_is_an_error_retried_at_the_next_poll(prov
     assert not OutboxMessage.objects.exists()
 
 
+def test_an_access_token_without_a_refresh_token_serves_until_refused(provider, oauth_imap, acme):
+    """As an OAuth2 mailbox of before refresh tokens has it: a pasted access token only."""
+    grant = provider.issue_grant(oauth_imap.username)
+    token = provider.token(
+        {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "grant_type": "refresh_token",
+            "refresh_token": grant.refresh_token,
+        }
+    )
+    access = token[1]["access_token"]
+    mailbox = oauth_mailbox(
+        provider, oauth_imap, oauth_refresh_token="", oauth_access_token=seal(access)
+    )
+    assert poll(mailbox).fetched == 0
+    provider.revoke_access_tokens()
+    with pytest.raises(oauth.OAuthFailure, match="no OAuth2 refresh token"):
+        poll(mailbox)
+    mailbox.refresh_from_db()
+    assert mailbox.oauth_state == "not_connected"  # the refused token is forgotten
+    assert poll_all() == 0
+
+
 def test_a_mailbox_never_connected_is_not_polled(provider):
     oauth_mailbox(provider, NO_SERVER, oauth_refresh_token="")
     assert poll_all() == 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import email
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from email import policy
 from typing import Any
@@ -14,10 +17,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 from asgiref.sync import sync_to_async
+from django.conf import settings as django_settings
 from django.db import transaction
 
 from sustain.core import outbox
 from sustain.core.models import OutboxMessage
+from sustain.core.testing import production_environment
 from sustain.mail.models import Mailbox
 from sustain.mail.secrets import seal
 from sustain.mail.tests.test_listener import free_port
@@ -147,3 +152,41 @@ def test_a_mailbox_that_is_not_oauth2_is_a_clear_error(provider, smtp_server):
     outbound_mailbox(provider, auth=Mailbox.Auth.PASSWORD, secret=seal("pw"))
     message = send("nope")
     assert "not a mailbox that signs in with OAuth2" in message.last_error
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+MAILER = (
+    "import json, django; from django.conf import settings; print(json.dumps(settings.MAILERS))"
+)
+
+
+def production_mailer(tmp_path: Any, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", MAILER],
+        env=production_environment(tmp_path, EMAIL_HOST="smtp.office365.com", **env),
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_email_oauth2_mailbox_chooses_the_oauth2_backend(tmp_path):
+    found = production_mailer(
+        tmp_path, EMAIL_PORT="587", EMAIL_USE_TLS="true", EMAIL_OAUTH2_MAILBOX="Microsoft 365"
+    )
+    assert found.returncode == 0, found.stderr
+    mailer = json.loads(found.stdout)["default"]
+    assert mailer["BACKEND"] == "sustain.mail.smtp.OAuth2EmailBackend"
+    assert mailer["OPTIONS"]["mailbox"] == "Microsoft 365"
+    assert mailer["OPTIONS"]["use_tls"] is True
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_password_and_an_oauth2_mailbox_together_are_refused(tmp_path):
+    found = production_mailer(tmp_path, EMAIL_HOST_PASSWORD="pw", EMAIL_OAUTH2_MAILBOX="m")
+    assert found.returncode != 0
+    assert "EMAIL_OAUTH2_MAILBOX and EMAIL_HOST_PASSWORD are both set; choose one." in found.stderr
