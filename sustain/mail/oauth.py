@@ -138,25 +138,31 @@ def _release(mailbox_id: int) -> None:
 def _refresh(current: Mailbox) -> str:
     """Spend the refresh token (the lease is held); store and return the new access token."""
     try:
+        issued = _request_refresh(current)
+    except BaseException:
+        _release(current.pk)
+        raise
+    return _store(current, issued)
+
+
+def _request_refresh(current: Mailbox) -> IssuedToken:
+    try:
         with _client(current) as client:
             token = client.refresh_token(
                 current.oauth_token_url, refresh_token=unseal(current.oauth_refresh_token)
             )
     except OAuthError as exc:
-        _release(current.pk)
         if exc.error in REFUSALS:
             report_refusal(current, exc.error, exc.description or "")
             text = _refusal_text(exc.error, exc.description)
             raise GrantRefused(f"{current.name}: {text}") from None
         raise OAuthFailure(f"{current.name}: token endpoint: {_error_text(exc)}") from None
     except (httpx2.HTTPError, ValueError) as exc:
-        _release(current.pk)
         raise OAuthFailure(f"{current.name}: token endpoint: {exc}") from None
-    return _store(current, token)
+    return parse_token(token)
 
 
-def _store(current: Mailbox, token: dict[str, Any]) -> str:
-    issued = parse_token(token)
+def _store(current: Mailbox, issued: IssuedToken) -> str:
     changes: dict[str, Any] = {
         "oauth_access_token": seal(issued.access_token),
         "oauth_expires_at": issued.expires_at,

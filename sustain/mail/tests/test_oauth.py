@@ -188,6 +188,28 @@ def test_an_access_token_without_a_refresh_token_serves_until_refused(provider, 
     assert poll_all() == 0
 
 
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ((503, {"error": "temporarily_unavailable"}), "503"),
+        ((400, {"error": "temporarily_unavailable"}), "temporarily_unavailable"),
+        ((200, {"token_type": "Bearer"}), "without an access token"),
+    ],
+)
+def test_an_outage_or_a_broken_answer_is_retried_not_reported(provider, admin, answer, said):
+    mailbox = oauth_mailbox(provider, NO_SERVER)
+    provider.failure = answer
+    with pytest.raises(oauth.OAuthFailure, match=said) as caught:
+        oauth.access_token(mailbox)
+    assert not isinstance(caught.value, oauth.GrantRefused)
+    mailbox.refresh_from_db()
+    assert mailbox.oauth_state == "connected"
+    assert mailbox.oauth_refreshing_until is None
+    provider.failure = None
+    assert provider.active(oauth.access_token(mailbox)) is not None  # the next attempt works
+    assert not OutboxMessage.objects.exists()
+
+
 def test_a_mailbox_never_connected_is_not_polled(provider):
     oauth_mailbox(provider, NO_SERVER, oauth_refresh_token="")
     assert poll_all() == 0

@@ -47,6 +47,8 @@ class TokenServer:
 
     expires_in: int = 3600
     rotate: bool = False
+    # Set to answer every token request so: an outage (503), a broken answer (200 without a token).
+    failure: tuple[int, dict[str, Any]] | None = None
     url: str = ""
     grants: list[Grant] = field(default_factory=list)
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
@@ -126,6 +128,8 @@ class TokenServer:
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             self.token_requests += 1
+        if self.failure is not None:
+            return self.failure
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return 401, {"error": "invalid_client", "error_description": "Unknown client."}
         if form.get("grant_type") == "refresh_token":
