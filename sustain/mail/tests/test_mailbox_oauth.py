@@ -91,6 +91,17 @@ def test_a_changed_secret_is_audited_without_its_value(api_client, admin, provid
     }
 
 
+def test_the_audit_log_page_lists_a_mailboxs_history(client, admin, provider):
+    client.force_login(admin)
+    client.post("/mail/mailboxes/new", oauth_settings(provider) | PAGE_ONLY)
+    mailbox = Mailbox.objects.get()
+    page = client.get("/settings/audit/", {"target_type": "mailbox", "target_id": mailbox.pk})
+    html = page.content.decode()
+    assert "Mailbox added" in html
+    assert "support (support@sustain.test@127.0.0.1)" in html
+    assert CLIENT_SECRET not in html
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
