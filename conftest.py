@@ -12,7 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
-START_SERVICES_HINT = "`.ci/run` starts PostgreSQL and Redis (or start them with your own tools)"
+START_SERVICES_HINT = (
+    "`make test` starts throwaway PostgreSQL and Redis servers when none answers "
+    "(scripts/test-services.sh)"
+)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

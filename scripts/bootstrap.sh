@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Make .venv match uv.lock: the first step of `make run` and `make test`.
 #
+#   scripts/bootstrap.sh           the runtime dependencies and the dev group (tests, linters)
+#   scripts/bootstrap.sh runtime   only what the product needs at run time (`make run`)
+#
 # Runs on a fresh clone (CI) and on every developer invocation, so it has to be quick when
 # nothing changed: the sync is skipped while a stamp file is newer than uv.lock and
-# pyproject.toml.
+# pyproject.toml. A runtime sync leaves the dev group's packages in place (--inexact), so
+# alternating `make run` and `make test` installs nothing twice; a full sync satisfies both.
 set -euo pipefail
 
 UV_VERSION=0.13.9
@@ -11,7 +15,17 @@ MIN_PYTHON=3.12
 
 cd "$(dirname "$0")/.."
 VENV=.venv
-STAMP="$VENV/.sustain-synced"
+RUNTIME_STAMP="$VENV/.sustain-synced-runtime"
+DEV_STAMP="$VENV/.sustain-synced-dev"
+
+case "${1:-dev}" in
+    dev) STAMP=$DEV_STAMP SYNC_ARGS=() ;;
+    runtime) STAMP=$RUNTIME_STAMP SYNC_ARGS=(--no-dev --inexact) ;;
+    *)
+        printf 'usage: %s [runtime]\n' "$0" >&2
+        exit 2
+        ;;
+esac
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -47,6 +61,11 @@ find_python() {
     return 1
 }
 
+# A stamp newer than the lock file and pyproject.toml: that sync is still current.
+is_fresh() {
+    [ "$1" -nt uv.lock ] && [ "$1" -nt pyproject.toml ]
+}
+
 venv_is_usable() {
     [ -x "$VENV/bin/python" ] && [ -n "$(usable_python "$VENV/bin/python")" ]
 }
@@ -76,18 +95,23 @@ bootstrap() {
     if [ "${uv_version%% (*}" != "uv $UV_VERSION" ]; then
         say "installing uv $UV_VERSION"
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
-        rm -f "$STAMP"
+        rm -f "$RUNTIME_STAMP" "$DEV_STAMP"
     fi
 
-    if [ "$STAMP" -nt uv.lock ] && [ "$STAMP" -nt pyproject.toml ]; then
+    if is_fresh "$STAMP" || { [ "$STAMP" = "$RUNTIME_STAMP" ] && is_fresh "$DEV_STAMP"; }; then
         return 0
     fi
     # The stamp is taken before syncing: a lock file edited during a slow sync must trigger the
     # next one instead of being hidden behind a newer stamp.
     local started="$VENV/.sustain-sync-started"
     touch "$started"
-    say "syncing $VENV with uv.lock"
-    UV_PROJECT_ENVIRONMENT="$VENV" UV_PYTHON_DOWNLOADS=never "$VENV/bin/uv" sync --frozen
+    if [ "$STAMP" = "$RUNTIME_STAMP" ]; then
+        say "syncing $VENV with uv.lock (runtime dependencies only)"
+    else
+        say "syncing $VENV with uv.lock (runtime and dev dependencies)"
+    fi
+    UV_PROJECT_ENVIRONMENT="$VENV" UV_PYTHON_DOWNLOADS=never \
+        "$VENV/bin/uv" sync --frozen "${SYNC_ARGS[@]}"
     mv "$started" "$STAMP"
 }
 

@@ -29,6 +29,13 @@ def deliver_due_outbox_task() -> int:
     return outbox.drain_due()
 
 
+# Every minute: the row of a worker that died mid-send is retried the moment its lease (30 s)
+# runs out, not at the first sweep after that.
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def watch_outbox_leases_task() -> int:
+    return outbox.watch_leases()
+
+
 # Nightly: delivered side effects are kept for a while for support questions, then dropped.
 @db_periodic_task(crontab(minute="17", hour="3"), retries=0)  # type: ignore[untyped-decorator]
 def prune_outbox_task() -> int:

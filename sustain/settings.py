@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers for a signed-in user or a token: Cache-Control no-store (core/middleware.py).
+    "sustain.core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A NUL character in a page's path, query or form: 400 before any view (core/middleware.py).
     "sustain.core.middleware.RefuseNulMiddleware",
@@ -212,9 +214,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("SUSTAIN_PASSWORD_RESET_TIMEOUT", 3 * 3600, minimum=300)
-# Failed sign-ins (accounts.signin_limits): an account, or an address, that fails this often
-# within the window is refused until the oldest of those failures leaves it.
+# Failed sign-ins (accounts.signin_limits): an account from one address, an account from all
+# addresses together, or an address for any accounts, that fails this often within the window
+# is refused until the oldest of those failures leaves it.
 SUSTAIN_SIGNIN_MAX_FAILURES = env_int("SUSTAIN_SIGNIN_MAX_FAILURES", 5, minimum=1, maximum=1000)
+SUSTAIN_SIGNIN_MAX_FAILURES_PER_ACCOUNT = env_int(
+    "SUSTAIN_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 50, minimum=1, maximum=100000
+)
 SUSTAIN_SIGNIN_MAX_FAILURES_PER_ADDRESS = env_int(
     "SUSTAIN_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50, minimum=1, maximum=100000
 )
@@ -351,7 +357,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A 4xx (a 403, a 404) is one line: sustain/core/logs.py.
+    "filters": {"client_errors": {"()": "sustain.core.logs.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     # The consumer adds no handler of its own when one is configured; not propagating keeps
     # each worker line from being printed twice.

@@ -67,6 +67,18 @@ FORGED = [
     "a",
     "=" * 8,
     _json(["9" * 5000, 1]),
+    # The cursors of a previous page: {"before": [...]}, checked as strictly.
+    _json({"before": [None, None]}),
+    _json({"before": [None, None, None]}),
+    _json({"before": "x"}),
+    _json({"before": [1]}),
+    _json({"before": [2**70, 2**70]}),
+    _json({"before": ["x", 1, 2**70]}),
+    _json({"before": ["2026-01-01T00:00:00", 1]}),
+    _json({"before": ["a\x00b", 1]}),
+    _json({"before": {"before": [1, 2]}}),
+    _json({"before": [1, 2], "after": [1, 2]}),
+    _json({"after": [1, 2]}),
 ]
 
 # Forged whatever the list pages on (no row's id is NULL, a word or beyond 64 bits): the API
@@ -81,6 +93,9 @@ ALWAYS_FORGED = [
     _json([[1], {"a": 1}]),
     _b64(b"not json at all"),
     "%%%not-base64%%%",
+    _json({"before": [None, None]}),
+    _json({"before": "x"}),
+    _json({"after": [1, 2]}),
 ]
 
 PERSONAS = ("admin", "bob", "acme_admin")

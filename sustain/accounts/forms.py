@@ -48,9 +48,10 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
 
 class LimitedAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refusing an account or address that failed too often lately
-    (sustain.accounts.signin_limits). A refused attempt is not checked at all, so even the
-    right password waits out the block; the message is the same whether the account exists."""
+    """Django's sign-in form, refusing an account from an address, an account from anywhere or
+    an address that failed too often lately (sustain.accounts.signin_limits). A refused
+    attempt is not checked at all, so even the right password waits out the block; the
+    message is the same whether the account exists."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -76,5 +77,5 @@ class LimitedAuthenticationForm(AuthenticationForm):
             if error.code == "invalid_login":
                 signin_limits.record_failure(email, address)
             raise
-        signin_limits.forget(email)
+        signin_limits.forget(email, address)
         return cleaned

@@ -223,13 +223,27 @@ def update_user(*, actor: User, user: User, changes: dict[str, Any]) -> User:
     role = changes.get("role", user.role)
     organisation = changes.get("organisation", user.organisation)
     _check_user_fields(role, organisation)
-    # Nobody takes away their own right to manage people: someone must keep it.
+    # Nobody takes away their own right to manage people, or their own account: someone else
+    # must do it, so that someone is left who can undo it.
+    active = changes.get("is_active", user.is_active)
+    if actor.pk == user.pk and not active:
+        raise Conflict(
+            "You cannot deactivate yourself; ask another administrator.",
+            errors={"is_active": ["you cannot deactivate yourself"]},
+        )
+    # Whether the change takes an active administrator away (checked again under lock below).
+    steps_down = (user.is_active and user.can(Capability.PEOPLE_MANAGE)) and not (
+        active and has_capability(role, Capability.PEOPLE_MANAGE)
+    )
     if (
         actor.pk == user.pk
         and user.can(Capability.PEOPLE_MANAGE)
         and not has_capability(role, Capability.PEOPLE_MANAGE)
     ):
-        raise Conflict("Administrators cannot demote themselves; ask another administrator.")
+        raise Conflict(
+            "Administrators cannot demote themselves; ask another administrator.",
+            errors={"role": ["you cannot demote yourself"]},
+        )
     if user.role in STAFF_ROLES and role not in STAFF_ROLES and user.assigned_tickets.exists():
         # Only staff hold tickets: the lists sorted by assignee rely on it, and so does whoever
         # reads a ticket assigned to a customer. Deactivating keeps the history readable.
@@ -238,15 +252,45 @@ def update_user(*, actor: User, user: User, changes: dict[str, Any]) -> User:
             f"{user.email} is the assignee of tickets; assign them to someone else or "
             "deactivate the account instead.",
         )
-    before = audit.snapshot(user, changes)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    changed = audit.diff(before, changes, changes)
     with transaction.atomic():
+        if steps_down:
+            _keep_an_administrator(user, field="is_active" if not active else "role")
+        before = audit.snapshot(user, changes)
+        for field, value in changes.items():
+            setattr(user, field, value)
+        changed = audit.diff(before, changes, changes)
         user.save()
         if changed:
             audit.record(actor, _user_change_action(changed), user, changed)
     return user
+
+
+def administrator_roles() -> list[str]:
+    """The roles that may manage people: at least one active user must hold one."""
+    return [role for role in Role.values if has_capability(role, Capability.PEOPLE_MANAGE)]
+
+
+def _keep_an_administrator(user: User, *, field: str) -> None:
+    """Refuse a change that would leave no active user who can manage people (nobody could
+    then make anyone an administrator again, short of the database).
+
+    The rows of every active administrator are locked, in one order, for the rest of the
+    transaction: two administrators demoting each other at once are then taken one after the
+    other, and the second is refused (PostgreSQL reads the locked rows again after the wait).
+    """
+    administrators = list(
+        User.objects.select_for_update()
+        .filter(role__in=administrator_roles(), is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    remaining = [pk for pk in administrators if pk != user.pk]
+    if len(remaining) < len(administrators) and not remaining:
+        raise Conflict(
+            f"{user.email} is the only active administrator; make someone else an "
+            "administrator first.",
+            errors={field: ["the only active administrator"]},
+        )
 
 
 def _user_change_action(changed: audit.Changes) -> AuditAction:

@@ -25,11 +25,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 import orjson
 
-from sustain.backups.crypto import DecryptingReader, DecryptionError, EncryptingWriter, is_encrypted
+from sustain.backups.crypto import (
+    DecryptingReader,
+    DecryptionError,
+    EncryptingWriter,
+    TruncatedCiphertext,
+    is_encrypted,
+)
 from sustain.core.errors import ServiceError
 
 FORMAT = "sustain-backup"
@@ -47,6 +53,21 @@ class ArchiveError(ServiceError):
 
     status = 422
     title = "Unusable backup archive"
+    # What `sustain backup verify` and `sustain restore` exit with (docs/operations): a script
+    # can tell a copy that was cut short (copy it again) from bytes that changed (bad disk).
+    exit_code = 1
+
+
+class ArchiveDamaged(ArchiveError):
+    """Bytes of the archive differ from those written: a flipped bit, a failing disk."""
+
+    exit_code = 3
+
+
+class ArchiveTruncated(ArchiveError):
+    """The archive ends early: a copy cut short, a full disk, a backup still being written."""
+
+    exit_code = 4
 
 
 class PassphraseRequired(ArchiveError):
@@ -170,6 +191,61 @@ def _fsync_dir(directory: Path) -> None:
 
 
 # --- reading ------------------------------------------------------------------------------
+class _BadHeader(Exception):
+    def __init__(self, offset: int, reason: str) -> None:
+        super().__init__(reason)
+        self.offset, self.reason = offset, reason
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """A member header that refuses to be read past when its checksum fails.
+
+    ``tarfile`` takes a header it cannot read anywhere after the first one for the end of the
+    archive and stops without a word, so a flipped byte in the header of the fourth member
+    looked like an archive that ends after the third: "truncated". Every header of a backup
+    is Sustain's own, so a bad one is damage, and where it is is worth saying.
+    """
+
+    @classmethod
+    def fromtarfile(cls, tar: tarfile.TarFile) -> Self:
+        offset = tar.fileobj.tell() if tar.fileobj is not None else 0
+        try:
+            return super().fromtarfile(tar)
+        except tarfile.InvalidHeaderError as exc:  # type: ignore[attr-defined]  # not in typeshed
+            raise _BadHeader(offset, str(exc)) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> ArchiveError:
+    """The error for an archive that ``tarfile`` (or the decryption) could not read on."""
+    if isinstance(exc, _BadHeader):
+        if exc.offset == 0:
+            # The first header: as likely a file that is no tar at all as a damaged one.
+            return ArchiveError(
+                f"{path} is not a Sustain backup archive, or its first header is damaged "
+                f"({exc.reason})."
+            )
+        where = "of the decrypted archive " if is_encrypted(_head(path)) else ""
+        return ArchiveDamaged(
+            f"{path} is damaged: the member header at byte offset {exc.offset} {where}is "
+            f"corrupt ({exc.reason}). It cannot be restored."
+        )
+    if isinstance(exc, TruncatedCiphertext):
+        return ArchiveTruncated(f"{path}: {exc}")
+    if isinstance(exc, DecryptionError):
+        return ArchiveDamaged(f"{path}: {exc}")
+    if isinstance(exc, EOFError) or "unexpected end of data" in str(exc):
+        return ArchiveTruncated(
+            f"{path} is truncated: it ends inside a member, before its manifest. It cannot "
+            "be restored."
+        )
+    return ArchiveError(f"{path} is not a readable Sustain archive ({exc}).")
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read(16)
+
+
 @contextmanager
 def _open_tar(path: Path, passphrase: str | None) -> Iterator[tuple[tarfile.TarFile, bool]]:
     if not path.is_file():
@@ -189,14 +265,10 @@ def _open_tar(path: Path, passphrase: str | None) -> Iterator[tuple[tarfile.TarF
             except DecryptionError as exc:
                 raise ArchiveError(str(exc)) from None
         try:
-            with tarfile.open(fileobj=source, mode="r|") as tar:
+            with tarfile.open(fileobj=source, mode="r|", tarinfo=_CheckedTarInfo) as tar:
                 yield tar, encrypted
-        except DecryptionError as exc:
-            raise ArchiveError(str(exc)) from None
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise ArchiveError(
-                f"{path} is not a readable Sustain archive (damaged or truncated: {exc})."
-            ) from None
+        except (_BadHeader, DecryptionError, tarfile.TarError, EOFError, OSError) as exc:
+            raise _unreadable(path, exc) from None
 
 
 def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> BinaryIO:
@@ -264,7 +336,7 @@ def scan(
             seen[member.name] = {"sha256": reader.digest.hexdigest(), "size": reader.size}
         end_of_members = tar.offset
     if header is None or not manifest_body or not digest_text:
-        raise ArchiveError(
+        raise ArchiveTruncated(
             f"{path} is incomplete (truncated): its manifest is missing. It cannot be restored."
         )
     manifest = _check_manifest(manifest_body, digest_text, seen)
@@ -280,27 +352,27 @@ def _check_tail(path: Path, offset: int) -> None:
         stream.seek(offset)
         while chunk := stream.read(_READ_SIZE):
             if chunk.count(0) != len(chunk):
-                raise ArchiveError("The archive is damaged: unexpected bytes after its manifest.")
+                raise ArchiveDamaged("The archive is damaged: unexpected bytes after its manifest.")
 
 
 def _check_manifest(
     body: bytes, digest_text: bytes, seen: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     if hashlib.sha256(body).hexdigest().encode() != digest_text.strip():
-        raise ArchiveError("The archive manifest is damaged: its checksum does not match.")
+        raise ArchiveDamaged("The archive manifest is damaged: its checksum does not match.")
     manifest: dict[str, Any] = orjson.loads(body)
     listed: dict[str, dict[str, Any]] = manifest.get("members", {})
     missing = sorted(set(listed) - set(seen))
     extra = sorted(set(seen) - set(listed))
     if missing or extra:
-        raise ArchiveError(
+        raise ArchiveDamaged(
             "The archive does not hold what its manifest lists "
             f"(missing: {', '.join(missing[:5]) or 'none'}; unexpected: "
             f"{', '.join(extra[:5]) or 'none'})."
         )
     for name, expected in listed.items():
         if seen[name] != expected:
-            raise ArchiveError(
+            raise ArchiveDamaged(
                 f"The archive is damaged: {name} does not match its SHA-256 checksum "
                 "in the manifest."
             )

@@ -43,6 +43,10 @@ class DecryptionError(Exception):
     """The archive cannot be decrypted: wrong passphrase, damage, or not an encrypted archive."""
 
 
+class TruncatedCiphertext(DecryptionError):
+    """The archive ends before its final chunk: cut short rather than damaged."""
+
+
 def is_encrypted(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
@@ -128,7 +132,7 @@ class DecryptingReader:
     def _next_chunk(self) -> None:
         frame = self._raw.read(_CHUNK.size)
         if len(frame) < _CHUNK.size:
-            raise DecryptionError(
+            raise TruncatedCiphertext(
                 f"The archive is truncated: it ends after chunk {self._index} without the "
                 "final chunk."
             )
@@ -137,7 +141,7 @@ class DecryptingReader:
             raise DecryptionError(f"The archive is damaged at chunk {self._index}.")
         sealed = self._raw.read(length)
         if len(sealed) < length:
-            raise DecryptionError(f"The archive is truncated inside chunk {self._index}.")
+            raise TruncatedCiphertext(f"The archive is truncated inside chunk {self._index}.")
         aad = self._header + struct.pack(">QB", self._index, final)
         try:
             plain = self._aead.decrypt(_nonce(self._prefix, self._index, bool(final)), sealed, aad)

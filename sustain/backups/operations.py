@@ -78,6 +78,8 @@ class VerifyReport:
     seconds: float
     problems: list[str] = field(default_factory=list)
     header: dict[str, Any] = field(default_factory=dict)
+    # Why the archive could not be restored at all (damaged, truncated…), if that is the case.
+    error: ArchiveError | None = None
 
     def summary(self) -> str:
         if self.ok:
@@ -317,14 +319,15 @@ def verify_archive(path: Path, *, passphrase: str | None = None) -> VerifyReport
     try:
         contents = check_archive(path, passphrase=passphrase)
     except ArchiveError as exc:
-        return VerifyReport(False, 0, 0, 0, time.monotonic() - started, [exc.detail])
+        return VerifyReport(False, 0, 0, 0, time.monotonic() - started, [exc.detail], error=exc)
     with scratch_database() as alias:
         try:
             result = restore_archive(
                 path, passphrase=passphrase, alias=alias, restore_files=False, contents=contents
             )
         except ArchiveError as exc:
-            return VerifyReport(False, 0, 0, 0, time.monotonic() - started, [exc.detail])
+            seconds = time.monotonic() - started
+            return VerifyReport(False, 0, 0, 0, seconds, [exc.detail], error=exc)
         _apps, tables = load.archive_tables(contents.header, alias)
         if result.migrated_forward:
             # The scratch copy moved to this Sustain's schema; compare with the archive's rows

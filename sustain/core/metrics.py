@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +25,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from sustain.core.env import EnvError
 
 logger = logging.getLogger(__name__)
 
@@ -164,3 +166,21 @@ def _scrape_registry() -> CollectorRegistry:
     MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped in the library
     registry.register(STATE_COLLECTOR)
     return registry
+
+
+def check_multiprocess_dir(environ: Mapping[str, str] = os.environ) -> None:
+    """Refuse to serve when ``PROMETHEUS_MULTIPROC_DIR`` is set but no writable folder.
+
+    In multiprocess mode every request writes its counts to a file in that folder; without it,
+    every request, ``/healthz`` included, would answer 500. The WSGI entry point calls this, so
+    a web process stops at start-up with this message instead.
+    """
+    path = environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path is None:
+        return
+    if not os.path.isdir(path) or not os.access(path, os.W_OK | os.X_OK):
+        raise EnvError(
+            f"PROMETHEUS_MULTIPROC_DIR is {path!r}, which is not a folder this process can "
+            "write to. Create it (empty) before the web processes start, or unset the variable; "
+            "see docs/deployment.md."
+        )

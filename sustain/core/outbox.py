@@ -10,6 +10,12 @@ Delivery is at-least-once. A worker claims a row with a conditional UPDATE befor
 two workers never send the same row at once; a worker that dies after sending but before
 marking the row sent causes one repeat, which carries the same Message-ID (derived from the
 idempotency key) so that the receiver can drop it.
+
+A claim is a short lease (:data:`DEFAULT_LEASE`, 30 s) that the sending worker renews while
+its handler runs, so a slow send keeps its row however long it takes, and the row of a worker
+that died is free again within 30 s; :func:`watch_leases` (every minute) retries it the moment
+its lease runs out. Leases are read and written on the database's clock, the one clock every
+worker shares.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import functools
 import hashlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +36,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from sustain.core import fastsql
@@ -41,7 +49,6 @@ logger = logging.getLogger(__name__)
 Payload = dict[str, Any]
 Handler = Callable[[Payload], None]
 
-DEFAULT_LEASE_SECONDS = 300
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 # Long enough for an SMTP conversation transcript, short enough to keep the row small.
@@ -218,33 +225,106 @@ def deliver_keys(keys: list[str]) -> int:
 # --- Delivery -----------------------------------------------------------------------------
 
 
-def claim(message_id: int, *, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> bool:
+@dataclass(frozen=True)
+class Lease:
+    """How long a claim lasts, and how often its worker renews it while the handler runs.
+
+    Renewing three times per lease leaves two renewals' worth of slack (a slow query, a
+    pause of the process) before a live worker's row could be taken from it."""
+
+    seconds: float = 30.0
+    renew_every: float = 10.0
+
+    @property
+    def length(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+
+DEFAULT_LEASE = Lease()
+# A dead worker's row is retried this long after its lease ran out: the database must see the
+# lease as past (claims compare strictly), and the queue's scheduler wakes once a second.
+RECLAIM_MARGIN_SECONDS = 1.0
+
+
+def claim(message_id: int, *, lease: Lease = DEFAULT_LEASE) -> bool:
     """Take the row for one delivery attempt; False if it is not due or someone else has it.
 
     The UPDATE is conditional and the row count decides, so of two workers racing for the
     same row exactly one wins (PostgreSQL re-checks the WHERE clause after the row lock;
     SQLite serialises writers). A lease instead of a flag lets a dead worker's row be
-    claimed again once the lease runs out.
+    claimed again once the lease runs out. The attempt count the claim sets identifies it:
+    only the worker holding that attempt may renew it (:func:`renew`).
     """
-    now = timezone.now()
     changed = (
-        _due(now)
+        _due(timezone.now())
         .filter(pk=message_id)
-        .update(
-            claimed_until=now + timedelta(seconds=lease_seconds),
-            attempts=F("attempts") + 1,
-        )
+        .update(claimed_until=Now() + lease.length, attempts=F("attempts") + 1)
     )
     return changed == 1
 
 
-def deliver(message_id: int) -> bool:
+def renew(message_id: int, attempt: int, *, lease: Lease = DEFAULT_LEASE) -> bool:
+    """Extend the claim of ``attempt`` by a whole lease; False if that claim is no longer
+    the row's (it ran out and another worker claimed the row, or the row is done)."""
+    claimed = OutboxMessage.objects.filter(
+        pk=message_id, state=OutboxMessage.State.PENDING, attempts=attempt
+    )
+    return claimed.update(claimed_until=Now() + lease.length) == 1
+
+
+class LeaseKeeper:
+    """Renews a claim every ``lease.renew_every`` seconds, from a thread of its own, for as
+    long as the ``with`` block (the handler) runs. A send that ends before the first renewal
+    (nearly all of them) costs the thread's start and nothing in the database."""
+
+    def __init__(self, message_id: int, attempt: int, lease: Lease = DEFAULT_LEASE) -> None:
+        self.message_id, self.attempt, self.lease = message_id, attempt, lease
+        self.renewals = 0
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._keep, name=f"outbox-lease-{message_id}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _keep(self) -> None:
+        try:
+            while not self._stop.wait(self.lease.renew_every):
+                try:
+                    kept = renew(self.message_id, self.attempt, lease=self.lease)
+                except DatabaseError as exc:
+                    # Try again at the next turn: the lease has slack for a renewal or two.
+                    logger.warning(
+                        "Outbox message %s: renewing its lease failed: %s", self.message_id, exc
+                    )
+                    continue
+                if not kept:
+                    self.lost = True
+                    logger.error(
+                        "Outbox message %s: its lease ran out while it was being sent and "
+                        "another worker claimed it; it may be sent twice.",
+                        self.message_id,
+                    )
+                    return
+                self.renewals += 1
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+
+def deliver(message_id: int, *, lease: Lease = DEFAULT_LEASE) -> bool:
     """Claim the row, run its handler and record the outcome; True if it was sent now.
 
     Call it outside a transaction (as the worker does), so that the claim is committed and
     visible to other workers before the side effect happens.
     """
-    if not claim(message_id):
+    if not claim(message_id, lease=lease):
         return False
     message = OutboxMessage.objects.get(pk=message_id)
     handler = HANDLERS.get(message.kind)
@@ -252,11 +332,37 @@ def deliver(message_id: int) -> bool:
         _give_up(message, f"No handler for outbox kind {message.kind!r}.")
         return False
     try:
-        handler(message.payload)
+        with LeaseKeeper(message_id, message.attempts, lease):
+            handler(message.payload)
     except Exception as exc:  # any failure of the handler is a failed attempt, retried later
         _record_failure(message, exc)
         return False
     return _mark_sent(message)
+
+
+def watch_leases(*, limit: int = 500) -> int:
+    """For each row a worker holds now, a delivery attempt for the moment its lease runs out.
+
+    A live worker has renewed its lease by then, and the attempt finds nothing to claim. A
+    dead worker's row is claimed by it at once, rather than by the first sweep after the
+    lease ran out: with sweeps a minute apart, that is what keeps the retry of a dead
+    worker's row within a minute of the death. Returns how many attempts were scheduled.
+    """
+    # Imported here because tasks.py imports this module.
+    from sustain.core.tasks import deliver_outbox_message_task
+
+    held = (
+        OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, claimed_until__gte=Now())
+        .annotate(left=F("claimed_until") - Now())  # on the database's clock, like the lease
+        .order_by("claimed_until")
+        .values_list("pk", "left")[:limit]
+    )
+    scheduled = 0
+    for message_id, left in held:
+        delay = max(left.total_seconds(), 0.0) + RECLAIM_MARGIN_SECONDS
+        deliver_outbox_message_task.schedule(args=(message_id,), delay=delay)
+        scheduled += 1
+    return scheduled
 
 
 def deliver_due(limit: int = 200) -> int:
@@ -318,7 +424,7 @@ def backoff_delay(attempts: int) -> timedelta:
 
 def _due(now: datetime) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=Now()),
         state=OutboxMessage.State.PENDING,
         available_at__lte=now,
     )
@@ -330,7 +436,14 @@ def _pending(message: OutboxMessage) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.PENDING)
 
 
+def _claimed(message: OutboxMessage) -> QuerySet[OutboxMessage]:
+    # A failure is written only by the worker whose claim is the row's: one that lost its
+    # lease must not free the row (claimed_until = NULL) under the worker now sending it.
+    return _pending(message).filter(attempts=message.attempts)
+
+
 def _mark_sent(message: OutboxMessage) -> bool:
+    # Not only by the claim's holder: once the mail is out, no worker should send it again.
     changed = _pending(message).update(
         state=OutboxMessage.State.SENT, sent_at=timezone.now(), claimed_until=None
     )
@@ -343,7 +456,7 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> None:
         _give_up(message, error)
         return
     retry_at = timezone.now() + backoff_delay(message.attempts)
-    _pending(message).update(last_error=error, claimed_until=None, available_at=retry_at)
+    _claimed(message).update(last_error=error, claimed_until=None, available_at=retry_at)
     logger.warning(
         "Outbox message %s (%s) failed on attempt %s, retrying at %s: %s",
         message.pk,
@@ -355,7 +468,7 @@ def _record_failure(message: OutboxMessage, exc: Exception) -> None:
 
 
 def _give_up(message: OutboxMessage, error: str) -> None:
-    _pending(message).update(state=OutboxMessage.State.DEAD, last_error=error, claimed_until=None)
+    _claimed(message).update(state=OutboxMessage.State.DEAD, last_error=error, claimed_until=None)
     logger.error(
         "Outbox message %s (%s, key %s) is dead after %s attempts: %s",
         message.pk,

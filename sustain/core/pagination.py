@@ -1,4 +1,11 @@
-"""Keyset (cursor) pagination: stable under inserts and fast at any depth."""
+"""Keyset (cursor) pagination: stable under inserts and fast at any depth.
+
+A page gives a cursor for the page after it and, unless it is the first, one for the page
+before it. A cursor holds the sort key of the row it starts from: the next page's is the
+page's last row's, the previous page's the first row's, marked ``{"before": …}``. The page
+before a row is read in the exact reverse of the list's order (where rows whose key is NULL
+come first, as they come last in the list) and turned round, so going forward then back
+gives the same page again."""
 
 from __future__ import annotations
 
@@ -22,10 +29,12 @@ from sustain.core.schemas import BIGINT_MAX
 class Page[T]:
     items: list[T]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
-def _encode(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+def _encode(values: list[Any], *, before: bool = False) -> str:
+    key = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps({"before": key} if before else key)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -39,8 +48,9 @@ def _forged() -> ValidationFailed:
     return ValidationFailed.field("cursor", _FORGED)
 
 
-def _decode(cursor: str, count: int) -> list[Any]:
-    """The ``count`` values of a cursor, each a JSON scalar; anything else is refused.
+def _decode(cursor: str, count: int) -> tuple[list[Any], bool]:
+    """The ``count`` values of a cursor, each a JSON scalar, and whether it asks for the page
+    before them (``{"before": [...]}``) rather than after; anything else is refused.
 
     A cursor comes back from the client, so it may be forged: its shape is checked here and
     each value against the field it pages on by ``_typed`` (every caller goes through both)."""
@@ -49,13 +59,18 @@ def _decode(cursor: str, count: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise _forged() from None
+    before = isinstance(values, dict)
+    if before:
+        if list(values) != ["before"]:
+            raise _forged()
+        values = values["before"]
     if not isinstance(values, list) or len(values) != count:
         raise _forged()
     if any(v is not None and not isinstance(v, str | int | float) for v in values):
         raise _forged()
     if any(isinstance(v, bool) for v in values):
         raise _forged()
-    return values
+    return values, before
 
 
 def _typed(field: Field[Any, Any], raw: Any, *, nullable: bool) -> Any:
@@ -116,35 +131,78 @@ def paginate[M: Model, R](
     '-') then by id the same way. Rows whose value is NULL come last in both directions."""
     descending = order.startswith("-")
     name = order.lstrip("-")
-    direction = "-" if descending else ""
     _, nullable = _field(queryset.model, name)
-    # Only nullable keys get NULLS LAST: on other columns it would stop PostgreSQL from
+    if not cursor:
+        rows = list(_keyset_order(queryset, name, descending, nullable)[: limit + 1])
+        return _forward_page(rows, name, limit, first=True)
+    values, before = _decode(cursor, 2)
+    value, last_pk = _clean(queryset.model, name, values)
+    # The page before a row is the page after it in the reverse order, turned round.
+    ordered = _keyset_order(queryset, name, descending != before, nullable, nulls_first=before)
+    beyond = _beyond(name, descending != before, nullable, value, last_pk, nulls_first=before)
+    rows = list(ordered.filter(beyond)[: limit + 1])
+    if not before:
+        return _forward_page(rows, name, limit, first=False)
+    if len(rows) < limit:
+        # Fewer rows before it than a page (some went away): the list's start is the page.
+        return paginate(queryset, order=order, cursor=None, limit=limit)
+    page = rows[:limit][::-1]
+    return Page(
+        items=page,
+        next_cursor=_encode(_key_of(page[-1], name)),
+        prev_cursor=_encode(_key_of(page[0], name), before=True) if len(rows) > limit else None,
+    )
+
+
+def _keyset_order[M: Model, R](
+    queryset: QuerySet[M, R],
+    name: str,
+    descending: bool,
+    nullable: bool,
+    *,
+    nulls_first: bool = False,
+) -> QuerySet[M, R]:
+    """The list's order (NULLs last), or with ``nulls_first`` and the other direction, its
+    exact reverse."""
+    direction = "-" if descending else ""
+    # Only nullable keys get a NULLS clause: on other columns it would stop PostgreSQL from
     # reading the rows in the order of an index declared without it.
     key: str | OrderBy = f"{direction}{name}"
     if nullable:
-        key = F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
-    queryset = queryset.order_by(key, f"{direction}pk")
-    if cursor:
-        value, last_pk = _clean(queryset.model, name, _decode(cursor, 2))
-        op = "lt" if descending else "gt"
-        if value is None:
-            after = Q(**{f"{name}__isnull": True, f"pk__{op}": last_pk})
-        else:
-            after = Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": last_pk})
-            if nullable:
-                after |= Q(**{f"{name}__isnull": True})
-        queryset = queryset.filter(after)
-    rows = list(queryset[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        # values() querysets give dicts; the cursor is the same either way.
-        if isinstance(last, dict):
-            next_cursor = _encode([last[name], last["id"]])
-        else:
-            next_cursor = _encode([getattr(last, name), getattr(last, "pk")])  # noqa: B009
-    return Page(items=rows, next_cursor=next_cursor)
+        nulls = {"nulls_first": True} if nulls_first else {"nulls_last": True}
+        key = F(name).desc(**nulls) if descending else F(name).asc(**nulls)
+    return queryset.order_by(key, f"{direction}pk")
+
+
+def _beyond(
+    name: str, descending: bool, nullable: bool, value: Any, last_pk: Any, *, nulls_first: bool
+) -> Q:
+    """The rows that come after (``value``, ``last_pk``) in the order ``_keyset_order``
+    gives with the same arguments."""
+    op = "lt" if descending else "gt"
+    if value is None:
+        tail = Q(**{f"{name}__isnull": True, f"pk__{op}": last_pk})
+        return tail | Q(**{f"{name}__isnull": False}) if nulls_first else tail
+    after = Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": last_pk})
+    if nullable and not nulls_first:
+        after |= Q(**{f"{name}__isnull": True})
+    return after
+
+
+def _forward_page[R](rows: list[R], name: str, limit: int, *, first: bool) -> Page[R]:
+    page = rows[:limit]
+    return Page(
+        items=page,
+        next_cursor=_encode(_key_of(page[-1], name)) if len(rows) > limit else None,
+        prev_cursor=None if first or not page else _encode(_key_of(page[0], name), before=True),
+    )
+
+
+def _key_of(row: Any, name: str) -> list[Any]:
+    # values() querysets give dicts; the cursor is the same either way.
+    if isinstance(row, dict):
+        return [row[name], row["id"]]
+    return [getattr(row, name), row.pk]
 
 
 @dataclass(frozen=True)
@@ -191,8 +249,9 @@ def paginate_by_name(
     Both ways give the same order and the same cursors, so a list that
     crosses the threshold between two pages goes on where it was."""
     after: tuple[Any, int | None, int] | None = None
+    before = False
     if cursor:
-        raw_name, raw_group, raw_id = _decode(cursor, 3)
+        (raw_name, raw_group, raw_id), before = _decode(cursor, 3)
         name_field = sort.groups.model._meta.get_field(sort.name)
         group_pk = sort.groups.model._meta.pk
         own_pk = queryset.model._meta.pk
@@ -205,17 +264,48 @@ def paginate_by_name(
             _typed(group_pk, raw_group, nullable=True),
             _typed(own_pk, raw_id, nullable=False),
         )
+    # The page before a row is the page after it in the reverse order (the rows without a
+    # group first), turned round.
+    way = _Way(descending=descending != before, nulls_first=before)
     ids = queryset.order_by().values_list("pk", flat=True)
     rows = None
     if ids[: small + 1].count() > small:
-        rows = _walk_within(walk_timeout_ms, queryset, sort, descending, after, limit + 1)
+        rows = _walk_within(walk_timeout_ms, queryset, sort, way, after, limit + 1)
     if rows is None:
-        rows = _sorted_page(queryset, sort, descending, after, limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _encode(list(rows[-1]))
-    return Page(items=[row[2] for row in rows], next_cursor=next_cursor)
+        rows = _sorted_page(queryset, sort, way, after, limit + 1)
+    if not before:
+        page = rows[:limit]
+        return Page(
+            items=[row[2] for row in page],
+            next_cursor=_encode(list(page[-1])) if len(rows) > limit else None,
+            prev_cursor=_encode(list(page[0]), before=True) if cursor and page else None,
+        )
+    if len(rows) < limit:
+        # Fewer rows before it than a page (some went away): the list's start is the page.
+        return paginate_by_name(
+            queryset,
+            sort,
+            descending=descending,
+            cursor=None,
+            limit=limit,
+            small=small,
+            walk_timeout_ms=walk_timeout_ms,
+        )
+    page = rows[:limit][::-1]
+    return Page(
+        items=[row[2] for row in page],
+        next_cursor=_encode(list(page[-1])),
+        prev_cursor=_encode(list(page[0]), before=True) if len(rows) > limit else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Way:
+    """Which way a name-sorted list is read: the list's own order (rows without a group
+    last), or its exact reverse (``nulls_first``, with the other direction)."""
+
+    descending: bool
+    nulls_first: bool = False
 
 
 _Row = tuple[Any, int | None, int]  # (name, related id, own id)
@@ -224,48 +314,51 @@ _Row = tuple[Any, int | None, int]  # (name, related id, own id)
 def _sorted_page(
     queryset: QuerySet[Any],
     sort: NameSort,
-    descending: bool,
+    way: _Way,
     after: _Row | None,
     count: int,
 ) -> list[_Row]:
     path = f"{sort.relation}__{sort.name}"
     group = f"{sort.relation}_id"
-    if descending:
-        keys = [F(path).desc(nulls_last=True), F(group).desc(nulls_last=True), F("pk").desc()]
+    nulls = {"nulls_first": True} if way.nulls_first else {"nulls_last": True}
+    if way.descending:
+        keys = [F(path).desc(**nulls), F(group).desc(**nulls), F("pk").desc()]
     else:
-        keys = [F(path).asc(nulls_last=True), F(group).asc(nulls_last=True), F("pk").asc()]
+        keys = [F(path).asc(**nulls), F(group).asc(**nulls), F("pk").asc()]
     rows = queryset.order_by(*keys)
     if after is not None:
-        rows = rows.filter(_after(sort, descending, after))
+        rows = rows.filter(_after(sort, way, after))
     return [tuple(r) for r in rows.values_list(path, group, "pk")[:count]]
 
 
-def _after(sort: NameSort, descending: bool, after: _Row) -> Q:
+def _after(sort: NameSort, way: _Way, after: _Row) -> Q:
     path = f"{sort.relation}__{sort.name}"
     group = f"{sort.relation}_id"
     name, group_id, last_id = after
-    op = "lt" if descending else "gt"
+    op = "lt" if way.descending else "gt"
     if group_id is None:
-        return Q(**{f"{group}__isnull": True, f"pk__{op}": last_id})
-    return (
+        rest = Q(**{f"{group}__isnull": True, f"pk__{op}": last_id})
+        # Read in reverse, every row with a group comes after those without.
+        return rest | Q(**{f"{group}__isnull": False}) if way.nulls_first else rest
+    named = (
         Q(**{f"{path}__{op}": name})
         | Q(**{path: name, f"{group}__{op}": group_id})
         | Q(**{path: name, group: group_id, f"pk__{op}": last_id})
-        | Q(**{f"{group}__isnull": True})
     )
+    return named if way.nulls_first else named | Q(**{f"{group}__isnull": True})
 
 
 def _walk_within(
     timeout_ms: int,
     queryset: QuerySet[Any],
     sort: NameSort,
-    descending: bool,
+    way: _Way,
     after: _Row | None,
     count: int,
 ) -> list[_Row] | None:
     """The walk's rows, or None when it was stopped by the time limit."""
     if connection.vendor != "postgresql":
-        return _walked_page(queryset, sort, descending, after, count)
+        return _walked_page(queryset, sort, way, after, count)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
@@ -274,7 +367,7 @@ def _walk_within(
                 [str(int(timeout_ms))],
             )
             before = cursor.fetchone()[0]
-            rows = _walked_page(queryset, sort, descending, after, count)
+            rows = _walked_page(queryset, sort, way, after, count)
             # The setting lasts to the end of the outermost transaction, which may go on.
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
             return rows
@@ -286,12 +379,49 @@ def _walk_within(
 def _walked_page(
     queryset: QuerySet[Any],
     sort: NameSort,
-    descending: bool,
+    way: _Way,
     after: _Row | None,
     count: int,
 ) -> list[_Row]:
-    direction = "-" if descending else ""
-    op = "lt" if descending else "gt"
+    in_ungrouped = after is not None and after[1] is None
+    named_after = None if in_ungrouped else after
+    ungrouped_after = after[2] if after is not None and in_ungrouped else None
+    rows: list[_Row] = []
+    if way.nulls_first:
+        # Read in reverse: the rows without a group first, then the groups.
+        if after is None or in_ungrouped:
+            rows += _ungrouped(queryset, sort, way, ungrouped_after, count)
+        if len(rows) < count:
+            rows += _named_walk(queryset, sort, way, named_after, count - len(rows))
+        return rows[:count]
+    if not in_ungrouped:
+        rows += _named_walk(queryset, sort, way, named_after, count)
+    if len(rows) < count:
+        rows += _ungrouped(queryset, sort, way, ungrouped_after, count - len(rows))
+    return rows[:count]
+
+
+def _ungrouped(
+    queryset: QuerySet[Any], sort: NameSort, way: _Way, after_id: int | None, count: int
+) -> list[_Row]:
+    """The rows without a group (no assignee…), in id order, after ``after_id`` if given."""
+    rest = queryset.filter(**{f"{sort.relation}_id__isnull": True})
+    if after_id is not None:
+        rest = rest.filter(**{f"pk__{'lt' if way.descending else 'gt'}": after_id})
+    return [(None, None, pk) for pk in _ids(rest, "-" if way.descending else "", count)]
+
+
+def _named_walk(
+    queryset: QuerySet[Any],
+    sort: NameSort,
+    way: _Way,
+    after: _Row | None,
+    count: int,
+) -> list[_Row]:
+    """The rows with a group, group after group in name order, after ``after`` (a row with
+    a group) if given."""
+    direction = "-" if way.descending else ""
+    op = "lt" if way.descending else "gt"
     group = f"{sort.relation}_id"
     rows: list[_Row] = []
     # Only groups that hold a ticket at all: people who never requested or were assigned one
@@ -300,7 +430,7 @@ def _walked_page(
     groups = sort.groups.filter(Exists(holding)).order_by(
         f"{direction}{sort.name}", f"{direction}pk"
     )
-    if after is not None and after[1] is not None:
+    if after is not None:
         name, group_id, last_id = after
         # The rest of the group the last page ended in, then the groups after it.
         current = queryset.filter(**{group: group_id, f"pk__{op}": last_id})
@@ -308,23 +438,17 @@ def _walked_page(
         groups = groups.filter(
             Q(**{f"{sort.name}__{op}": name}) | Q(**{sort.name: name, f"pk__{op}": group_id})
         )
-    if after is None or after[1] is not None:
-        chunk = _FIRST_CHUNK
-        offset = 0
-        while len(rows) < count:
-            batch = list(groups.values_list("pk", sort.name)[offset : offset + chunk])
-            if not batch:
-                break
-            rows += _probe(queryset, group, batch, direction, count - len(rows))
-            if len(batch) < chunk:
-                break
-            offset += chunk
-            chunk = min(chunk * 4, _MAX_CHUNK)
-    if len(rows) < count:
-        rest = queryset.filter(**{f"{group}__isnull": True})
-        if after is not None and after[1] is None:
-            rest = rest.filter(**{f"pk__{op}": after[2]})
-        rows += [(None, None, pk) for pk in _ids(rest, direction, count - len(rows))]
+    chunk = _FIRST_CHUNK
+    offset = 0
+    while len(rows) < count:
+        batch = list(groups.values_list("pk", sort.name)[offset : offset + chunk])
+        if not batch:
+            break
+        rows += _probe(queryset, group, batch, direction, count - len(rows))
+        if len(batch) < chunk:
+            break
+        offset += chunk
+        chunk = min(chunk * 4, _MAX_CHUNK)
     return rows[:count]
 
 

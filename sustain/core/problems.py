@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import UnreadablePostError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -93,6 +103,50 @@ def install(api: NinjaAPI) -> None:
         return problem(exc.status_code, str(exc))
 
     api.add_exception_handler(ServiceError, on_service_error)
+    for refused in (
+        SuspiciousOperation,
+        BadRequest,
+        MultiPartParserError,
+        UnreadablePostError,
+    ):
+        api.add_exception_handler(refused, on_unreadable_request)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(AuthenticationError, on_auth)
     api.add_exception_handler(HttpError, on_http)
+
+
+# Django refuses a body it will not read (too large, too many fields or files, malformed
+# multipart) by raising from ``request.body`` / ``request.POST``; left to Django, that is its
+# HTML 400 page (or the debug page). In the API it is a problem like any other.
+_UNREADABLE: list[tuple[type[Exception], int, str]] = [
+    (
+        RequestDataTooBig,
+        413,
+        "The request body is larger than {DATA_UPLOAD_MAX_MEMORY_SIZE} bytes, the most the API "
+        "reads as JSON or form fields (files and raw e-mail have their own limits).",
+    ),
+    (
+        TooManyFieldsSent,
+        413,
+        "The request has more than {DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.",
+    ),
+    (TooManyFilesSent, 413, "The request has more than {DATA_UPLOAD_MAX_NUMBER_FILES} files."),
+    (MultiPartParserError, 400, "The multipart body could not be read: {exc}"),
+    (UnreadablePostError, 400, "The request body could not be read; send it again."),
+]
+
+
+def on_unreadable_request(request: HttpRequest, exc: Any) -> HttpResponse:
+    """413 for a body over Django's limits, 400 for one it cannot read; never HTML."""
+    status, detail = 400, "The request was refused as malformed."
+    for kind, kind_status, template in _UNREADABLE:
+        if isinstance(exc, kind):
+            status = kind_status
+            detail = template.format(
+                exc=exc,
+                DATA_UPLOAD_MAX_MEMORY_SIZE=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                DATA_UPLOAD_MAX_NUMBER_FIELDS=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                DATA_UPLOAD_MAX_NUMBER_FILES=settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+            )
+            break
+    return problem(status, detail)

@@ -41,7 +41,12 @@ Text = Annotated[str, AfterValidator(refuse_nul)]
 
 
 class In(Schema):
-    """Base of every input schema (JSON bodies, query parameters): no field holds a NUL."""
+    """Base of every input schema (JSON bodies, query parameters): no field holds a NUL, and
+    a field the schema does not know is refused (422 naming it) rather than ignored, so a
+    misspelt ``"priorty"`` is not a silent no-op. Query parameters are unaffected: Ninja
+    hands each query schema only the parameters it declares."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod

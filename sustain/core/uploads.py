@@ -4,7 +4,8 @@ An upload from a form, the API or an e-mail is checked once here (size limit, bl
 extensions, not empty, its type taken from the bytes); the storing functions of the apps
 (ticket attachments, article files) take the :class:`CheckedUpload` this returns, so no file
 is stored unchecked or checked twice. Files are stored under a path derived from their digest,
-so equal files share one copy, and every download is served the same guarded way.
+so equal files share one copy, and every download is served the same guarded way. A raw
+request body (an e-mail delivered over HTTP) is read here too, in chunks, up to its own limit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
 
 from sustain.core.errors import PayloadTooLarge, ValidationFailed
 
@@ -145,6 +146,47 @@ def _check_content(upload: Upload, filename: str) -> CheckedUpload:
     # What is stored is the bytes read, whatever size was counted before.
     check_size(upload)
     return CheckedUpload(upload, filename, detect_content_type(upload, filename))
+
+
+# --- raw request bodies -------------------------------------------------------------------
+BODY_CHUNK_BYTES = 64 * 1024
+
+
+def read_body(request: HttpRequest, *, limit: int, what: str, field: str) -> bytes:
+    """The body of ``request``, read in chunks and refused (``PayloadTooLarge``) as soon as it
+    is larger than ``limit`` bytes; a declared ``Content-Length`` over the limit is refused
+    before anything is read.
+
+    ``request.body`` is not used: Django refuses a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (the limit of form and JSON bodies) with its own 400 page, and it would read a body of
+    any size before the caller could say no. ``what`` names the body in the refusal ("the
+    message"), ``field`` is the key of its per-field error.
+    """
+    declared = _declared_length(request)
+    if declared is not None and declared > limit:
+        raise _too_large(what, field, limit, f"is {declared} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := request.read(BODY_CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(what, field, limit, f"is more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+
+
+def _too_large(what: str, field: str, limit: int, size: str) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"{what[:1].upper()}{what[1:]} {size}; the limit is {limit} bytes.",
+        errors={field: [f"larger than {limit} bytes"]},
+    )
 
 
 # --- storing ------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from sustain.demo.phrases import PHRASES
 from sustain.demo.service_levels import create_help_articles, create_service_levels
 from sustain.tickets import linking
+from sustain.tickets.activity import seen_by_customer
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, Status
 from sustain.tickets.models import Activity, Message, Ticket, TicketLink
 from sustain.tickets.services import (
@@ -581,10 +582,13 @@ def _spread_times(start: dict[int, datetime], rng: random.Random) -> None:
         times = _timeline(start[ticket_id], len(rows), latest, rng)
         _, requester_id, first_response, resolved, closed = tickets[ticket_id]
         answered = resolved_time = closed_time = None
+        seen = times[0]  # the last change the customer saw
         for (activity_id, action, field, new_value, message_id), when in zip(
             rows, times, strict=True
         ):
             activity_rows.append(Activity(pk=activity_id, created_at=when))
+            if seen_by_customer(action, field):
+                seen = when
             if message_id is not None and message_id in messages:
                 _, role, author_id, is_internal = messages[message_id]
                 message_rows.append(Message(pk=message_id, created_at=when))
@@ -602,6 +606,7 @@ def _spread_times(start: dict[int, datetime], rng: random.Random) -> None:
                 pk=ticket_id,
                 created_at=times[0],
                 updated_at=times[-1],
+                public_updated_at=seen,
                 first_response_at=(answered or times[-1]) if first_response else None,
                 resolved_at=(resolved_time or closed_time) if resolved else None,
                 closed_at=closed_time if closed else None,
@@ -611,7 +616,14 @@ def _spread_times(start: dict[int, datetime], rng: random.Random) -> None:
     Message.objects.bulk_update(message_rows, ["created_at"], batch_size=500)
     Ticket.objects.bulk_update(
         ticket_rows,
-        ["created_at", "updated_at", "first_response_at", "resolved_at", "closed_at"],
+        [
+            "created_at",
+            "updated_at",
+            "public_updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+        ],
         batch_size=200,
     )
 

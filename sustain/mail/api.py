@@ -11,6 +11,7 @@ from sustain.core.errors import ServiceError, ValidationFailed
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability, require
 from sustain.core.schemas import Id, Text
+from sustain.core.uploads import read_body
 from sustain.mail import imap, mailboxes
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.schemas import (
@@ -21,7 +22,7 @@ from sustain.mail.schemas import (
     MailboxPatch,
     PollOut,
 )
-from sustain.mail.services import receive
+from sustain.mail.services import max_bytes, receive
 
 router = Router(tags=["mail"])
 
@@ -47,9 +48,11 @@ def deliver_inbound(request: HttpRequest) -> HttpStatus[InboundOut]:
             f"Send the raw message with Content-Type: message/rfc822, not '{content_type}'.",
             errors={"Content-Type": ["expected message/rfc822"]},
         )
-    if not request.body.strip():
+    # Read in chunks up to the mail limit, not through request.body and its 5 MiB form limit.
+    raw = read_body(request, limit=max_bytes(), what="the message", field="message")
+    if not raw.strip():
         raise ValidationFailed("The message is empty.", errors={"body": ["empty"]})
-    received = receive(request.body, source="api")
+    received = receive(raw, source="api")
     return HttpStatus(200 if received.duplicate else 201, InboundOut.of(received.mail))
 
 

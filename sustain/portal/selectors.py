@@ -39,7 +39,9 @@ CUSTOMER_STATUS_LABELS: dict[str, str] = {
     Status.RESOLVED: "Resolved",
     Status.CLOSED: "Closed",
 }
-_ROW_FIELDS = ("id", "title", "status", "created_at", "updated_at", "requester_id")
+# The last update a customer sees is the last change they can see: an internal note or a
+# change only staff see (the assignee, the priority) moves neither the time nor the order.
+_ROW_FIELDS = ("id", "title", "status", "created_at", "public_updated_at", "requester_id")
 
 
 def can_see_organisation(user: User) -> bool:
@@ -66,7 +68,7 @@ def ticket_page(
     user: User, *, scope: Scope, tab: Tab, cursor: str | None, limit: int = PAGE_SIZE
 ) -> Page[dict[str, Any]]:
     rows = portal_tickets(user, scope=scope, tab=tab).values(*_ROW_FIELDS)
-    page = paginate(rows, order="-updated_at", cursor=cursor, limit=limit)
+    page = paginate(rows, order="-public_updated_at", cursor=cursor, limit=limit)
     if scope == "organisation":
         _add_requester_names(user, page.items)
     for row in page.items:
@@ -119,6 +121,7 @@ class TicketView:
     product_name: str = ""
     merged_into: str = ""
     reopen_days: int = 0
+    news_mark: str = ""
 
 
 def author_name(viewer: User, author: User | None) -> str:
@@ -162,6 +165,12 @@ def public_timeline(viewer: User, ticket: Ticket) -> list[Entry]:
     return entries
 
 
+def news_mark(ticket: Ticket) -> str:
+    """What the open page sends back when it polls for news: the time of the last change the
+    customer can see (the revision would move on an internal note and give it away)."""
+    return str(round(ticket.public_updated_at.timestamp() * 1_000_000))
+
+
 def ticket_view(viewer: User, ticket: Ticket) -> TicketView:
     allowed = allowed_transitions(ticket.status, customer=True)
     window = reopen_window(ticket)
@@ -178,4 +187,5 @@ def ticket_view(viewer: User, ticket: Ticket) -> TicketView:
         product_name=ticket.product.name if ticket.product_id and ticket.product else "",
         reopen_days=settings.SUSTAIN_REOPEN_DAYS,
         merged_into=ticket_number(ticket.merged_into_id) if ticket.merged_into_id else "",
+        news_mark=news_mark(ticket),
     )

@@ -126,8 +126,8 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
     user = signed_in_user(request)
     ticket = get_ticket_for(user, ref)
     if is_htmx(request) and request.GET.get("since"):
-        # The open page asking for news: nothing changed is an empty answer htmx ignores.
-        if request.GET["since"] == str(ticket.revision):
+        # The open page asking for news: nothing new to see is an empty answer htmx ignores.
+        if request.GET["since"] == selectors.news_mark(ticket):
             return HttpResponse(status=204)
         view = selectors.ticket_view(user, ticket)
         context = {"view": view, "ticket": ticket, "refresh": True}

@@ -103,7 +103,30 @@ def display_change(activity: Activity) -> tuple[str, str]:
     )
 
 
-def touch_ticket(ticket: Ticket, fields: Iterable[str]) -> None:
+# What the customer sees of a ticket (the portal, the API as a customer) besides its public
+# messages: a change of one of these fields is news to them. Anything else — an internal note,
+# the assignee, team, priority, tags, watchers, links — is not, and leaves the ticket's
+# public_updated_at where it was.
+CUSTOMER_VISIBLE_FIELDS = frozenset(
+    {"title", "kind", "status", "product", "requester", "merged_into", "merged_from"}
+)
+
+
+def seen_by_customer(action: str, field_name: str) -> bool:
+    """Whether a logged change is one the ticket's customer sees."""
+    public_message = action in (Activity.Action.CREATED, Activity.Action.REPLIED)
+    return public_message or field_name in CUSTOMER_VISIBLE_FIELDS
+
+
+def touch_ticket(ticket: Ticket, fields: Iterable[str], *, public_message: bool = False) -> None:
+    """Record that ``ticket`` changed (``fields``, already set on it): a new revision, and a
+    new public update when the customer sees the change (``public_message``: a public
+    message was added, or moved onto the ticket)."""
+    changed = set(fields)
     ticket.revision += 1
     ticket.updated_at = timezone.now()
-    ticket.save(update_fields=[*set(fields), "revision", "updated_at"])
+    written = [*changed, "revision", "updated_at"]
+    if public_message or changed & CUSTOMER_VISIBLE_FIELDS:
+        ticket.public_updated_at = ticket.updated_at
+        written.append("public_updated_at")
+    ticket.save(update_fields=written)

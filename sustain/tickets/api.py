@@ -46,7 +46,7 @@ from sustain.tickets.schemas import (
     TicketTransitionIn,
     TransitionsOut,
 )
-from sustain.tickets.selectors import get_attachment_for, get_ticket_for
+from sustain.tickets.selectors import get_attachment_for, get_ticket_for, last_update_field
 from sustain.tickets.serializers import (
     Lookups,
     link_out,
@@ -146,7 +146,9 @@ class TicketFilters(In):
     requester: Id | None = None
     tag: str | None = None
     q: str | None = Field(None, description="A ticket number or words of the title")
-    updated_since: AwareDatetime | None = Field(None, description="With a UTC offset or Z")
+    updated_since: AwareDatetime | None = Field(
+        None, description="With a UTC offset or Z; compared with each ticket's `updated_at`"
+    )
     ordering: Literal[
         "-updated_at",
         "updated_at",
@@ -172,10 +174,12 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
     params = filter_params(filters.dict(exclude=LIST_OPTIONS, exclude_none=True))
     rows = ticket_rows(filter_tickets(actor, clean_filters(params)))
     order = filters.ordering.replace("number", "id")  # the number is the id, shown prefixed
+    order = order.replace("updated_at", last_update_field(actor))
     page = paginate(rows, order=order, cursor=filters.cursor, limit=filters.limit)
     lookups = Lookups.of(page.items)
+    customer = actor.is_customer
     body = {
-        "items": [ticket_fields(row, lookups) for row in page.items],
+        "items": [ticket_fields(row, lookups, customer=customer) for row in page.items],
         "next_cursor": page.next_cursor,
     }
     # The busiest endpoint writes its rows straight to JSON: validating fifty answers that

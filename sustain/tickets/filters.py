@@ -37,7 +37,7 @@ from sustain.tickets.choices import (
     Status,
 )
 from sustain.tickets.models import Tag, Ticket
-from sustain.tickets.selectors import parse_ticket_ref, visible_tickets
+from sustain.tickets.selectors import last_update_field, parse_ticket_ref, visible_tickets
 
 if TYPE_CHECKING:
     from sustain.accounts.models import User
@@ -155,6 +155,11 @@ def _group(relation: str) -> Narrow:
         return tickets.filter(**{f"{relation}_id": int(value)})
 
     return narrow
+
+
+def _updated_since(tickets: QuerySet[Ticket], value: datetime, viewer: User) -> QuerySet[Ticket]:
+    # A customer's "updated" is the last change they can see (selectors.last_update_field).
+    return tickets.filter(**{f"{last_update_field(viewer)}__gte": value})
 
 
 def _assignee(tickets: QuerySet[Ticket], value: str, viewer: User) -> QuerySet[Ticket]:
@@ -294,9 +299,7 @@ for _own in (
     TicketFilter("involves", _id_or("me", "Use a user id or 'me'."), _involving, order=95),
     TicketFilter("tag", _text(_TAG_LENGTH), _tagged, order=100),
     # 110: the SLA's "breaching" (sla/filters.py)
-    TicketFilter(
-        "updated_since", AwareDateTimeField(required=False), _where("updated_at__gte"), order=120
-    ),
+    TicketFilter("updated_since", AwareDateTimeField(required=False), _updated_since, order=120),
     TicketFilter("q", _search_text(), _search, order=130),
     TicketFilter("finished", _true_or_false(), _finished, order=140),
 ):

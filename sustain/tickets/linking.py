@@ -148,6 +148,8 @@ def merge_tickets(
                     f"{ticket.number} was already merged into "
                     f"{ticket_number(ticket.merged_into_id)}."
                 )
+        # The customer of the surviving ticket sees the public messages that move onto it.
+        public_moved = Message.objects.filter(ticket=source, is_internal=False).exists()
         moved = Message.objects.filter(ticket=source).update(ticket=target)
         Attachment.objects.filter(ticket=source).update(ticket=target)
         # People of the duplicate follow the surviving ticket, unless that would show a
@@ -199,6 +201,6 @@ def merge_tickets(
             field_name="merged_from",
             new=f"{source.number} ({moved} messages)",
         )
-        touch_ticket(target, [])
+        touch_ticket(target, [], public_message=public_moved)
         hooks.ticket_changed([source.pk, target.pk])
     return target

@@ -98,6 +98,11 @@ class Ticket(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The last change its customer can see (a public message, the status, the title…: see
+    # tickets.activity.CUSTOMER_VISIBLE_FIELDS): the portal's "last update", and what a
+    # customer's lists sort by. updated_at also moves on internal notes and on what only staff
+    # see (assignee, priority, tags), which must not show on the customer's side.
+    public_updated_at = models.DateTimeField(default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +134,10 @@ class Ticket(models.Model):
                 include=["team", "assignee"],
             ),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_idx"),
+            # The portal's "requests of my organisation", newest news first.
+            models.Index(
+                fields=["organisation", "-public_updated_at", "-id"], name="ticket_org_public_idx"
+            ),
             models.Index(fields=["priority", "-updated_at"], name="ticket_priority_idx"),
             # The queue sorts by title; on PostgreSQL a trigram index (migration 0003) also
             # serves the queue's word search.

@@ -31,7 +31,12 @@ class TicketOut(Out):
     tags: list[str]
     merged_into: str | None
     created_at: datetime
-    updated_at: datetime
+    updated_at: datetime = Field(
+        ...,
+        description="The last change. For a customer, the last change they can see (a public "
+        "message, the status, the title…), never an internal note; `ordering` and "
+        "`updated_since` then use it too.",
+    )
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None

@@ -56,6 +56,15 @@ def visibility(viewer: User | SystemActor) -> Visibility:
     return Visibility(requester=viewer.pk, watcher=viewer.pk, organisation=organisation)
 
 
+def last_update_field(viewer: User | SystemActor) -> str:
+    """The column that is a ticket's "last update" for ``viewer``: for a customer the last
+    change they can see (``public_updated_at``), so that neither the time shown nor the order
+    or filters of their lists give an internal note away; for anyone else every change."""
+    if isinstance(viewer, User) and viewer.is_customer:
+        return "public_updated_at"
+    return "updated_at"
+
+
 def visible_tickets(viewer: User | SystemActor) -> QuerySet[Ticket]:
     """The tickets ``viewer`` may read. Every ticket read in Sustain starts here."""
     tickets = Ticket.objects.all()

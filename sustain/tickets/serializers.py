@@ -50,6 +50,7 @@ _OWN_FIELDS = (
     "merged_into_id",
     "created_at",
     "updated_at",
+    "public_updated_at",
     "first_response_at",
     "resolved_at",
     "closed_at",
@@ -117,8 +118,9 @@ class Lookups:
         return {"id": pk, "name": self.names.get((kind, pk), "")} if pk is not None else None
 
 
-def ticket_fields(row: Row, lookups: Lookups) -> dict[str, Any]:
-    """The fields of TicketOut for one row of ``ticket_rows`` (or ``row_of``)."""
+def ticket_fields(row: Row, lookups: Lookups, *, customer: bool = False) -> dict[str, Any]:
+    """The fields of TicketOut for one row of ``ticket_rows`` (or ``row_of``); a
+    ``customer``'s ``updated_at`` is the last change they can see (``public_updated_at``)."""
     number = ticket_number(row["id"])
     return {
         "number": number,
@@ -141,7 +143,7 @@ def ticket_fields(row: Row, lookups: Lookups) -> dict[str, Any]:
         "tags": lookups.tags.get(row["id"], []),
         "merged_into": ticket_number(row["merged_into_id"]) if row["merged_into_id"] else None,
         "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
+        "updated_at": row["public_updated_at" if customer else "updated_at"],
         "first_response_at": row["first_response_at"],
         "resolved_at": row["resolved_at"],
         "closed_at": row["closed_at"],
@@ -205,6 +207,7 @@ def ticket_detail(
             Lookups.of_new(ticket, new_tags)
             if fresh and new_tags is not None
             else Lookups.of([row]),
+            customer=actor.is_customer,
         ),
         watchers=watchers,
         links=[] if fresh else visible_links(actor, ticket),

@@ -134,6 +134,7 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             version=data.version,
             created_at=now,
             updated_at=now,
+            public_updated_at=now,
         )
         fastsql.insert(ticket)
         if data.tags:
@@ -550,7 +551,7 @@ def add_message(
         action = Activity.Action.NOTED if internal else Activity.Action.REPLIED
         activity = log_activity(ticket, actor, channel, action, message=message)
         changed = _status_after_message(actor, ticket, internal, channel, now)
-        touch_ticket(ticket, changed)
+        touch_ticket(ticket, changed, public_message=not internal)
         hooks.ticket_changed([ticket.pk])
         hooks.message_added(message)
         notifications.message_added(ticket, activity, message)

@@ -2,8 +2,8 @@
 
 Every test here gets a fresh database (the live server needs committed data) and the persona
 fixtures of ``sustain/conftest.py`` (through ``tests/conftest.py``). Chromium must be installed
-(`.ci/run` installs Debian's package); a missing browser fails the run with a message, it is
-never skipped.
+(`make test` installs Debian's package when run as root); a missing browser fails the run with a
+message, it is never skipped.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def chromium_path() -> str:
     if not path:
         pytest.fail(
             "Chromium is not installed: the browser tests need Debian's `chromium` "
-            "(`apt-get install chromium`, which `.ci/run` does) or SUSTAIN_CHROMIUM=/path.",
+            "(`apt-get install chromium`, which `make test` does as root) "
+            "or SUSTAIN_CHROMIUM=/path.",
             pytrace=False,
         )
     return path

@@ -7,8 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from sustain.desk.views import queue as queue_view
 from sustain.tickets.models import Ticket
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, htmx_idle, screenshot, sign_in
 
 
 def _tickets(make_ticket, alice, bob) -> list[Ticket]:
@@ -110,6 +111,55 @@ def test_keyboard_moves_selects_and_opens(page: Page, alice, bob, make_ticket) -
     page.keyboard.press("j")
     page.keyboard.press("o")
     expect(page).to_have_url(re.compile(rf"/tickets/{expected[1]}$"))
+
+
+def test_pages_forward_and_back_by_keyboard_to_the_first_page_exactly(
+    new_page, alice, bob, make_ticket, monkeypatch
+) -> None:
+    monkeypatch.setattr(queue_view, "PAGE_SIZE", 4)  # the live server runs in this process
+    for n in range(10):
+        make_ticket(alice, requester=bob, title=f"Backup job {n} failed overnight")
+    page: Page = new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, alice.email)
+    page.goto("/tickets/?view=all")
+    rows = page.locator("[data-queue-table] tbody tr")
+    expect(rows).to_have_count(4)
+    first = rows.evaluate_all("rows => rows.map(row => row.dataset.ref)")
+    expect(page.get_by_test_id("queue-prev")).to_have_count(0)
+
+    page.keyboard.press("n")  # the next page, in place
+    expect(page).to_have_url(re.compile(r"cursor="))
+    expect(rows.first).not_to_have_attribute("data-ref", first[0])
+    htmx_idle(page)
+    second = rows.evaluate_all("rows => rows.map(row => row.dataset.ref)")
+    assert not set(second) & set(first)
+    # The keyboard stays on the link it used, and a screen reader hears which page came.
+    expect(page.get_by_test_id("queue-next")).to_be_focused()
+    expect(page.get_by_role("status").filter(has_text="tickets")).to_have_text(
+        f"4 tickets, {second[0]} to {second[-1]}"
+    )
+    check_accessibility(page, "queue, second page")
+    screenshot(page, "queue-second-page")
+
+    previous = page.get_by_role("link", name="Previous page")
+    previous.focus()
+    page.keyboard.press("Enter")
+    expect(rows.first).to_have_attribute("data-ref", first[0])
+    htmx_idle(page)
+    assert rows.evaluate_all("rows => rows.map(row => row.dataset.ref)") == first
+    expect(page.get_by_test_id("queue-prev")).to_have_count(0)
+    # No previous page here: the keyboard goes to the first ticket of the page.
+    expect(page.get_by_role("link", name=first[0], exact=True)).to_be_focused()
+
+    page.keyboard.press("n")
+    expect(rows.first).to_have_attribute("data-ref", second[0])
+    htmx_idle(page)
+    page.keyboard.press("n")
+    expect(rows).to_have_count(2)  # the third and last page
+    expect(page.get_by_test_id("queue-next")).to_have_count(0)
+    htmx_idle(page)
+    page.keyboard.press("p")
+    expect(rows.first).to_have_attribute("data-ref", second[0])
 
 
 def test_saved_view_shared_with_a_team(new_page, alice, bob, make_ticket, support) -> None:

@@ -231,7 +231,20 @@ def test_admin_deactivates_a_user_and_their_token_stops_working(api_client, admi
 def test_admin_cannot_demote_themselves(api_client, admin):
     response = send(api_client(admin), "PATCH", f"/users/{admin.pk}", {"role": "agent"})
 
-    assert_problem(response, 409)
+    assert list(assert_problem(response, 409)["errors"]) == ["role"]
+
+
+def test_the_only_admin_cannot_deactivate_themselves(api_client, admin):
+    client = api_client(admin)
+
+    response = send(client, "PATCH", f"/users/{admin.pk}", {"is_active": False})
+
+    problem = assert_problem(response, 409)
+    assert problem["detail"] == "You cannot deactivate yourself; ask another administrator."
+    assert list(problem["errors"]) == ["is_active"]
+    admin.refresh_from_db()
+    assert admin.is_active
+    assert client.get(f"{V1}/users/me").status_code == 200
 
 
 def test_an_assignee_cannot_become_a_customer_but_can_be_deactivated(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 from io import StringIO
 from pathlib import Path
 
@@ -71,8 +72,33 @@ def test_verify_command_reports(helpdesk, tmp_path: Path, passphrase_file: Path)
     output = run("backup", "verify", str(target), "--passphrase-file", str(passphrase_file))
     assert "OK:" in output
     target.write_bytes(target.read_bytes()[:-100])
-    with pytest.raises(CommandError, match="truncated"):
+    with pytest.raises(CommandError, match="truncated") as refused:
         run("backup", "verify", str(target), "--passphrase-file", str(passphrase_file))
+    assert refused.value.returncode == 4
+
+
+def _flip_a_member_header(archive: Path) -> None:
+    with tarfile.open(archive) as tar:
+        offset = tar.getmember("manifest.json").offset
+    data = bytearray(archive.read_bytes())
+    data[offset + 101] ^= 0x01
+    archive.write_bytes(bytes(data))
+
+
+def test_verify_and_restore_exit_3_on_a_damaged_header_and_4_on_a_truncated_archive(
+    helpdesk, tmp_path: Path
+):
+    damaged, truncated = tmp_path / "damaged.tar", tmp_path / "truncated.tar"
+    run("backup", "--to", str(damaged))
+    truncated.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    _flip_a_member_header(damaged)
+    for command in (("backup", "verify"), ("restore", "--force")):
+        with pytest.raises(CommandError, match="is damaged: the member header") as refused:
+            run(*command, str(damaged))
+        assert refused.value.returncode == 3
+        with pytest.raises(CommandError, match="truncated") as refused:
+            run(*command, str(truncated))
+        assert refused.value.returncode == 4
 
 
 def test_restore_refuses_a_non_empty_database_without_force(helpdesk, tmp_path: Path):

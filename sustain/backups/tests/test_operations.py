@@ -10,7 +10,12 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection, connections
 
 from sustain.backups import crypto, dump, load, operations
-from sustain.backups.archive import ArchiveError, PassphraseRequired
+from sustain.backups.archive import (
+    ArchiveDamaged,
+    ArchiveError,
+    ArchiveTruncated,
+    PassphraseRequired,
+)
 from sustain.backups.load import NewerSchema
 from sustain.backups.models import Backup
 from sustain.backups.operations import TargetNotEmpty
@@ -144,9 +149,64 @@ def test_truncated_archive_is_refused_and_nothing_written(archive: Path, restore
     end = len(data) * 3 // 10 if cut == "in the data" else manifest.offset_data + manifest.size // 2
     archive.write_bytes(data[:end])
     with operations.scratch_database() as alias:
-        with pytest.raises(ArchiveError, match=r"truncated|incomplete"):
+        with pytest.raises(ArchiveTruncated, match=r"truncated"):
             operations.restore_archive(archive, alias=alias, storage=restored_media)
         assert_nothing_written(alias, restored_media)
+    report = operations.verify_archive(archive)
+    assert isinstance(report.error, ArchiveTruncated)
+    assert "damaged" not in report.summary()
+
+
+def _flip_in_header(archive: Path, name: str) -> int:
+    """Flip one byte in the tar header of member ``name`` (its file mode field, as a bad
+    sector would); returns the header's offset."""
+    with tarfile.open(archive) as tar:
+        member = tar.getmember(name)
+    data = bytearray(archive.read_bytes())
+    data[member.offset + 101] ^= 0x01
+    archive.write_bytes(bytes(data))
+    return member.offset
+
+
+@pytest.mark.parametrize("which", ["a table", "a stored file", "the manifest"])
+def test_flipped_byte_in_a_member_header_is_damage_not_truncation(
+    archive: Path, restored_media, which
+):
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    name = {
+        "a table": next(n for n in names if n.startswith("data/tickets.ticket/")),
+        "a stored file": next(n for n in names if n.startswith("files/")),
+        "the manifest": "manifest.json",
+    }[which]
+    offset = _flip_in_header(archive, name)
+    expected = f"is damaged: the member header at byte offset {offset} is corrupt"
+
+    with operations.scratch_database() as alias:
+        with pytest.raises(ArchiveDamaged, match=expected) as refused:
+            operations.restore_archive(archive, alias=alias, storage=restored_media)
+        assert_nothing_written(alias, restored_media)
+    assert "truncated" not in refused.value.detail
+    report = operations.verify_archive(archive)
+    assert not report.ok
+    assert isinstance(report.error, ArchiveDamaged)
+    assert expected in report.summary()
+
+
+def test_encrypted_archive_cut_short_is_truncation_and_a_flipped_byte_is_damage(
+    helpdesk, tmp_path: Path, fast_scrypt
+):
+    path = tmp_path / "a.enc"
+    operations.write_archive(path, passphrase="pass phrase")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) - 40])
+    with pytest.raises(ArchiveTruncated, match="truncated"):
+        operations.check_archive(path, passphrase="pass phrase")
+    flipped = bytearray(whole)
+    flipped[len(flipped) // 2] ^= 0x01
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(ArchiveDamaged, match="damaged"):
+        operations.check_archive(path, passphrase="pass phrase")
 
 
 def test_foreign_file_is_refused(tmp_path: Path):

@@ -6,7 +6,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db.models.functions import Now
 from django.utils import timezone
+
+from sustain.core.models import OutboxMessage
 
 
 class FailingEmailBackend(BaseEmailBackend):
@@ -42,3 +45,9 @@ LOCMEM_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.Email
 @pytest.fixture
 def failing_mail(settings):
     settings.MAILERS = {"default": {"BACKEND": "sustain.core.tests.conftest.FailingEmailBackend"}}
+
+
+def expire_lease(message_id: int) -> None:
+    """The claim's lease runs out now, on the database's clock, which is the one leases are
+    read on: what a worker that died would leave once its lease had passed."""
+    OutboxMessage.objects.filter(pk=message_id).update(claimed_until=Now() - timedelta(seconds=1))

@@ -13,7 +13,7 @@ from huey.contrib.djhuey import HUEY
 from sustain.core import outbox
 from sustain.core.models import OutboxMessage
 from sustain.core.tasks import deliver_outbox_message_task
-from sustain.core.tests.conftest import LOCMEM_MAILERS
+from sustain.core.tests.conftest import LOCMEM_MAILERS, expire_lease
 from sustain.schedule import deliver_due_outbox_task
 
 State = OutboxMessage.State
@@ -161,12 +161,12 @@ def test_two_workers_delivering_the_same_row_send_one_mail(mailoutbox):
 
 
 @pytest.mark.django_db
-def test_claim_whose_lease_expired_is_claimed_again_and_delivered_once(mailoutbox, clock):
+def test_claim_whose_lease_expired_is_claimed_again_and_delivered_once(mailoutbox):
     message = _record()
-    assert outbox.claim(message.pk, lease_seconds=60)  # the worker dies here
+    assert outbox.claim(message.pk)  # the worker dies here
     assert outbox.deliver(message.pk) is False
 
-    clock.advance(seconds=61)
+    expire_lease(message.pk)
 
     assert outbox.deliver(message.pk) is True
     assert outbox.deliver(message.pk) is False
@@ -246,13 +246,13 @@ def test_backoff_doubles_with_jitter_and_is_capped_at_an_hour(attempts, low, hig
 
 
 @pytest.mark.django_db
-def test_message_id_is_stable_across_redeliveries(settings, mailoutbox, clock):
+def test_message_id_is_stable_across_redeliveries(settings, mailoutbox):
     settings.DEFAULT_FROM_EMAIL = "Sustain <help@example.com>"
     message = _record()
     # A worker sends, then dies before it can mark the row sent.
-    assert outbox.claim(message.pk, lease_seconds=60)
+    assert outbox.claim(message.pk)
     outbox.send_email(message.payload)
-    clock.advance(seconds=61)
+    expire_lease(message.pk)
 
     assert outbox.deliver(message.pk) is True
 

@@ -118,6 +118,10 @@ def embedded(tmp_path: Path) -> Iterator[Embedded]:
         if running.process is not None and running.process.poll() is None:
             os.killpg(running.process.pid, signal.SIGKILL)
             running.process.wait()
+        # The worker has a process group of its own, which a killed `sustain run` could not
+        # stop: a failed test must not leave it running.
+        for pid in _worker_pids(running.data_dir):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _worker_pids(data_dir: Path) -> list[int]:
@@ -179,6 +183,10 @@ def test_run_serves_delivers_mail_and_stops_on_one_ctrl_c(embedded: Embedded) ->
     mail = next(mail for mail in mails if number in mail)
     assert f"To: {OPERATOR}" in mail
     assert "Nightly export stops at 2 GB" in mail
+    # The worker ran its jobs without a line each: the URL and the logins are still the last
+    # lines of the console.
+    assert embedded.output().rstrip().endswith("Press Ctrl-C to stop."), embedded.output()
+    assert "huey" not in embedded.output()
 
     assert embedded.stop() == 0
     assert "Traceback" not in embedded.output()

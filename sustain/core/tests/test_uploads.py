@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.asgi import ASGIRequest
 
 from sustain.core.errors import PayloadTooLarge, ValidationFailed
 from sustain.core.uploads import (
@@ -16,6 +17,7 @@ from sustain.core.uploads import (
     clean_filename,
     content_digest,
     download_response,
+    read_body,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -90,3 +92,49 @@ def test_only_raster_images_are_served_inline_and_everything_is_sandboxed(
     assert response["Content-Disposition"].startswith(disposition)
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+# --- raw request bodies -------------------------------------------------------------------
+class CountingStream(io.BytesIO):
+    """A request body that remembers how much of it was read."""
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__(content)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def asgi_request(content: bytes, content_length: int | None) -> tuple[ASGIRequest, CountingStream]:
+    """A request as an ASGI server hands it over: a chunked upload has no Content-Length."""
+    headers = [] if content_length is None else [(b"content-length", str(content_length).encode())]
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
+    stream = CountingStream(content)
+    return ASGIRequest(scope, stream), stream
+
+
+def test_a_body_within_the_limit_is_read_whole():
+    request, _ = asgi_request(b"x" * 200_000, 200_000)
+    assert read_body(request, limit=200_000, what="the message", field="message") == b"x" * 200_000
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_anything_is_read():
+    request, stream = asgi_request(b"x" * 5000, 5000)
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_body(request, limit=4096, what="the message", field="message")
+    assert refused.value.detail == "The message is 5000 bytes; the limit is 4096 bytes."
+    assert refused.value.errors == {"message": ["larger than 4096 bytes"]}
+    assert stream.bytes_read == 0
+
+
+def test_a_body_of_unknown_length_stops_being_read_at_the_limit():
+    limit = 100_000
+    request, stream = asgi_request(b"x" * (10 * limit), None)
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_body(request, limit=limit, what="the message", field="message")
+    assert "is more than 100000 bytes; the limit is 100000 bytes" in refused.value.detail
+    # At most one chunk past the limit, not the ten times larger body.
+    assert stream.bytes_read <= limit + 64 * 1024

@@ -84,6 +84,39 @@ def test_pages_follow_name_then_person_then_number_with_unassigned_last(
     assert all_pages(tickets, descending, thresholds, limit) == expected(assigned, descending)
 
 
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("limit", [1, 2, 3, 20])
+@pytest.mark.parametrize(
+    "thresholds", [[WALK], [SORT], [WALK, SORT], [SORT, WALK]], ids=["walk", "sort", "ws", "sw"]
+)
+def test_previous_pages_are_the_pages_seen_going_forward(
+    assigned: list[Ticket], descending: bool, limit: int, thresholds: list[int]
+) -> None:
+    tickets = Ticket.objects.filter(pk__in=[t.pk for t in assigned])
+
+    def page(cursor: str | None, number: int) -> pagination.Page[int]:
+        return paginate_by_name(
+            tickets,
+            by_assignee(),
+            descending=descending,
+            cursor=cursor,
+            limit=limit,
+            small=thresholds[number % len(thresholds)],
+        )
+
+    forward = [page(None, 0)]
+    while forward[-1].next_cursor:
+        forward.append(page(forward[-1].next_cursor, len(forward)))
+    back = [forward[-1]]
+    while back[-1].prev_cursor:
+        # Found the other way than going forward, where the thresholds alternate.
+        back.append(page(back[-1].prev_cursor, len(back) + 1))
+
+    assert [p.items for p in reversed(back)] == [p.items for p in forward]
+    assert [pk for p in forward for pk in p.items] == expected(assigned, descending)
+    assert forward[0].prev_cursor is None
+
+
 def test_the_walk_respects_the_filters_and_visibility(
     assigned: list[Ticket], alice: User, dave: User
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -264,6 +265,60 @@ def test_keyset_pages_cover_every_ticket_once(
         params = {k: v.replace("%3D", "=") for k, v in params.items()}
     assert sorted(seen) == sorted(t.number for t in made)
     assert len(seen) == len(set(seen))
+
+
+def _follow(client: Client, url: str, *, htmx: bool = False) -> Any:
+    """Open a page link of the queue (``?view=…&cursor=…``) as the browser would."""
+    return client.get(f"{QUEUE}{url}", headers=HTMX if htmx else {})
+
+
+@pytest.mark.parametrize("sort", ["-updated", "title", "-assignee", "team"])
+def test_next_then_previous_is_the_first_page_exactly(
+    alice: User,
+    make_ticket: Callable[..., Ticket],
+    bob: User,
+    monkeypatch: pytest.MonkeyPatch,
+    sort: str,
+) -> None:
+    monkeypatch.setattr(queue_view, "PAGE_SIZE", 3)
+    made = [make_ticket(alice, requester=bob, title=f"T{n % 3}") for n in range(8)]
+    Ticket.objects.filter(pk__in=[t.pk for t in made[:3]]).update(assignee=alice)
+    client = client_for(alice)
+    first: Any = client.get(QUEUE, {"view": "all", "sort": sort})
+    assert first.context["prev_url"] == ""
+    assert 'data-testid="queue-prev"' not in first.content.decode()
+
+    second = _follow(client, first.context["next_url"], htmx=True)
+    html = second.content.decode()
+    prev_url = second.context["prev_url"]
+    assert f'href="{prev_url.replace("&", "&amp;")}"' in html
+    assert 'rel="prev"' in html
+    assert 'aria-keyshortcuts="p"' in html
+    back = _follow(client, prev_url, htmx=True)
+
+    assert numbers(back) == numbers(first)
+    assert numbers(second) != numbers(first)
+    assert back.context["prev_url"] == ""
+    # And on from there, the second page again.
+    again = _follow(client, back.context["next_url"])
+    assert numbers(again) == numbers(second)
+
+
+def test_the_last_page_leads_back_through_every_page(
+    alice: User, make_ticket: Callable[..., Ticket], bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_view, "PAGE_SIZE", 2)
+    for n in range(7):
+        make_ticket(alice, requester=bob, title=f"T{n}")
+    client = client_for(alice)
+    pages: list[Any] = [client.get(QUEUE, {"view": "all"})]
+    while pages[-1].context["next_url"]:
+        pages.append(_follow(client, pages[-1].context["next_url"]))
+    back = [pages[-1]]
+    while back[-1].context["prev_url"]:
+        back.append(_follow(client, back[-1].context["prev_url"]))
+    assert [numbers(p) for p in reversed(back)] == [numbers(p) for p in pages]
+    assert len(pages) == 4
 
 
 def test_a_forged_cursor_asks_to_start_again(alice: User, tickets: list[Ticket]) -> None:

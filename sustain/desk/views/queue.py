@@ -80,6 +80,7 @@ class Queue:
     errors: dict[str, list[str]] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     next_cursor: str | None = None
+    prev_cursor: str | None = None
     error: str = ""
 
     @property
@@ -154,7 +155,7 @@ def _load_rows(queue: Queue, filters: FilterValues, sort: str, cursor: str | Non
                 cursor=cursor,
                 limit=PAGE_SIZE,
             )
-            page = Page([row["id"] for row in keyed.items], keyed.next_cursor)
+            page = Page([row["id"] for row in keyed.items], keyed.next_cursor, keyed.prev_cursor)
             ids = page.items
     except ValidationFailed:
         queue.error = "This page link has expired; start again from the first page."
@@ -165,6 +166,7 @@ def _load_rows(queue: Queue, filters: FilterValues, sort: str, cursor: str | Non
     clocks = clocks_for([row["id"] for row in items])
     queue.rows = [_row(row, names, tags) | {"clocks": clocks.get(row["id"], [])} for row in items]
     queue.next_cursor = page.next_cursor
+    queue.prev_cursor = page.prev_cursor
 
 
 def _person(row: dict[str, Any], role: str) -> str:
@@ -262,11 +264,6 @@ def queue_context(
     request: HttpRequest, queue: Queue, staff: list[tuple[int, str]], **extra: Any
 ) -> dict[str, Any]:
     query = queue.query
-    next_url = ""
-    if queue.next_cursor:
-        next_query = query.copy()
-        next_query["cursor"] = queue.next_cursor
-        next_url = f"?{next_query.urlencode()}"
     sort = queue.params.get("sort", [DEFAULT_SORT])[0]
     sort_label = dict(COLUMNS).get(sort.lstrip("-"), "Updated")
     without_sort = {k: v for k, v in queue.params.items() if k != "sort"}
@@ -288,7 +285,8 @@ def queue_context(
         "rows": queue.rows,
         "columns": _columns(queue),
         "sort_label": f"{sort_label.lower()}, {'de' if sort.startswith('-') else 'a'}scending",
-        "next_url": next_url,
+        "next_url": _page_url(query, queue.next_cursor),
+        "prev_url": _page_url(query, queue.prev_cursor),
         "first_url": f"?{query.urlencode()}" if queue.form.data.get("cursor") else "",
         "back": query.urlencode(),
         "statuses": Status.choices,
@@ -299,6 +297,14 @@ def queue_context(
         "search_query": queue.params.get("q", [""])[0],
         **extra,
     }
+
+
+def _page_url(query: QueryDict, cursor: str | None) -> str:
+    if not cursor:
+        return ""
+    paged = query.copy()
+    paged["cursor"] = cursor
+    return f"?{paged.urlencode()}"
 
 
 @staff_required
@@ -314,8 +320,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = 400 if queue.errors or queue.error else 200
     response = render_page(request, "desk/queue.html", context, partial="results", status=status)
     if fragment:
-        # The address bar shows the list's own parameters, not every empty field of the form.
-        response["HX-Push-Url"] = f"{reverse('desk:queue')}?{queue.query.urlencode()}"
+        # The address bar shows the list's own parameters, not every empty field of the form,
+        # and the page it is on (a page link's cursor), so that reloading stays there.
+        pushed = queue.query
+        cursor = request.GET.get("cursor")
+        if cursor and queue.rows:
+            pushed["cursor"] = cursor
+        response["HX-Push-Url"] = f"{reverse('desk:queue')}?{pushed.urlencode()}"
     return response
 
 

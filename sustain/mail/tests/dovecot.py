@@ -1,7 +1,7 @@
 """A throwaway Dovecot IMAP server for the tests: its own config, directories and port.
 
-Debian's ``dovecot-imapd`` must be installed (`.ci/run` installs it); without it the tests
-that need it fail with a message saying so — they never pass silently.
+Debian's ``dovecot-imapd`` must be installed (`make test` installs it when run as root); without
+it the tests that need it fail with a message saying so — they never pass silently.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def dovecot(root: Path, *, oauth2_introspection_url: str | None = None) -> Itera
     if binary is None:
         pytest.fail(
             "Dovecot is not installed: the IMAP tests need Debian's `dovecot-imapd` "
-            "(`apt-get install dovecot-imapd`, which `.ci/run` does).",
+            "(`apt-get install dovecot-imapd`, which `make test` does as root).",
             pytrace=False,
         )
     user = _service_user()

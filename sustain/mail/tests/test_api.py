@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import os
 
+import pytest
+from django.conf import settings as django_settings
+
+from sustain.core.models import OutboxMessage
 from sustain.core.testing import V1, assert_problem, send
-from sustain.mail.models import Mailbox
+from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.services import receive
-from sustain.mail.tests.factories import plain
+from sustain.mail.tests.factories import plain, with_attachment
+from sustain.tickets.models import Attachment
 
 URL = f"{V1}/mail/inbound"
 
@@ -51,6 +56,42 @@ def test_an_oversized_message_is_413(api_client, admin, settings, db):
     settings.SUSTAIN_MAIL_MAX_BYTES = 2048
     problem = assert_problem(post(api_client(admin), plain(body="x" * 5000)), 413)
     assert "limit is 2048 bytes" in problem["detail"]
+    assert problem["errors"] == {"message": ["larger than 2048 bytes"]}
+    assert not InboundMail.objects.exists()
+
+
+def test_a_message_larger_than_the_form_limit_is_taken_up_to_the_mail_limit(
+    api_client, admin, acme
+):
+    # Django reads at most DATA_UPLOAD_MAX_MEMORY_SIZE (5 MiB) as a form or JSON body; the
+    # raw upload is read in chunks up to SUSTAIN_MAIL_MAX_BYTES (30 MiB) instead.
+    log = os.urandom(6 * 1024 * 1024)
+    raw = with_attachment("trace.bin", log)
+    assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE < len(raw) < 30 * 1024 * 1024
+
+    created = post(api_client(admin), raw)
+
+    assert created.status_code == 201, created.content[:500]
+    [attachment] = Attachment.objects.filter(filename="trace.bin")
+    assert attachment.size == len(log)
+
+
+def test_a_declared_length_over_the_mail_limit_is_413_before_the_body_is_read(
+    api_client, admin, db
+):
+    declared = django_settings.SUSTAIN_MAIL_MAX_BYTES + 1
+    client = api_client(admin)
+
+    # The test client's body refuses to be read past its few real bytes, so a read of the
+    # declared 30 MiB would fail the test rather than answer.
+    response = client.generic("POST", URL, plain(), "message/rfc822", CONTENT_LENGTH=str(declared))
+
+    problem = assert_problem(response, 413)
+    assert problem["detail"] == (
+        f"The message is {declared} bytes; the limit is {declared - 1} bytes."
+    )
+    assert not InboundMail.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 MAILBOX = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,8 @@ from django.utils import timezone
 from sustain.accounts.models import User
 from sustain.core.errors import ValidationFailed
 from sustain.core.uploads import Upload
+from sustain.portal import selectors
+from sustain.portal.selectors import news_mark
 from sustain.tickets import services
 from sustain.tickets.choices import Kind, Status
 from sustain.tickets.models import Attachment, Message, Ticket
@@ -98,6 +100,57 @@ def test_home_lists_own_open_and_closed_requests_apart(
     assert "Old question" in closed_tab
     assert "Resolved" in closed_tab
     assert "Printer on fire" not in closed_tab
+
+
+def _backdate(ticket: Ticket, hours: int) -> datetime:
+    """The ticket's last change, seen or not, ``hours`` ago."""
+    at = timezone.now() - timedelta(hours=hours)
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=at, public_updated_at=at)
+    return at
+
+
+def _shown_at(moment: datetime) -> str:
+    return f'<time datetime="{moment.astimezone(UTC).isoformat(timespec="seconds")}"'
+
+
+def _listed(page: str, *tickets: Ticket) -> list[str]:
+    """The numbers of ``tickets`` in the order the page lists them."""
+    return sorted((t.number for t in tickets), key=lambda number: page.index(f">{number}<"))
+
+
+def test_an_internal_note_moves_neither_the_last_update_nor_the_order_of_the_list(
+    bob: User, alice: User, make_ticket: Any
+) -> None:
+    older, newer = make_ticket(bob, title="Older"), make_ticket(bob, title="Newer")
+    older_at, newer_at = _backdate(older, 2), _backdate(newer, 1)
+    client = signed_in(bob)
+
+    note_on(older, alice, body="Internal: escalate to the vendor")
+
+    page = html(client.get("/portal/"))
+    assert _listed(page, older, newer) == [newer.number, older.number]
+    assert _shown_at(older_at) in page
+    detail = html(client.get(f"/portal/tickets/{older.number}"))
+    assert f"<dt>Last update</dt><dd>{_shown_at(older_at)}" in detail
+
+    services.add_message(actor=alice, ref=older.pk, body="The vendor has a fix.")
+
+    page = html(client.get("/portal/"))
+    assert _listed(page, older, newer) == [older.number, newer.number]
+    assert _shown_at(older_at) not in page
+    assert _shown_at(newer_at) in page
+
+
+def test_the_list_pages_by_the_last_update_the_customer_sees(
+    bob: User, alice: User, make_ticket: Any
+) -> None:
+    tickets = [make_ticket(bob, title=f"Request {n}") for n in range(3)]
+    for hours, ticket in enumerate(tickets, start=1):
+        _backdate(ticket, hours)  # the first is the newest
+    note_on(tickets[2], alice)  # the oldest, changed only behind the scenes
+    first = selectors.ticket_page(bob, scope="mine", tab="open", cursor=None, limit=2)
+    rest = selectors.ticket_page(bob, scope="mine", tab="open", cursor=first.next_cursor, limit=2)
+    assert [row["id"] for row in first.items + rest.items] == [t.pk for t in tickets]
 
 
 def test_open_tab_empty_but_closed_requests_exist_points_to_them(
@@ -532,18 +585,22 @@ def test_the_open_page_polls_for_news_cheaply(
     client = signed_in(bob)
     url = f"/portal/tickets/{bobs_ticket.number}"
     page = html(client.get(url))
-    assert f'hx-get="{url}?since={bobs_ticket.revision}"' in page
+    mark = news_mark(bobs_ticket)
+    assert f'hx-get="{url}?since={mark}"' in page
     poll = {"HX-Request": "true", "HX-Target": "timeline"}
 
     with django_assert_num_queries(AUTH_QUERIES + 1):  # the ticket only
-        unchanged = client.get(f"{url}?since={bobs_ticket.revision}", headers=poll)
+        unchanged = client.get(f"{url}?since={mark}", headers=poll)
     assert unchanged.status_code == 204
 
+    # An internal note is no news to the customer: the answer stays empty.
     note_on(bobs_ticket, alice, body="Internal: call them tomorrow")
+    assert client.get(f"{url}?since={mark}", headers=poll).status_code == 204
+
     services.add_message(actor=alice, ref=bobs_ticket.pk, body="Fixed in 2.1.1.")
     services.transition_ticket(actor=alice, ref=bobs_ticket.pk, status=Status.RESOLVED)
     with django_assert_num_queries(AUTH_QUERIES + 4):
-        news = client.get(f"{url}?since={bobs_ticket.revision}", headers=poll)
+        news = client.get(f"{url}?since={mark}", headers=poll)
     fragment = html(news)
     assert news.status_code == 200
     assert fragment.lstrip().startswith('<ol class="timeline" id="timeline"')

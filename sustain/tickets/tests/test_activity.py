@@ -11,6 +11,7 @@ from sustain.tickets.activity import (
     actor_name,
     display_change,
     log_activity,
+    seen_by_customer,
     stored_value,
     value_label,
 )
@@ -105,3 +106,68 @@ def test_the_system_is_logged_by_its_code_and_reads_by_its_label(alice, bobs_tic
         alice.display_name,
         "Sustain",
     ]
+
+
+# --- the last change the customer sees ----------------------------------------------------
+def _times(ticket):
+    ticket.refresh_from_db()
+    return ticket.updated_at, ticket.public_updated_at
+
+
+def test_an_internal_note_and_staff_only_changes_leave_the_public_update_alone(
+    alice, bobs_ticket, support
+):
+    created = _times(bobs_ticket)
+    assert created[0] == created[1] == bobs_ticket.created_at
+
+    services.add_message(actor=alice, ref=bobs_ticket.pk, body="Vendor bug", internal=True)
+    services.update_ticket(
+        actor=alice,
+        ref=bobs_ticket.pk,
+        changes={"priority": 1, "priority_reason": "VIP", "assignee": alice, "tags": ["vip"]},
+    )
+
+    updated, public = _times(bobs_ticket)
+    assert updated > created[0]
+    assert public == created[1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["public reply", "status", "title", "customer reply"],
+)
+def test_what_the_customer_sees_moves_the_public_update(alice, bob, bobs_ticket, change):
+    _, before = _times(bobs_ticket)
+    if change == "public reply":
+        services.add_message(actor=alice, ref=bobs_ticket.pk, body="Fixed in 2.1.1.")
+    elif change == "customer reply":
+        services.add_message(actor=bob, ref=bobs_ticket.pk, body="Thanks!")
+    elif change == "status":
+        services.transition_ticket(actor=alice, ref=bobs_ticket.pk, status=Status.PENDING_CUSTOMER)
+    else:
+        services.update_ticket(actor=alice, ref=bobs_ticket.pk, changes={"title": "Sync fails"})
+
+    updated, public = _times(bobs_ticket)
+    assert public > before
+    assert public == updated
+
+
+def test_a_merge_is_news_to_both_customers(alice, bob, bobs_ticket, make_ticket):
+    duplicate = make_ticket(bob, title="Same again")
+    _, target_before = _times(bobs_ticket)
+    _, source_before = _times(duplicate)
+
+    merge_tickets(actor=alice, source_ref=duplicate.pk, target_ref=bobs_ticket.pk)
+
+    assert _times(duplicate)[1] > source_before  # closed, merged into the other
+    assert _times(bobs_ticket)[1] > target_before  # the duplicate's messages arrived
+
+
+def test_the_log_tells_which_entries_the_customer_sees():
+    assert seen_by_customer(Activity.Action.CREATED, "")
+    assert seen_by_customer(Activity.Action.REPLIED, "")
+    assert seen_by_customer(Activity.Action.CHANGED, "status")
+    assert not seen_by_customer(Activity.Action.NOTED, "")
+    assert not seen_by_customer(Activity.Action.CHANGED, "priority")
+    assert not seen_by_customer(Activity.Action.CHANGED, "assignee")
+    assert not seen_by_customer(Activity.Action.WATCHED, "watchers")

@@ -309,3 +309,31 @@ def test_ticket_list_answer_matches_its_documented_schema(
 
     assert len(page.items) == 2
     assert page.model_dump(mode="json") == body
+
+
+def test_a_customer_sees_the_last_change_they_can_see_in_times_order_and_filters(
+    api_client, bob, alice, make_ticket
+):
+    older, newer = make_ticket(bob, title="Older"), make_ticket(bob, title="Newer")
+    now = timezone.now()
+    for ticket, hours in ((older, 2), (newer, 1)):
+        at = now - timedelta(hours=hours)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=at, public_updated_at=at)
+    services.add_message(actor=alice, ref=older.pk, body="Internal: vendor bug", internal=True)
+    older.refresh_from_db()
+    assert older.updated_at > older.public_updated_at
+    client = api_client(bob)
+
+    listed = client.get(f"{V1}/tickets").json()["items"]
+    assert [t["number"] for t in listed] == [newer.number, older.number]
+    assert listed[1]["updated_at"] == older.public_updated_at.isoformat().replace("+00:00", "Z")
+    detail = client.get(f"{V1}/tickets/{older.number}").json()
+    assert detail["updated_at"] == listed[1]["updated_at"]
+    since = (now - timedelta(minutes=90)).isoformat()
+    assert numbers(client.get(f"{V1}/tickets", {"updated_since": since})) == [newer.number]
+    ascending = client.get(f"{V1}/tickets", {"ordering": "updated_at"})
+    assert numbers(ascending) == [older.number, newer.number]
+
+    # Staff see every change.
+    staff = numbers(api_client(alice).get(f"{V1}/tickets", {"updated_since": since}))
+    assert older.number in staff

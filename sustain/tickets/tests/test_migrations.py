@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.tickets.models import Activity, Ticket
@@ -132,3 +134,50 @@ def test_earlier_entries_of_the_system_are_named_after_it(
         (None, ""),
     ]
     migrate(BEFORE_SYSTEM)
+
+
+PUBLIC_UPDATE = ("tickets", "0012_public_updated_at")
+
+
+@pytest.mark.usefixtures("at_the_last_migration")
+def test_the_public_update_is_filled_from_the_last_entry_the_customer_saw(
+    make_ticket: Callable[..., Ticket], bob: User, alice: User
+) -> None:
+    start = timezone.now() - timedelta(days=3)
+    replied, noted, untouched = (make_ticket(bob, title=t) for t in ("replied", "noted", "none"))
+    Activity.objects.all().delete()
+    old_apps = migrate(SYSTEM)
+    OldTicket = old_apps.get_model("tickets", "Ticket")
+    OldActivity = old_apps.get_model("tickets", "Activity")
+    OldTicket.objects.update(created_at=start, updated_at=start + timedelta(hours=5))
+
+    def logged(ticket: Ticket, hours: int, action: str, field: str = "") -> None:
+        OldActivity.objects.create(
+            ticket_id=ticket.pk,
+            channel="web",
+            action=action,
+            field=field,
+            created_at=start + timedelta(hours=hours),
+        )
+
+    logged(replied, 0, "created")
+    logged(replied, 1, "replied")
+    logged(replied, 2, "changed", "status")
+    logged(replied, 3, "noted")
+    logged(replied, 4, "changed", "priority")
+    logged(noted, 0, "created")
+    logged(noted, 5, "noted")
+
+    with CaptureQueriesContext(connection) as queries:
+        migrate(PUBLIC_UPDATE)
+
+    public = dict(Ticket.objects.values_list("pk", "public_updated_at"))
+    assert public == {
+        replied.pk: start + timedelta(hours=2),  # the status change; not the note after it
+        noted.pk: start,  # only created, then a note
+        untouched.pk: start,  # nothing logged at all
+    }
+    # One statement for the whole table, however many rows it holds.
+    assert (
+        sum(q["sql"].lstrip().upper().startswith("UPDATE") for q in queries.captured_queries) == 1
+    )

@@ -1,4 +1,5 @@
-"""What the backup and restore commands share: where the passphrase comes from."""
+"""What the backup and restore commands share: where the passphrase comes from, and how
+they exit."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 from django.core.management import CommandError
 from django.core.management.base import CommandParser
 
+from sustain.backups.archive import ArchiveError
 from sustain.core.env import EnvError, env_str
+from sustain.core.errors import ServiceError
 
 PASSPHRASE_ENV = "SUSTAIN_BACKUP_PASSPHRASE"  # noqa: S105  # a variable name, not a secret
 
@@ -35,3 +38,8 @@ def passphrase_from(path: Path | None) -> str | None:
         return env_str(PASSPHRASE_ENV) or None
     except EnvError as exc:
         raise CommandError(str(exc)) from None
+
+
+def exit_code(exc: ServiceError) -> int:
+    """1 for any refusal; 3 for a damaged archive, 4 for a truncated one (docs/operations)."""
+    return exc.exit_code if isinstance(exc, ArchiveError) else 1

@@ -10,7 +10,11 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from sustain.backups import operations, services
-from sustain.backups.management.commands._common import add_passphrase_argument, passphrase_from
+from sustain.backups.management.commands._common import (
+    add_passphrase_argument,
+    exit_code,
+    passphrase_from,
+)
 from sustain.core.errors import ServiceError
 
 
@@ -40,7 +44,7 @@ class Command(BaseCommand):
             else:
                 self._backup(options["to"], options["encrypt"], passphrase)
         except ServiceError as exc:
-            raise CommandError(exc.detail) from None
+            raise CommandError(exc.detail, returncode=exit_code(exc)) from None
 
     def _backup(self, to: Path | None, encrypt: bool, passphrase: str | None) -> None:
         if encrypt and not passphrase:
@@ -67,5 +71,8 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stdout.write(f"  {problem}")
         if not report.ok:
-            raise CommandError(f"{archive}: verification {report.summary()}")
+            raise CommandError(
+                f"{archive}: verification {report.summary()}",
+                returncode=exit_code(report.error) if report.error else 1,
+            )
         self.stdout.write(f"{archive}: {report.summary()}")

@@ -9,7 +9,11 @@ from django.core.management import BaseCommand, CommandError
 from django.core.management.base import CommandParser
 
 from sustain.backups import operations
-from sustain.backups.management.commands._common import add_passphrase_argument, passphrase_from
+from sustain.backups.management.commands._common import (
+    add_passphrase_argument,
+    exit_code,
+    passphrase_from,
+)
 from sustain.core.errors import ServiceError
 
 
@@ -39,7 +43,9 @@ class Command(BaseCommand):
                 restore_files=not options["no_files"],
             )
         except ServiceError as exc:
-            raise CommandError(f"Nothing was restored: {exc.detail}") from None
+            raise CommandError(
+                f"Nothing was restored: {exc.detail}", returncode=exit_code(exc)
+            ) from None
         header = result.header
         self.stdout.write(
             f"Restored {result.rows} rows in {result.tables} tables and {result.files} files "

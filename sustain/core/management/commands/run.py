@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.module_loading import import_string
 
 DEFAULT_PORT = 8000
@@ -78,7 +80,7 @@ class Command(BaseCommand):
         host: str = options["host"]
         verbosity: int = options["verbosity"]
 
-        call_command("migrate", interactive=False, verbosity=verbosity)
+        self._migrate(verbosity)
         if not get_user_model().objects.exists():
             self._load_demo()
 
@@ -102,6 +104,14 @@ class Command(BaseCommand):
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
+    def _migrate(self, verbosity: int) -> None:
+        # One line for the first start's fifty migrations; `--verbosity 2` lists them.
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            self.stdout.write(f"Applying {len(pending)} database migrations ...")
+        call_command("migrate", interactive=False, verbosity=verbosity if verbosity > 1 else 0)
+
     def _load_demo(self) -> None:
         if "demo" not in get_commands():
             self.stderr.write(
@@ -110,6 +120,7 @@ class Command(BaseCommand):
                 )
             )
             return
+        self.stdout.write("Loading the demo data (a minute at most) ...")
         call_command("demo", no_logins=True)
 
     def _create_server(self, host: str, port: int) -> Any:
@@ -129,7 +140,10 @@ class Command(BaseCommand):
     def _start_worker(self) -> subprocess.Popen[bytes]:
         # Its own process group: a Ctrl-C in the terminal reaches only this process, which then
         # stops the worker gracefully instead of both racing to shut down.
-        worker = subprocess.Popen([sys.executable, "-m", "sustain.cli", "worker"], process_group=0)
+        # Quiet: the console shows the worker's warnings and errors, not a line per job.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "sustain.cli", "worker", "--quiet"], process_group=0
+        )
         threading.Thread(target=self._watch_worker, args=(worker,), daemon=True).start()
         return worker
 
@@ -166,7 +180,8 @@ class Command(BaseCommand):
         logins = demo_logins()
         if logins:
             self.stdout.write("Demo logins:")
-            width = max(len(role) for role, _, _ in logins)
+            role_width = max(len(role) for role, _, _ in logins)
+            email_width = max(len(email) for _, email, _ in logins)
             for role, email, password in logins:
-                self.stdout.write(f"  {role:<{width}}  {email}  {password}")
+                self.stdout.write(f"  {role:<{role_width}}  {email:<{email_width}}  {password}")
         self.stdout.write("Press Ctrl-C to stop.")

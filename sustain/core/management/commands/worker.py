@@ -9,6 +9,7 @@ that minute in the queue's storage, which all workers share (SQLite file or Redi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,5 +53,17 @@ class Command(run_huey.Command):  # type: ignore[misc]  # huey ships no type inf
     def handle(self, *args: Any, **options: Any) -> None:
         from huey.contrib.djhuey import HUEY
 
+        apply_log_options(options.get("verbose"))
         HUEY.read_periodic = claiming_read_periodic(HUEY)
         super().handle(*args, **options)
+
+
+def apply_log_options(verbose: bool | None) -> None:
+    """huey's ``--quiet`` (warnings and errors only: no line per task) and ``--huey-verbose``.
+
+    huey applies them only when it sets up its own logger, which it skips because the settings
+    give the ``huey`` logger a handler; so they are applied here. ``sustain run`` passes
+    ``--quiet`` to its worker.
+    """
+    if verbose is not None:
+        logging.getLogger("huey").setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -1,5 +1,5 @@
-// The ticket list: keyboard moves (j/k, Enter/o, x, ?), selection count, select-all, and the
-// list's order in sessionStorage ("sustain.queue") for the ticket page's "next ticket".
+// The ticket list: keyboard moves (j/k, Enter/o, x, n/p, ?), selection count, select-all, and
+// the list's order in sessionStorage ("sustain.queue") for the ticket page's "next ticket".
 "use strict";
 
 (() => {
@@ -85,6 +85,13 @@
         }
         break;
       }
+      case "n":
+      case "p": {
+        const link = document.querySelector(`[data-queue-page="${event.key === "n" ? "next" : "prev"}"]`);
+        if (!(link instanceof HTMLElement)) return;
+        link.click();
+        break;
+      }
       case "?":
         openHelp();
         break;
@@ -122,9 +129,35 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", () => {
+  // A page link replaces itself with the new page: keep the keyboard and screen reader there.
+  let pagedBy = null;
+  const isResults = (element) => element instanceof Element && element.id === "queue-results";
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (!isResults(event.detail.target)) return;
+    const source = event.detail.elt;
+    pagedBy = source instanceof HTMLElement && source.dataset.queuePage ? source.dataset.queuePage : null;
+  });
+
+  function announcePage() {
+    const status = document.getElementById("queue-page-status");
+    const refs = rows().map((row) => row.dataset.ref);
+    if (status && refs.length) {
+      status.textContent = `${refs.length} tickets, ${refs[0]} to ${refs[refs.length - 1]}`;
+    }
+    // The same link again (to page on), else the first ticket of the page.
+    const same = document.querySelector(`[data-queue-page="${pagedBy}"]`);
+    const first = document.querySelector("[data-queue-table] tbody tr .col-number a");
+    const target = same instanceof HTMLElement ? same : first;
+    if (target instanceof HTMLElement) target.focus();
+  }
+
+  document.addEventListener("htmx:afterSettle", (event) => {
     remember();
     updateCount();
+    if (pagedBy && isResults(event.detail.target)) {
+      announcePage();
+      pagedBy = null;
+    }
   });
 
   // Typed filters search as one types; their "change" on leaving the field would send the
