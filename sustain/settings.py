@@ -295,6 +295,13 @@ if _email_host:
             "timeout": env_int("EMAIL_TIMEOUT", 30, minimum=1),
         },
     }
+    # Microsoft 365 and Google: sign in with the OAuth2 grant of the mailbox of this name.
+    _email_oauth2_mailbox = env_str("EMAIL_OAUTH2_MAILBOX")
+    if _email_oauth2_mailbox:
+        if _mailer["OPTIONS"]["password"]:
+            raise EnvError("EMAIL_OAUTH2_MAILBOX and EMAIL_HOST_PASSWORD are both set; choose one.")
+        _mailer["BACKEND"] = "sustain.mail.smtp.OAuth2EmailBackend"
+        _mailer["OPTIONS"]["mailbox"] = _email_oauth2_mailbox
 else:
     # Without an SMTP server, mail is written to files so that nothing is silently dropped.
     _mailer = {

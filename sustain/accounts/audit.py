@@ -30,6 +30,12 @@ TARGET_TYPES: dict[type[Model], str] = {
 }
 
 
+def register_target(model: type[Model], name: str) -> None:
+    """Let an app above record entries about its own model (the mailboxes' credentials);
+    called from that app's ``AppConfig.ready()``."""
+    TARGET_TYPES[model] = name
+
+
 def value(raw: Any) -> Any:
     """A JSON value that reads well: people by e-mail, organisations and teams by name."""
     if isinstance(raw, User):

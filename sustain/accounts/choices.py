@@ -37,3 +37,9 @@ class AuditAction(models.TextChoices):
     ORGANISATION_UPDATED = "organisation.updated", "Organisation changed"
     TEAM_CREATED = "team.created", "Team created"
     TEAM_UPDATED = "team.updated", "Team changed"
+    # Registered by sustain.mail: mailboxes hold credentials (passwords, OAuth2 grants).
+    MAILBOX_CREATED = "mailbox.created", "Mailbox added"
+    MAILBOX_UPDATED = "mailbox.updated", "Mailbox changed"
+    MAILBOX_CONNECTED = "mailbox.connected", "Mailbox connected (OAuth2)"
+    MAILBOX_GRANT_REFUSED = "mailbox.grant_refused", "Mailbox's OAuth2 grant refused"
+    MAILBOX_DELETED = "mailbox.deleted", "Mailbox removed"

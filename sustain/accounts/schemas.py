@@ -149,7 +149,7 @@ class AuditFilters(In):
     action: str | None = Field(
         None, max_length=40, description="An action or its start, e.g. `user.` or `token.revoked`"
     )
-    target_type: Literal["user", "organisation", "team", "token"] | None = None
+    target_type: Literal["user", "organisation", "team", "token", "mailbox"] | None = None
     target_id: Id | None = Field(None, description="With `target_type`: one target's history")
     since: datetime | None = Field(None, description="Entries at or after this time")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import imaplib
-
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja import Status as HttpStatus
@@ -15,7 +13,7 @@ from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability, require
 from sustain.core.schemas import Id, Text
 from sustain.core.uploads import read_body
-from sustain.mail import mailboxes
+from sustain.mail import imap, mailboxes
 from sustain.mail.models import InboundMail, Mailbox
 from sustain.mail.schemas import (
     InboundOut,
@@ -94,7 +92,11 @@ def release_inbound(request: HttpRequest, mail_id: Id) -> InboundOut:
 
 
 @router.get(
-    "/mail/mailboxes", response={200: list[MailboxOut], 403: Problem}, summary="IMAP mailboxes"
+    "/mail/mailboxes",
+    response={200: list[MailboxOut], 403: Problem},
+    summary="IMAP mailboxes",
+    description="Passwords, client secrets and tokens are never returned (`has_secret`, "
+    "`has_oauth_client_secret`, `oauth_state` say whether they are set).",
 )
 def list_mailboxes(request: HttpRequest) -> list[MailboxOut]:
     require(actor_of(request), Capability.MAIL_MANAGE, mailboxes.ADMINS_ONLY)
@@ -132,14 +134,17 @@ def delete_mailbox(request: HttpRequest, mailbox_id: Id) -> HttpStatus[None]:
     "/mail/mailboxes/{mailbox_id}/poll",
     response={200: PollOut, 502: Problem},
     summary="Fetch new mail now",
-    description="Answers 502 with the server's error when the mailbox cannot be read.",
+    description=(
+        "Answers 502 with the server's error when the mailbox cannot be read, or when its "
+        "OAuth2 provider gives no access token (the grant refused: see `oauth_state`)."
+    ),
 )
 def poll_mailbox(request: HttpRequest, mailbox_id: Id) -> PollOut:
     actor = actor_of(request)
     mailbox = mailboxes.get_mailbox_for(actor, mailbox_id)
     try:
         result = mailboxes.poll_now(actor=actor, mailbox=mailbox)
-    except (imaplib.IMAP4.error, OSError, ValueError) as exc:
+    except imap.POLL_ERRORS as exc:
         raise MailboxUnreachable(f"{mailbox.name}: {exc}") from None
     return PollOut(fetched=result.fetched, duplicates=result.duplicates, refused=result.refused)
 

@@ -6,17 +6,23 @@ import contextlib
 import imaplib
 import logging
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sustain.core.errors import ServiceError
+from sustain.mail import oauth
 from sustain.mail.models import Mailbox
 from sustain.mail.secrets import unseal
 from sustain.mail.services import receive
 
 logger = logging.getLogger(__name__)
 BATCH = 50
+# What a poll can fail with: the server, the network, a stored secret that no longer decrypts,
+# the OAuth2 token endpoint. Each is recorded on the mailbox; the next poll tries again.
+POLL_ERRORS = (imaplib.IMAP4.error, OSError, ValueError, oauth.OAuthFailure)
 
 
 @dataclass
@@ -27,26 +33,65 @@ class PollResult:
 
 
 def connect(mailbox: Mailbox, *, timeout: float = 30.0) -> imaplib.IMAP4:
+    """A signed-in connection; an OAuth2 token the server refuses is refreshed once."""
+    if mailbox.auth != Mailbox.Auth.XOAUTH2:
+        return _open(
+            mailbox, timeout, lambda conn: conn.login(mailbox.username, unseal(mailbox.secret))
+        )
+    token = oauth.access_token(mailbox)
+    try:
+        return _open(mailbox, timeout, _xoauth2_sign_in(mailbox.username, token))
+    except imaplib.IMAP4.error as exc:
+        # Revoked or expired early: ask for a fresh token once (unless another worker has one
+        # already), then give up until the next poll.
+        logger.info(
+            "%s refused the access token of %s (%s); refreshing", mailbox.host, mailbox, exc
+        )
+        fresh = oauth.access_token(mailbox, rejected=token)
+        return _open(mailbox, timeout, _xoauth2_sign_in(mailbox.username, fresh))
+
+
+def _open(
+    mailbox: Mailbox, timeout: float, sign_in: Callable[[imaplib.IMAP4], object]
+) -> imaplib.IMAP4:
     if mailbox.security == Mailbox.Security.SSL:
         conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
             mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(), timeout=timeout
         )
     else:
         conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=timeout)
+    try:
         if mailbox.security == Mailbox.Security.STARTTLS:
             conn.starttls(ssl.create_default_context())
-    secret = unseal(mailbox.secret)
-    if mailbox.auth == Mailbox.Auth.XOAUTH2:
-        token = xoauth2_string(mailbox.username, secret)
-        conn.authenticate("XOAUTH2", lambda _challenge: token)
-    else:
-        conn.login(mailbox.username, secret)
+        sign_in(conn)
+    except BaseException:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            conn.logout()
+        raise
     return conn
+
+
+def _xoauth2_sign_in(username: str, access_token: str) -> Callable[[imaplib.IMAP4], object]:
+    def sign_in(conn: imaplib.IMAP4) -> object:
+        return conn.authenticate("XOAUTH2", xoauth2_responder(username, access_token))
+
+    return sign_in
 
 
 def xoauth2_string(username: str, access_token: str) -> bytes:
     """The SASL XOAUTH2 initial response (Google, Microsoft 365)."""
     return f"user={username}\x01auth=Bearer {access_token}\x01\x01".encode()
+
+
+def xoauth2_responder(username: str, access_token: str) -> Callable[[bytes], bytes]:
+    """Answers the server's challenges: the token first; to the error the server sends when it
+    refuses the token, the empty response XOAUTH2 asks for, so the server says NO at once."""
+    answers = [xoauth2_string(username, access_token)]
+
+    def respond(_challenge: bytes) -> bytes:
+        return answers.pop() if answers else b""
+
+    return respond
 
 
 def poll(mailbox: Mailbox) -> PollResult:
@@ -59,7 +104,7 @@ def poll(mailbox: Mailbox) -> PollResult:
         finally:
             with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 conn.logout()
-    except (imaplib.IMAP4.error, OSError, ValueError) as exc:
+    except POLL_ERRORS as exc:
         mailbox.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         mailbox.last_polled_at = timezone.now()
         mailbox.save(update_fields=["last_error", "last_polled_at"])
@@ -119,12 +164,21 @@ def _check(response: tuple[str, object], what: str) -> None:
         raise imaplib.IMAP4.error(f"IMAP {what} failed: {response[1]!r}")
 
 
+def pollable() -> QuerySet[Mailbox]:
+    """The mailboxes the periodic poll visits: active ones, less those whose OAuth2 grant was
+    refused or never obtained: polling them would only ask the provider again every minute."""
+    waiting = Q(auth=Mailbox.Auth.XOAUTH2) & (
+        ~Q(oauth_error="") | Q(oauth_refresh_token="", oauth_access_token="")
+    )
+    return Mailbox.objects.filter(is_active=True).exclude(waiting)
+
+
 def poll_all() -> int:
-    """Poll every active mailbox; one failing mailbox does not stop the others."""
+    """Poll every pollable mailbox; one failing mailbox does not stop the others."""
     total = 0
-    for mailbox in Mailbox.objects.filter(is_active=True):
+    for mailbox in pollable():
         try:
             total += poll(mailbox).fetched
-        except (imaplib.IMAP4.error, OSError, ValueError):
+        except POLL_ERRORS:
             continue
     return total

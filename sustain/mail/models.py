@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import models
 from django.utils import timezone
 
@@ -78,9 +80,17 @@ class BouncingAddress(models.Model):
         return f"{self.user_id} bounced {self.count}×"
 
 
+OAuthState = Literal["", "not_connected", "connected", "refused"]
+
+
 class Mailbox(models.Model):
     """An IMAP mailbox Sustain polls; messages are moved or flagged only after their ticket is
-    committed, so a crash in between means a second fetch, which deduplication absorbs."""
+    committed, so a crash in between means a second fetch, which deduplication absorbs.
+
+    A mailbox signs in with a password or with OAuth2 (``sustain.mail.oauth``): a refresh
+    token obtained once by an administrator, from which short-lived access tokens are fetched
+    as they are needed. The same grant can sign outbound mail in (``sustain.mail.smtp``).
+    """
 
     class Security(models.TextChoices):
         SSL = "ssl", "IMAPS (TLS from the start)"
@@ -89,7 +99,7 @@ class Mailbox(models.Model):
 
     class Auth(models.TextChoices):
         PASSWORD = "password", "Password"
-        XOAUTH2 = "xoauth2", "OAuth2 (XOAUTH2 access token)"
+        XOAUTH2 = "xoauth2", "OAuth2 (Microsoft 365, Google)"
 
     class AfterFetch(models.TextChoices):
         MOVE = "move", "Move to the processed folder"
@@ -102,7 +112,7 @@ class Mailbox(models.Model):
     security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
     auth = models.CharField(max_length=10, choices=Auth.choices, default=Auth.PASSWORD)
     username = models.CharField(max_length=255)
-    # Encrypted with sustain.mail.secrets; the password or the OAuth2 access token.
+    # Encrypted with sustain.mail.secrets, as are the OAuth2 client secret and tokens below.
     secret = models.TextField(blank=True, default="")
     folder = models.CharField(max_length=255, default="INBOX")
     after_fetch = models.CharField(
@@ -114,8 +124,40 @@ class Mailbox(models.Model):
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
+    # OAuth2: the provider's endpoints and the client registered there.
+    oauth_token_url = models.URLField(max_length=500, blank=True, default="")
+    oauth_authorize_url = models.URLField(max_length=500, blank=True, default="")
+    oauth_client_id = models.CharField(max_length=255, blank=True, default="")
+    oauth_client_secret = models.TextField(blank=True, default="")
+    oauth_scope = models.CharField(max_length=500, blank=True, default="")
+    # The grant: the refresh token, and the access token cached until shortly before it expires
+    # (NULL expiry: the provider did not say; the token is used until a server refuses it).
+    oauth_refresh_token = models.TextField(blank=True, default="")
+    oauth_access_token = models.TextField(blank=True, default="")
+    oauth_expires_at = models.DateTimeField(null=True, blank=True)
+    oauth_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # A worker refreshing the token holds this lease, so that one refresh token is never sent
+    # twice (a provider that rotates refresh tokens may revoke the grant when it is).
+    oauth_refreshing_until = models.DateTimeField(null=True, blank=True)
+    # Set when the provider refused the grant or the client (invalid_grant, invalid_client…):
+    # the mailbox is not polled again until an administrator changes its OAuth2 settings.
+    oauth_error = models.TextField(blank=True, default="")
+    oauth_error_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.username}@{self.host})"
+
+    @property
+    def oauth_state(self) -> OAuthState:
+        """``refused`` (an administrator must act), ``connected``, ``not_connected``; empty
+        for a mailbox that signs in with a password."""
+        if self.auth != self.Auth.XOAUTH2:
+            return ""
+        if self.oauth_error:
+            return "refused"
+        if self.oauth_refresh_token or self.oauth_access_token:
+            return "connected"
+        return "not_connected"

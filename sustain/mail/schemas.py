@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Field
 
 from sustain.core.schemas import In, Out, omittable
-from sustain.mail.models import InboundMail, Mailbox
+from sustain.mail.models import InboundMail, Mailbox, OAuthState
 from sustain.tickets.models import ticket_number
 
 
@@ -37,18 +37,33 @@ class InboundOut(Out):
         )
 
 
+WRITE_ONLY = "Write-only: stored encrypted, never returned; omit or null to keep the stored one."
+
+
 class MailboxIn(In):
     name: str = Field(max_length=100)
     host: str = Field(max_length=255)
     port: int = Field(993, ge=1, le=65535)
     security: str = "ssl"
-    auth: str = "password"
+    auth: str = Field("password", description="`password`, or `xoauth2` (OAuth2)")
     username: str = Field(max_length=255)
-    secret: str = Field(description="The password or OAuth2 access token; never returned.")
-    folder: str = "INBOX"
+    secret: str | None = Field(None, description=f"The password (`auth` password). {WRITE_ONLY}")
+    folder: str = Field("INBOX", max_length=255)
     after_fetch: str = "move"
-    processed_folder: str = "Processed"
+    processed_folder: str = Field("Processed", max_length=255)
     is_active: bool = True
+    oauth_token_url: str = Field("", max_length=500, description="The token endpoint (https)")
+    oauth_authorize_url: str = Field(
+        "", max_length=500, description="The authorization endpoint, to connect from the page"
+    )
+    oauth_client_id: str = Field("", max_length=255)
+    oauth_client_secret: str | None = Field(
+        None, description=f"Empty for a public client. {WRITE_ONLY}"
+    )
+    oauth_scope: str = Field("", max_length=500, description="Space-separated scopes")
+    oauth_refresh_token: str | None = Field(
+        None, description=f"A refresh token obtained elsewhere (a device-code flow). {WRITE_ONLY}"
+    )
 
 
 class MailboxPatch(In):
@@ -58,11 +73,17 @@ class MailboxPatch(In):
     security: str = omittable()
     auth: str = omittable()
     username: str = omittable(max_length=255)
-    secret: str | None = None
-    folder: str = omittable()
+    secret: str | None = Field(None, description=WRITE_ONLY)
+    folder: str = omittable(max_length=255)
     after_fetch: str = omittable()
-    processed_folder: str = omittable()
+    processed_folder: str = omittable(max_length=255)
     is_active: bool = omittable()
+    oauth_token_url: str = omittable(max_length=500)
+    oauth_authorize_url: str = omittable(max_length=500)
+    oauth_client_id: str = omittable(max_length=255)
+    oauth_client_secret: str | None = Field(None, description=WRITE_ONLY)
+    oauth_scope: str = omittable(max_length=500)
+    oauth_refresh_token: str | None = Field(None, description=WRITE_ONLY)
 
 
 class MailboxOut(Out):
@@ -80,6 +101,20 @@ class MailboxOut(Out):
     has_secret: bool
     last_polled_at: datetime | None
     last_error: str
+    oauth_token_url: str
+    oauth_authorize_url: str
+    oauth_client_id: str
+    oauth_scope: str
+    has_oauth_client_secret: bool
+    oauth_state: OAuthState = Field(
+        description="`refused`: the provider refused the grant or the client (see "
+        "`oauth_error`); the mailbox is not polled until an administrator changes its OAuth2 "
+        "settings. Empty for password sign-in."
+    )
+    oauth_expires_at: datetime | None = Field(description="When the cached access token expires")
+    oauth_refreshed_at: datetime | None
+    oauth_error: str
+    oauth_error_at: datetime | None
 
     @classmethod
     def of(cls, mailbox: Mailbox) -> MailboxOut:
@@ -98,6 +133,16 @@ class MailboxOut(Out):
             has_secret=bool(mailbox.secret),
             last_polled_at=mailbox.last_polled_at,
             last_error=mailbox.last_error,
+            oauth_token_url=mailbox.oauth_token_url,
+            oauth_authorize_url=mailbox.oauth_authorize_url,
+            oauth_client_id=mailbox.oauth_client_id,
+            oauth_scope=mailbox.oauth_scope,
+            has_oauth_client_secret=bool(mailbox.oauth_client_secret),
+            oauth_state=mailbox.oauth_state,
+            oauth_expires_at=mailbox.oauth_expires_at,
+            oauth_refreshed_at=mailbox.oauth_refreshed_at,
+            oauth_error=mailbox.oauth_error,
+            oauth_error_at=mailbox.oauth_error_at,
         )
 
 

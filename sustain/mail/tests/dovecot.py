@@ -29,7 +29,9 @@ instance_name = sustain-test-{port}
 log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
+# A refused sign-in answers at once: the tests refuse on purpose, and are not attackers.
+auth_failure_delay = 0
 default_internal_user = {user}
 default_login_user = {user}
 first_valid_uid = {uid}
@@ -38,7 +40,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
-userdb {{
+{oauth2_passdb}userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/home/%u
 }}
@@ -57,6 +59,22 @@ service anvil {{
 service imap-login {{
   chroot =
 }}
+"""
+# XOAUTH2 and OAUTHBEARER: Dovecot asks the provider's introspection endpoint (RFC 7662) about
+# every token it is shown, as a server at Microsoft or Google checks the tokens it issued.
+OAUTH2_PASSDB = """
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf
+}}
+"""
+OAUTH2_CONFIG = """
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
 """
 
 
@@ -107,7 +125,7 @@ def _service_user() -> pwd.struct_passwd:
 
 
 @contextmanager
-def dovecot(root: Path) -> Iterator[ImapServer]:
+def dovecot(root: Path, *, oauth2_introspection_url: str | None = None) -> Iterator[ImapServer]:
     binary = shutil.which("dovecot") or (
         "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
     )
@@ -128,9 +146,18 @@ def dovecot(root: Path) -> Iterator[ImapServer]:
             os.chown(root / sub, user.pw_uid, user.pw_gid)
     password = "imap-secret"
     (root / "passwd").write_text(f"support@sustain.test:{{PLAIN}}{password}\n")
+    oauth2 = {"mechanisms": "", "oauth2_passdb": ""}
+    if oauth2_introspection_url:
+        (root / "oauth2.conf").write_text(OAUTH2_CONFIG.format(url=oauth2_introspection_url))
+        oauth2 = {
+            "mechanisms": " xoauth2 oauthbearer",
+            "oauth2_passdb": OAUTH2_PASSDB.format(root=root),
+        }
     config = root / "dovecot.conf"
     config.write_text(
-        CONFIG.format(root=root, port=port, user=user.pw_name, uid=user.pw_uid, gid=user.pw_gid)
+        CONFIG.format(
+            root=root, port=port, user=user.pw_name, uid=user.pw_uid, gid=user.pw_gid, **oauth2
+        )
     )
     process = subprocess.Popen(
         [binary, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
