@@ -9,6 +9,7 @@ message beside the result.
 from __future__ import annotations
 
 import email
+import hashlib
 import html as html_lib
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import cached_property
 
 import nh3
 
@@ -36,6 +38,11 @@ class ParsedAttachment:
     content: bytes
     content_type: str
     content_id: str = ""  # without the angle brackets; set for inline (cid:) parts
+
+    @cached_property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the content, computed once however many ask."""
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass

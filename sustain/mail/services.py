@@ -1,9 +1,10 @@
 """Inbound mail: every message becomes the right ticket or follow-up, and nothing is lost.
 
 ``receive`` is the one entry point for the API upload, the SMTP/LMTP listener and the IMAP
-poller. It stores the raw message first (deduplicated), then parses, classifies and threads it,
-all in one transaction: a crash leaves either nothing (and the message is fetched again) or
-the whole result.
+poller. It parses the message, drops it only if it is a copy of one already stored
+(``mail.duplicates``: the same bytes, or the same Message-ID and the same content), stores
+the raw message, then classifies and threads it, all in one transaction: a crash leaves
+either nothing (and the message is fetched again) or the whole result.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sustain.core.errors import PayloadTooLarge, ServiceError
 from sustain.core.uploads import Upload, check_upload
 from sustain.mail import loops
 from sustain.mail.contacts import find_or_create_contact, organisation_for_domain
+from sustain.mail.duplicates import REUSED_WARNING, content_digest, find_known
 from sustain.mail.models import BouncingAddress, InboundMail
 from sustain.mail.parsing import ParsedMail, parse
 from sustain.mail.threading import find_ticket
@@ -64,40 +66,44 @@ def receive(raw: bytes, *, source: str) -> Received:
             errors={"message": [f"larger than {max_bytes()} bytes"]},
         )
     sha256 = hashlib.sha256(raw).hexdigest()
-    known = InboundMail.objects.filter(sha256=sha256).first()
-    if known is not None:
-        return Received(known, duplicate=True)
     parsed = parse(raw)
-    if parsed.message_id:
-        known = InboundMail.objects.filter(message_id=parsed.message_id).first()
-        if known is not None:
-            return Received(known, duplicate=True)
+    digest = content_digest(parsed)
+    known = find_known(sha256, parsed.message_id, digest)
+    if known.duplicate is not None:
+        return Received(known.duplicate, duplicate=True)
+    warnings = list(parsed.warnings)
+    if known.reused_by:
+        warnings.append(known.warning(parsed.message_id))
+        logger.warning(
+            "Message-ID %s reused by a different message from %s; kept as a new message",
+            parsed.message_id,
+            parsed.from_address or "(no sender)",
+        )
     try:
         with transaction.atomic():
-            mail = _store(raw, sha256, parsed, source)
+            mail = _store(raw, sha256, digest, parsed, warnings, source)
             _process(mail, parsed, raw)
     except IntegrityError:
         # Another worker stored the same message between our check and our insert.
-        known = InboundMail.objects.filter(sha256=sha256).first() or (
-            InboundMail.objects.filter(message_id=parsed.message_id).first()
-            if parsed.message_id
-            else None
-        )
-        if known is None:
+        duplicate = find_known(sha256, parsed.message_id, digest).duplicate
+        if duplicate is None:
             raise
-        return Received(known, duplicate=True)
+        return Received(duplicate, duplicate=True)
     return Received(mail, duplicate=False)
 
 
-def _store(raw: bytes, sha256: str, parsed: ParsedMail, source: str) -> InboundMail:
+def _store(
+    raw: bytes, sha256: str, digest: str, parsed: ParsedMail, warnings: list[str], source: str
+) -> InboundMail:
     mail = InboundMail(
         sha256=sha256,
+        content_digest=digest,
         message_id=parsed.message_id[:255],
         size=len(raw),
         source=source,
         sender=parsed.from_address[:254],
         subject=parsed.subject[:250],
-        warnings=list(parsed.warnings),
+        warnings=warnings,
     )
     mail.raw.save(f"{sha256}.eml", ContentFile(raw), save=False)
     mail.save()
@@ -111,7 +117,9 @@ def process_again(mail: InboundMail) -> InboundMail:
     parsed = parse(raw)
     with transaction.atomic():
         mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
-        mail.warnings = list(parsed.warnings)
+        # What the first processing found out about the parse stays (a reused Message-ID).
+        kept = [w for w in mail.warnings if w.startswith(REUSED_WARNING.partition("{")[0])]
+        mail.warnings = [*parsed.warnings, *kept]
         _process(mail, parsed, raw, enforce_limit=False)
     return mail
 
@@ -182,11 +190,12 @@ def _html_with_stored_images(parsed: ParsedMail, message: Message | None) -> str
     html = parsed.html
     if not html or message is None:
         return html
+    inline = [part for part in parsed.attachments if part.content_id]
+    if not inline or "cid:" not in html:
+        return html
     stored = dict(message.attachments.values_list("sha256", "id"))
-    for part in parsed.attachments:
-        if not part.content_id:
-            continue
-        attachment_id = stored.get(hashlib.sha256(part.content).hexdigest())
+    for part in inline:
+        attachment_id = stored.get(part.sha256)
         if attachment_id is not None:
             html = html.replace(f"cid:{part.content_id}", f"/api/v1/attachments/{attachment_id}")
     return html
