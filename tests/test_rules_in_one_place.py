@@ -22,7 +22,8 @@ from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import Conflict, ServiceError, ValidationFailed
 from sustain.desk.views.ticket_options import edit_options
 from sustain.factories import make_team, make_user, open_ticket
-from sustain.mail.services import _can_follow_up
+from sustain.mail.services import receive
+from sustain.mail.tests.factories import plain
 from sustain.portal.selectors import ticket_view
 from sustain.tickets import assignment, selectors, services
 from sustain.tickets.choices import Status
@@ -65,7 +66,13 @@ def test_services_mail_and_portal_follow_the_one_reopen_window(state, make_ticke
     portal = ticket_view(bob, ticket)
     assert (portal.can_reply, portal.can_reopen) == (window.may_reply, window.may_reopen)
     assert portal.reopen_expired == window.expired
-    assert _can_follow_up(bob, ticket) == window.may_reply
+    # E-mail intake: the reply joins the ticket exactly when the rule allows (a reply to a
+    # merged ticket goes to the one it was merged into; otherwise a new ticket opens).
+    mail = receive(
+        plain(sender=bob.email, subject=f"Re: [{ticket.number}] Still there?"), source="api"
+    ).mail
+    assert (mail.ticket_id == ticket.pk) == window.may_reply
+    assert (mail.state == "follow_up") == (window.may_reply or window.merged)
     try:
         services.add_message(actor=bob, ref=ticket.pk, body="Still there?")
         replied = True

@@ -99,15 +99,21 @@ def _quoted(db: BaseDatabaseWrapper, name: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class _Columns:
+class Columns:
     """How to read one model's columns out of a result row."""
 
     model: type[Model]
     names: list[str]
     converters: list[tuple[int, list[Converter], Any]]
 
+    @property
+    def key_index(self) -> int:
+        """Where the primary key is among the columns."""
+        assert self.model._meta.pk is not None
+        return self.names.index(self.model._meta.pk.attname)
+
     @classmethod
-    def of(cls, db: BaseDatabaseWrapper, model: type[Model], alias: str) -> _Columns:
+    def of(cls, db: BaseDatabaseWrapper, model: type[Model], alias: str) -> Columns:
         fields: Sequence[Field[Any, Any]] = model._meta.concrete_fields
         converters = []
         for index, field in enumerate(fields):
@@ -127,9 +133,9 @@ class _Columns:
 
 class RowLookup[M: Model]:
     """One row of ``model`` by a unique column, optionally with one foreign key's row
-    (``related``, as ``select_related`` would load it). With ``lock`` the row is locked until
-    the transaction ends, like ``select_for_update(no_key=True)``: others may still insert
-    rows that refer to it."""
+    (``related``, as ``select_related`` would load it; None where a nullable key is empty).
+    With ``lock`` the row is locked until the transaction ends, like
+    ``select_for_update(no_key=True)``: others may still insert rows that refer to it."""
 
     def __init__(
         self, model: type[M], column: str, *, related: str | None = None, lock: bool = False
@@ -155,13 +161,15 @@ class RowLookup[M: Model]:
         width = len(own.names)
         found = own.build(row[:width])
         if joined is not None and self.related is not None:
-            setattr(found, self.related, joined.build(row[width:]))
+            # A LEFT JOIN that found nothing gives NULL for the related key, as for all else.
+            empty = row[width + joined.key_index] is None
+            setattr(found, self.related, None if empty else joined.build(row[width:]))
         assert isinstance(found, self.model)
         return found
 
-    def _write(self, db: BaseDatabaseWrapper) -> tuple[str, _Columns, _Columns | None]:
+    def _write(self, db: BaseDatabaseWrapper) -> tuple[str, Columns, Columns | None]:
         meta = self.model._meta
-        own = _Columns.of(db, self.model, "t")
+        own = Columns.of(db, self.model, "t")
         columns = [f"t.{_quoted(db, f.column)}" for f in meta.concrete_fields]
         source = f"{_quoted(db, meta.db_table)} t"
         joined = None
@@ -171,11 +179,12 @@ class RowLookup[M: Model]:
             target = foreign_key.related_model
             assert isinstance(target, type)
             assert issubclass(target, Model)
-            joined = _Columns.of(db, target, "r")
+            joined = Columns.of(db, target, "r")
             columns += [f"r.{_quoted(db, f.column)}" for f in target._meta.concrete_fields]
             target_column = foreign_key.target_field.column
+            join = "LEFT JOIN" if foreign_key.null else "JOIN"
             source += (
-                f" JOIN {_quoted(db, target._meta.db_table)} r"
+                f" {join} {_quoted(db, target._meta.db_table)} r"
                 f" ON r.{_quoted(db, target_column)} = t.{_quoted(db, foreign_key.column)}"
             )
         key_column = _quoted(db, self.key_field.column)

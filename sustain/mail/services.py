@@ -17,13 +17,15 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
 from django.utils import timezone
 
 from sustain.accounts.actors import EMAIL
 from sustain.accounts.models import User
-from sustain.core import outbox
-from sustain.core.errors import PayloadTooLarge, ServiceError
+from sustain.core import fastsql, outbox
+from sustain.core.errors import Conflict, NotFound, PayloadTooLarge, ServiceError
 from sustain.core.uploads import Upload, check_upload
 from sustain.mail import loops
 from sustain.mail.contacts import find_or_create_contact, organisation_for_domain
@@ -36,7 +38,7 @@ from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Message, Ticket
 from sustain.tickets.rules import reopen_window
 from sustain.tickets.selectors import visible_tickets
-from sustain.tickets.services import NewTicket, add_message, create_ticket
+from sustain.tickets.services import NewTicket, add_message, create_ticket_with_message
 from sustain.tickets.system import TicketEvent, record_events
 from sustain.tickets.watching import watch_ticket
 
@@ -95,6 +97,8 @@ def receive(raw: bytes, *, source: str) -> Received:
 def _store(
     raw: bytes, sha256: str, digest: str, parsed: ParsedMail, warnings: list[str], source: str
 ) -> InboundMail:
+    """The message's row, not yet written (``_finish`` writes it once, with what it became),
+    and its raw copy."""
     mail = InboundMail(
         sha256=sha256,
         content_digest=digest,
@@ -106,7 +110,6 @@ def _store(
         warnings=warnings,
     )
     mail.raw.save(f"{sha256}.eml", ContentFile(raw), save=False)
-    mail.save()
     return mail
 
 
@@ -151,24 +154,22 @@ def _process(
     uploads = _uploads(mail, parsed, raw)
     body = parsed.text or "(The message has no text.)"
     ticket = find_ticket(parsed)
-    if ticket is not None and _can_follow_up(sender, ticket):
-        message = add_message(
-            actor=sender, ref=ticket.pk, body=body, channel=Channel.EMAIL, attachments=uploads
-        )
-        mail.ticket, mail.ticket_message = ticket, message
+    reply, visible = _reply(sender, ticket, body, uploads) if ticket else (None, False)
+    if reply is not None:
+        mail.ticket, mail.ticket_message = ticket, reply
         state = State.FOLLOW_UP
     else:
-        new = create_ticket(
+        created = create_ticket_with_message(
             actor=sender,
             data=NewTicket(title=_title(parsed), description=body, attachments=uploads),
             channel=Channel.EMAIL,
         )
-        mail.ticket, mail.ticket_message = new, new.messages.first()
-        if ticket is not None and visible_tickets(sender).filter(pk=ticket.pk).exists():
+        mail.ticket, mail.ticket_message = created.ticket, created.message
+        if ticket is not None and visible:
             # The sender could not reopen the old ticket; the link tells the agent the history.
             link_tickets(
                 actor=EMAIL,
-                source_ref=new.pk,
+                source_ref=created.ticket.pk,
                 target_ref=ticket.pk,
                 kind=LinkKind.RELATED,
                 channel=Channel.EMAIL,
@@ -180,9 +181,39 @@ def _process(
     return _finish(mail, state)
 
 
+def _reply(
+    sender: User, ticket: Ticket, body: str, uploads: list[Upload]
+) -> tuple[Message | None, bool]:
+    """The message on ``ticket`` if the sender may add to it, and whether they may see it.
+
+    A reply joins its ticket when the sender may see it and it may still be replied to
+    (``reopen_window``). ``add_message`` checks both itself (``NotFound``, ``Conflict``) and
+    writes nothing when it refuses, so it is asked directly rather than after a query of
+    its own.
+    """
+    if not reopen_window(ticket).may_reply:
+        return None, visible_tickets(sender).filter(pk=ticket.pk).exists()
+    try:
+        message = add_message(
+            actor=sender, ref=ticket.pk, body=body, channel=Channel.EMAIL, attachments=uploads
+        )
+    except NotFound:
+        return None, False
+    except Conflict:  # finished, or merged, since find_ticket read it
+        return None, True
+    return message, True
+
+
 def _finish(mail: InboundMail, state: str) -> None:
+    """Write the message's row: once, with what it became (or again, when processed again)."""
     mail.state = state
-    mail.save(update_fields=["state", "automatic", "ticket", "ticket_message", "warnings", "html"])
+    if mail.pk is None:
+        fastsql.insert(mail)
+    else:
+        fastsql.update(mail, _PROCESSED)
+
+
+_PROCESSED = ("state", "automatic", "ticket", "ticket_message", "warnings", "html")
 
 
 def _html_with_stored_images(parsed: ParsedMail, message: Message | None) -> str:
@@ -242,18 +273,26 @@ def _title(parsed: ParsedMail) -> str:
 
 
 def _over_hourly_limit(mail: InboundMail) -> bool:
+    """Whether the sender's messages of the last hour, this one not yet written, reach the
+    limit (held mail counts too)."""
     since = timezone.now() - timedelta(hours=1)
-    recent = InboundMail.objects.filter(sender=mail.sender, received_at__gte=since).exclude(
-        pk=mail.pk
+    received_at = InboundMail._meta.get_field("received_at")
+    assert isinstance(received_at, Field)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _recent_count_sql(), [mail.sender, received_at.get_db_prep_value(since, connection)]
+        )
+        row = cursor.fetchone()
+    return bool(row) and int(row[0]) >= sender_hourly_limit()
+
+
+@fastsql.per_vendor
+def _recent_count_sql(db: BaseDatabaseWrapper) -> str:
+    quote = db.ops.quote_name
+    return fastsql.prepared(
+        f"SELECT COUNT(*) FROM {quote(InboundMail._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('sender')} = %s AND {quote('received_at')} >= %s"
     )
-    return recent.count() >= sender_hourly_limit()
-
-
-def _can_follow_up(sender: User, ticket: Ticket) -> bool:
-    """A reply joins its ticket when the sender may see it and it may still be replied to."""
-    if not visible_tickets(sender).filter(pk=ticket.pk).exists():
-        return False
-    return reopen_window(ticket).may_reply
 
 
 def _uploads(mail: InboundMail, parsed: ParsedMail, raw: bytes) -> list[Upload]:

@@ -13,7 +13,7 @@ from sustain.accounts.actors import Actor, SystemActor
 from sustain.accounts.models import User
 from sustain.core import outbox
 from sustain.tickets.activity import display_change
-from sustain.tickets.models import Activity, Message, Ticket, ticket_url
+from sustain.tickets.models import Activity, Attachment, Message, Ticket, ticket_url
 
 
 def thread_id(ticket: Ticket) -> str:
@@ -99,7 +99,10 @@ def ticket_created(ticket: Ticket, activity: Activity, actor: User, watchers: li
     _send(ticket, activity, users, ticket.title, body)
 
 
-def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
+def message_added(
+    ticket: Ticket, activity: Activity, message: Message, attachments: Iterable[Attachment]
+) -> None:
+    """``attachments``: the message's files, which the caller has just stored."""
     if message.is_internal:
         candidates = [ticket.assignee, *_watchers(ticket)]
         users = [u for u in _recipients(candidates, exclude=message.author) if u.is_staff_member]
@@ -110,7 +113,7 @@ def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
         heading = f"{message.author.display_name} wrote:"
     files = tuple(
         {"name": str(a.file.name), "filename": a.filename, "content_type": a.content_type}
-        for a in message.attachments.all()
+        for a in attachments
     )
     _send(ticket, activity, users, ticket.title, message.body, heading=heading, files=files)
 

@@ -60,6 +60,23 @@ def test_lookup_loads_a_nullable_foreign_key_as_none(db: None) -> None:
     assert found.lead is None
 
 
+def test_lookup_with_a_nullable_related_row_finds_rows_without_it(
+    alice: User, acme: Organisation
+) -> None:
+    lookup = fastsql.RowLookup(User, "email", related="organisation")
+    carol = User.objects.create(email="carol@acme.test", organisation=acme)
+
+    with_organisation = lookup.get(carol.email)
+    without = lookup.get(alice.email)
+
+    assert with_organisation is not None
+    assert without is not None
+    assert _fields(with_organisation.organisation, Organisation) == _fields(acme, Organisation)
+    assert _fields(without, User) == _fields(User.objects.get(pk=alice.pk), User)
+    assert without.organisation_id is None
+    assert without.organisation is None
+
+
 def test_insert_writes_the_row_and_sets_its_key(alice: User, bob: User) -> None:
     now = timezone.now()
     ticket = Ticket(
