@@ -16,7 +16,6 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
@@ -26,11 +25,11 @@ from sustain.accounts.actors import EMAIL
 from sustain.accounts.models import User
 from sustain.core import fastsql, outbox
 from sustain.core.errors import Conflict, NotFound, PayloadTooLarge, ServiceError
-from sustain.core.uploads import Upload, check_upload
+from sustain.core.uploads import Upload, check_upload, store_once
 from sustain.mail import loops
 from sustain.mail.contacts import find_or_create_contact, organisation_for_domain
 from sustain.mail.duplicates import REUSED_WARNING, content_digest, find_known
-from sustain.mail.models import BouncingAddress, InboundMail
+from sustain.mail.models import BouncingAddress, InboundMail, raw_mail_path
 from sustain.mail.parsing import ParsedMail, parse
 from sustain.mail.threading import find_ticket
 from sustain.tickets.choices import Channel, LinkKind
@@ -109,7 +108,8 @@ def _store(
         subject=parsed.subject[:250],
         warnings=warnings,
     )
-    mail.raw.save(f"{sha256}.eml", ContentFile(raw), save=False)
+    # Named by its digest: a copy left by a transaction that rolled back is the same file.
+    store_once(mail.raw, raw_mail_path(mail, ""), raw)
     return mail
 
 
