@@ -5,7 +5,8 @@
 - "Who may be assigned" (``tickets.assignment.may_be_assigned``): the checks of a change, the
   ticket page's choices and the SQL of automatic assignment.
 - "Who sees which ticket" (``tickets.selectors.visibility``): the ORM query of
-  ``visible_tickets`` and what the sorted lists derive from the rule, one of them in SQL.
+  ``visible_tickets``, the check of one ticket (``may_read``, which ``get_ticket_for`` applies)
+  and what the sorted lists derive from the rule, one of them in SQL.
 """
 
 from __future__ import annotations
@@ -166,6 +167,9 @@ def test_the_orm_query_and_the_sorted_lists_derive_one_visibility(
             except ServiceError:
                 found = False
             assert found == (ticket.pk in visible), (name, ticket.number)
+            # The rule for one row (what get_ticket_for applies after reading it).
+            row = Ticket.objects.get(pk=ticket.pk)
+            assert selectors.may_read(viewer, row) == found, (name, ticket.number)
         if not isinstance(viewer, User):
             continue
         rows = list(Ticket.objects.filter(pk__in=visible).values())
