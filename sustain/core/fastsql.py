@@ -133,11 +133,11 @@ class Columns:
 
 
 class RowLookup[M: Model]:
-    """One row of ``model`` by a unique column, optionally with the rows of some of its
-    foreign keys (``related``: a name or several, as ``select_related`` would load them;
-    None where a nullable key is empty). With ``lock`` the row is locked until the
-    transaction ends, like ``select_for_update(no_key=True)``: others may still insert rows
-    that refer to it."""
+    """Rows of ``model`` by one column: ``get`` the row of a unique value, ``all`` every row
+    of a value in key order. Optionally with the rows of some of its foreign keys
+    (``related``: a name or several, as ``select_related`` would load them; None where a
+    nullable key is empty). With ``lock`` the rows are locked until the transaction ends, like
+    ``select_for_update(no_key=True)``: others may still insert rows that refer to them."""
 
     def __init__(
         self,
@@ -154,18 +154,27 @@ class RowLookup[M: Model]:
         key_field = model._meta.get_field(column)
         assert isinstance(key_field, Field)
         self.key_field: Field[Any, Any] = key_field
-        self._statement = PerVendor(self._write)
+        self._statement = PerVendor(self._write_one)
+        self._ordered = PerVendor(self._write_ordered)
 
     def get(self, value: Any) -> M | None:
+        rows = self._rows(value, ordered=False)
+        return rows[0] if rows else None
+
+    def all(self, value: Any) -> list[M]:
+        return self._rows(value, ordered=True)
+
+    def _rows(self, value: Any, *, ordered: bool) -> list[M]:
         db = _default()
         if self.lock and not db.in_atomic_block:
             raise TransactionManagementError("A locking lookup needs a transaction.")
-        sql, own, joined = self._statement.for_database(db)
+        statement = self._ordered if ordered else self._statement
+        sql, own, joined = statement.for_database(db)
         with db.cursor() as cursor:
             cursor.execute(sql, [self.key_field.get_db_prep_value(value, db)])
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            return [self._build(row, own, joined) for row in cursor.fetchall()]
+
+    def _build(self, row: Sequence[Any], own: Columns, joined: list[Columns]) -> M:
         start = len(own.names)
         found = own.build(row[:start])
         for name, columns in zip(self.related, joined, strict=True):
@@ -177,7 +186,15 @@ class RowLookup[M: Model]:
         assert isinstance(found, self.model)
         return found
 
-    def _write(self, db: BaseDatabaseWrapper) -> tuple[str, Columns, list[Columns]]:
+    def _write_one(self, db: BaseDatabaseWrapper) -> tuple[str, Columns, list[Columns]]:
+        return self._write(db, ordered=False)
+
+    def _write_ordered(self, db: BaseDatabaseWrapper) -> tuple[str, Columns, list[Columns]]:
+        return self._write(db, ordered=True)
+
+    def _write(
+        self, db: BaseDatabaseWrapper, *, ordered: bool
+    ) -> tuple[str, Columns, list[Columns]]:
         meta = self.model._meta
         own = Columns.of(db, self.model, "t")
         columns = [f"t.{_quoted(db, f.column)}" for f in meta.concrete_fields]
@@ -200,6 +217,9 @@ class RowLookup[M: Model]:
             )
         key_column = _quoted(db, self.key_field.column)
         sql = f"SELECT {', '.join(columns)} FROM {source} WHERE t.{key_column} = %s"  # noqa: S608
+        if ordered:
+            assert meta.pk is not None
+            sql += f" ORDER BY t.{_quoted(db, meta.pk.column)}"
         return prepared(sql + self._lock_clause(db)), own, joined
 
     def _lock_clause(self, db: BaseDatabaseWrapper) -> str:

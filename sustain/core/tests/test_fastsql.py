@@ -77,6 +77,22 @@ def test_lookup_with_a_nullable_related_row_finds_rows_without_it(
     assert without.organisation is None
 
 
+def test_all_reads_every_row_of_a_value_in_key_order(bob: User) -> None:
+    ticket = Ticket.objects.create(title="Export fails", requester=bob)
+    other = Ticket.objects.create(title="Import fails", requester=bob)
+    first, second = (Message.objects.create(ticket=ticket, author=bob, body=b) for b in "ab")
+    Message.objects.create(ticket=other, author=bob, body="c")
+
+    found = fastsql.RowLookup(Message, "ticket", related="author").all(ticket.pk)
+
+    assert [m.pk for m in found] == [first.pk, second.pk]
+    assert [_fields(m, Message) for m in found] == [
+        _fields(Message.objects.get(pk=m.pk), Message) for m in (first, second)
+    ]
+    assert found[0].author == bob
+    assert fastsql.RowLookup(Message, "ticket").all(987654) == []
+
+
 def test_insert_writes_the_row_and_sets_its_key(alice: User, bob: User) -> None:
     now = timezone.now()
     ticket = Ticket(
