@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 
 from sustain.accounts.actors import Actor, SystemActor
 from sustain.accounts.models import User
-from sustain.core import outbox
+from sustain.core import fastsql, outbox
 from sustain.tickets.activity import display_change
 from sustain.tickets.models import Activity, Attachment, Message, Ticket, ticket_url
 
@@ -87,7 +87,12 @@ def _send(
 
 
 def _watchers(ticket: Ticket) -> list[User]:
-    return list(ticket.watchers.all())
+    # Every reply and status change asks: one statement written once (core/fastsql.py).
+    links = _WATCHERS.all(ticket.pk)
+    return sorted((link.user for link in links), key=lambda user: user.email)
+
+
+_WATCHERS = fastsql.RowLookup(Ticket.watchers.through, "ticket", related="user")
 
 
 def ticket_created(ticket: Ticket, activity: Activity, actor: User, watchers: list[User]) -> None:
