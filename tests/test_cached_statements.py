@@ -33,6 +33,7 @@ def _decorator_name(node: ast.expr) -> str:
 # Kept by functools in a module that talks to the database, and why that is safe.
 NOT_STATEMENTS = {
     "sustain/core/fastsql.py:_written_fields": "a model's columns, the same on every database",
+    "sustain/core/fastsql.py:_conversions": "which of a model's fields keep plain values",
     "sustain/core/outbox.py:_domain_of": "the domain of an e-mail address",
 }
 

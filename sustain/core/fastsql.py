@@ -2,8 +2,9 @@
 
 Composing a query through the ORM costs more CPU than the database takes to run a one-row
 lookup or insert (on the 2-core reference machine about 0.7 ms against 0.25 ms). The API
-token check, the ids an API client sends and the rows of a new ticket go through here; the
-rest of Sustain uses the ORM.
+token check, the ids an API client sends, a ticket read for a user, the rows of a new ticket
+or message and what e-mail intake reads per message go through here; the rest of Sustain
+uses the ORM.
 
 Like ``QuerySet.create`` these helpers do not validate; unlike it they send no model
 signals (Sustain registers none). Values go through the fields' own conversions both ways,
@@ -15,8 +16,11 @@ here and in the apps: one process may talk to SQLite and PostgreSQL.
 SQL is written by hand only in these places, each for a figure in ``bench/README.md``
 (docs/architecture.md, "Where SQL is written by hand"):
 
-- here: row lookups by a unique key, the INSERTs of a new ticket, one row's UPDATE, a batch
-  of outbox rows;
+- here: rows by one column (the row of a unique key with its related rows, or all rows of a
+  value), the INSERTs of a new ticket, one row's UPDATE, a batch of outbox rows;
+- ``mail/``: a message by its bytes or its Message-ID (``duplicates.py``), an organisation
+  by e-mail domain (``contacts.py``), a sender's messages of the last hour
+  (``services.py``);
 - ``tickets/assignment.py``: the round-robin turn and a team's available members;
 - ``tickets/validation.py``: a new ticket's tag links (one INSERT ... SELECT);
 - ``tickets/selectors.py``: the teams of an agent's assigned tickets (a skip scan) and the
@@ -37,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 from django.db.models.constants import OnConflict
@@ -344,7 +348,48 @@ def _values(db: BaseDatabaseWrapper, obj: Model, operation: str) -> list[Any]:
     # As save() does: a related object assigned before it was saved is refused, and the
     # key of one saved since then is copied over; defaults and auto_now apply.
     obj._prepare_related_fields_for_save(operation_name=operation)  # type: ignore[attr-defined]
-    return [f.get_db_prep_save(f.pre_save(obj, True), db) for f in _written_fields(type(obj))]
+    values = []
+    for field, attname, plain in _conversions(type(obj)):
+        if plain:
+            value = getattr(obj, attname)
+            if value is None or type(value) in plain:
+                values.append(value)
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), db))
+    return values
+
+
+# Fields of these exact classes keep a value of these exact types as it is (their conversion
+# is str(), int() or bool() of it, and None stays None), and read it from the attribute like
+# every field without a pre_save of its own. Such values skip a dozen calls each; any other
+# value (an enum member, a date, JSON, a file) goes through the field's own conversion.
+_KEPT_AS_IS: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.EmailField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField)
+
+
+@functools.cache
+def _conversions(
+    model: type[Model],
+) -> tuple[tuple[Field[Any, Any], str, tuple[type, ...]], ...]:
+    """Each written field with its attribute and the value types it keeps as they are."""
+    found = []
+    for field in _written_fields(model):
+        plain = _KEPT_AS_IS.get(type(field), ())
+        if type(field) is ForeignKey and type(field.target_field) in _INTEGER_KEYS:
+            plain = (int,)
+        found.append((field, field.attname, plain))
+    return tuple(found)
 
 
 def _default() -> BaseDatabaseWrapper:

@@ -16,6 +16,7 @@ from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token, digest
 from sustain.core import fastsql
 from sustain.core.models import OutboxMessage
+from sustain.tickets.choices import Priority, Status
 from sustain.tickets.models import Activity, Message, Ticket
 
 
@@ -91,6 +92,33 @@ def test_all_reads_every_row_of_a_value_in_key_order(bob: User) -> None:
     ]
     assert found[0].author == bob
     assert fastsql.RowLookup(Message, "ticket").all(987654) == []
+
+
+def test_insert_converts_what_is_not_a_plain_value_as_the_orm_does(bob: User) -> None:
+    """Plain str/int/bool/None values are written as they are; enum members, dates, JSON,
+    a bool in an integer column and keys of related rows go through their fields."""
+    now = timezone.now()
+    fields = {
+        "title": "Export fails",
+        "status": Status.PENDING_CUSTOMER,  # a str subclass
+        "priority": Priority.P2,  # an int subclass
+        "revision": True,  # a bool where an int is kept
+        "requester": bob,
+        "organisation": None,
+        "created_at": now,
+        "updated_at": now,
+        "resolved_at": None,
+    }
+    ticket = Ticket(**fields)
+    with transaction.atomic():
+        fastsql.insert(ticket)
+    by_orm = Ticket.objects.create(**fields)
+
+    stored = _fields(Ticket.objects.get(pk=ticket.pk), Ticket)
+    expected = _fields(Ticket.objects.get(pk=by_orm.pk), Ticket)
+    assert {**stored, "id": None} == {**expected, "id": None}
+    assert stored["revision"] == 1
+    assert stored["status"] == "pending_customer"
 
 
 def test_insert_writes_the_row_and_sets_its_key(alice: User, bob: User) -> None:
