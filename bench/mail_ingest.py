@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
+import io
 import json
 import os
+import pstats
 import random
 import shutil
 import statistics
@@ -32,6 +35,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,11 +164,12 @@ def _new_ticket(
 
 
 # --- one run, in a fresh process --------------------------------------------------------------
-def worker(count: int, seed: int) -> None:
+def worker(count: int, seed: int, profile: str = "") -> None:
     """Runs inside a process whose DATABASE_URL points at a freshly migrated database."""
     import django
 
     django.setup()
+    from django.db import connection
     from django.db.models import Count
 
     from sustain.accounts.models import Organisation
@@ -176,21 +181,77 @@ def worker(count: int, seed: int) -> None:
     )
     items = generate(count, seed)
     numbers: dict[str, bytes] = {}
+    queries = QueryCounter()
+    # CPU time of the worker: waits for the database or the disk are not its cost.
+    profiler = cProfile.Profile(time.process_time) if profile else None
     start, cpu_start = time.perf_counter(), time.process_time()
-    for item in items:
-        raw = item.raw
-        if b"{T}" in raw:
-            raw = raw.replace(b"{T}", numbers.get(item.ticket_of, b"SUS-0"))
-        mail = receive(raw, source="imap").mail
-        if item.kind.startswith("new") and mail.ticket_id is not None:
-            numbers[item.ticket_of] = f"SUS-{mail.ticket_id}".encode()
+    with connection.execute_wrapper(queries):
+        if profiler is not None:
+            profiler.enable()
+        for item in items:
+            raw = item.raw
+            if b"{T}" in raw:
+                raw = raw.replace(b"{T}", numbers.get(item.ticket_of, b"SUS-0"))
+            mail = receive(raw, source="imap").mail
+            if item.kind.startswith("new") and mail.ticket_id is not None:
+                numbers[item.ticket_of] = f"SUS-{mail.ticket_id}".encode()
+        if profiler is not None:
+            profiler.disable()
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    if profiler is not None:
+        _print_profile(profiler, queries, count)
+        if profile != "-":
+            profiler.dump_stats(profile)
     states = dict(InboundMail.objects.values_list("state").annotate(n=Count("id")))
     kinds: dict[str, int] = {}
     for item in items:
         kinds[item.kind] = kinds.get(item.kind, 0) + 1
-    result = {"seconds": elapsed, "cpu": cpu, "messages": count, "states": states, "kinds": kinds}
+    result = {
+        "seconds": elapsed,
+        "cpu": cpu,
+        "messages": count,
+        "queries": queries.total,
+        "states": states,
+        "kinds": kinds,
+    }
     print(json.dumps(result))
+
+
+class QueryCounter:
+    """Counts the statements ``receive`` sends, by their first words (``--profile`` prints
+    them)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.kinds: dict[str, int] = {}
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.total += 1
+        words = sql.split()
+        if words[:1] == ["SELECT"]:
+            kind = _select_from(sql)
+        elif words[:1] in (["SAVEPOINT"], ["RELEASE"]):
+            kind = words[0]
+        else:
+            kind = " ".join(words[:3])
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        return execute(sql, params, many, context)
+
+
+def _select_from(sql: str) -> str:
+    tail = sql.partition(" FROM ")[2].split()
+    return f"SELECT FROM {tail[0] if tail else '?'}"
+
+
+def _print_profile(profiler: cProfile.Profile, queries: QueryCounter, count: int) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
+    print(out.getvalue(), file=sys.stderr)
+    print(f"{queries.total / count:.2f} statements per message:", file=sys.stderr)
+    for kind, n in sorted(queries.kinds.items(), key=lambda item: -item[1]):
+        print(f"  {n / count:6.2f}  {kind}", file=sys.stderr)
 
 
 # --- orchestration ----------------------------------------------------------------------------
@@ -209,7 +270,9 @@ def _pg_name(url: str) -> str:
     return name
 
 
-def one_run(database: str, pg_url: str, count: int, seed: int) -> dict[str, object]:
+def one_run(
+    database: str, pg_url: str, count: int, seed: int, *, profile: str = ""
+) -> dict[str, object]:
     data_dir = Path(tempfile.mkdtemp(prefix="sustain-mail-bench-"))
     env = {**os.environ, "SECRET_KEY": "bench", "SUSTAIN_DATA_DIR": str(data_dir)}
     env.pop("SUSTAIN_TESTING", None)
@@ -232,8 +295,11 @@ def one_run(database: str, pg_url: str, count: int, seed: int) -> dict[str, obje
             str(count),
             "--seed",
             str(seed),
+            *(["--profile", profile] if profile else []),
         ]
         done = subprocess.run(script, env=env, check=True, cwd=ROOT, capture_output=True, text=True)
+        if profile:
+            print(done.stderr, flush=True)
         result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
         return result
     finally:
@@ -249,12 +315,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="-",
+        default="",
+        metavar="FILE",
+        help="one run per database under cProfile; prints where the time went and the "
+        "statements per message, and keeps the pstats in FILE-<database> if given (the "
+        "rates are then slower than without)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         sys.path.insert(0, str(ROOT))
-        worker(args.messages, args.seed)
+        worker(args.messages, args.seed, args.profile)
         return
+    if args.profile:
+        args.runs = 1
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     rates: dict[str, list[float]] = {database: [] for database in databases}
     cpu_rates: dict[str, list[float]] = {database: [] for database in databases}
@@ -262,12 +340,17 @@ def main() -> None:
     # skews both alike.
     for run in range(args.runs):
         for database in databases:
-            result = one_run(database, args.postgres_url, args.messages, args.seed)
+            profile = args.profile
+            if profile and profile != "-":
+                profile = str(Path(f"{profile}-{database}").resolve())
+            result = one_run(database, args.postgres_url, args.messages, args.seed, profile=profile)
             seconds, cpu = float(str(result["seconds"])), float(str(result["cpu"]))
+            per_message = float(str(result["queries"])) / args.messages
             rates[database].append(args.messages / seconds)
             cpu_rates[database].append(args.messages / cpu)
             print(f"{database} run {run + 1}: {args.messages} messages in {seconds:.1f} s "
-                  f"= {rates[database][-1]:.0f} messages/s (worker CPU {cpu:.1f} s); "
+                  f"= {rates[database][-1]:.0f} messages/s (worker CPU {cpu:.1f} s = "
+                  f"{cpu_rates[database][-1]:.0f}/s; {per_message:.1f} statements/message); "
                   f"{result['states']}", flush=True)  # fmt: skip
     print(f"corpus: {result['kinds']}")
     for database in databases:

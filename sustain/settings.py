@@ -176,7 +176,8 @@ if REDIS_URL:
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        # WAL with synchronous=NORMAL, as the database (sustain/core/queue.py says why).
+        "huey_class": "sustain.core.queue.SqliteHuey",
         "name": env_str("SUSTAIN_QUEUE_NAME", "sustain"),
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": False,

@@ -5,7 +5,8 @@
 - "Who may be assigned" (``tickets.assignment.may_be_assigned``): the checks of a change, the
   ticket page's choices and the SQL of automatic assignment.
 - "Who sees which ticket" (``tickets.selectors.visibility``): the ORM query of
-  ``visible_tickets`` and what the sorted lists derive from the rule, one of them in SQL.
+  ``visible_tickets``, the check of one ticket (``may_read``, which ``get_ticket_for`` applies)
+  and what the sorted lists derive from the rule, one of them in SQL.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import Conflict, ServiceError, ValidationFailed
 from sustain.desk.views.ticket_options import edit_options
 from sustain.factories import make_team, make_user, open_ticket
-from sustain.mail.services import _can_follow_up
+from sustain.mail.services import receive
+from sustain.mail.tests.factories import plain
 from sustain.portal.selectors import ticket_view
 from sustain.tickets import assignment, selectors, services
 from sustain.tickets.choices import Status
@@ -65,7 +67,13 @@ def test_services_mail_and_portal_follow_the_one_reopen_window(state, make_ticke
     portal = ticket_view(bob, ticket)
     assert (portal.can_reply, portal.can_reopen) == (window.may_reply, window.may_reopen)
     assert portal.reopen_expired == window.expired
-    assert _can_follow_up(bob, ticket) == window.may_reply
+    # E-mail intake: the reply joins the ticket exactly when the rule allows (a reply to a
+    # merged ticket goes to the one it was merged into; otherwise a new ticket opens).
+    mail = receive(
+        plain(sender=bob.email, subject=f"Re: [{ticket.number}] Still there?"), source="api"
+    ).mail
+    assert (mail.ticket_id == ticket.pk) == window.may_reply
+    assert (mail.state == "follow_up") == (window.may_reply or window.merged)
     try:
         services.add_message(actor=bob, ref=ticket.pk, body="Still there?")
         replied = True
@@ -159,6 +167,9 @@ def test_the_orm_query_and_the_sorted_lists_derive_one_visibility(
             except ServiceError:
                 found = False
             assert found == (ticket.pk in visible), (name, ticket.number)
+            # The rule for one row (what get_ticket_for applies after reading it).
+            row = Ticket.objects.get(pk=ticket.pk)
+            assert selectors.may_read(viewer, row) == found, (name, ticket.number)
         if not isinstance(viewer, User):
             continue
         rows = list(Ticket.objects.filter(pk__in=visible).values())

@@ -18,6 +18,7 @@ from django.db.models import Model, QuerySet
 
 from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import ApiToken, AuditEntry, Organisation, Team, User
+from sustain.core import fastsql
 from sustain.core.permissions import Capability, require
 
 Changes = dict[str, Any]
@@ -86,7 +87,7 @@ def record(
     # isinstance, not type(): request.user is a lazy proxy of a User.
     target_type = next(name for model, name in TARGET_TYPES.items() if isinstance(target, model))
     assert target.pk is not None
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor,
         action=action,
         target_type=target_type,
@@ -94,6 +95,9 @@ def record(
         target_label=label(target)[:300],
         changes=changes or {},
     )
+    # Every audited change writes one: the statement is written once (core/fastsql.py).
+    fastsql.insert(entry)
+    return entry
 
 
 # --- reading ------------------------------------------------------------------------------

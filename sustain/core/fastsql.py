@@ -2,8 +2,9 @@
 
 Composing a query through the ORM costs more CPU than the database takes to run a one-row
 lookup or insert (on the 2-core reference machine about 0.7 ms against 0.25 ms). The API
-token check, the ids an API client sends and the rows of a new ticket go through here; the
-rest of Sustain uses the ORM.
+token check, the ids an API client sends, a ticket read for a user, the rows of a new ticket
+or message and what e-mail intake reads per message go through here; the rest of Sustain
+uses the ORM.
 
 Like ``QuerySet.create`` these helpers do not validate; unlike it they send no model
 signals (Sustain registers none). Values go through the fields' own conversions both ways,
@@ -15,8 +16,11 @@ here and in the apps: one process may talk to SQLite and PostgreSQL.
 SQL is written by hand only in these places, each for a figure in ``bench/README.md``
 (docs/architecture.md, "Where SQL is written by hand"):
 
-- here: row lookups by a unique key, the INSERTs of a new ticket, one row's UPDATE, a batch
-  of outbox rows;
+- here: rows by one column (the row of a unique key with its related rows, or all rows of a
+  value), the INSERTs of a new ticket, one row's UPDATE, a batch of outbox rows;
+- ``mail/``: a message by its bytes or its Message-ID (``duplicates.py``), an organisation
+  by e-mail domain (``contacts.py``), a sender's messages of the last hour
+  (``services.py``);
 - ``tickets/assignment.py``: the round-robin turn and a team's available members;
 - ``tickets/validation.py``: a new ticket's tag links (one INSERT ... SELECT);
 - ``tickets/selectors.py``: the teams of an agent's assigned tickets (a skip scan) and the
@@ -37,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignKey, Model
 from django.db.models.constants import OnConflict
@@ -77,7 +81,7 @@ class PerVendor[*Args, R]:
 
     def __call__(self, *args: *Args) -> R:
         """What was written for the vendor of ``connection`` (the default database)."""
-        return self.for_database(connection, *args)
+        return self.for_database(_default(), *args)
 
     def for_database(self, db: BaseDatabaseWrapper, *args: *Args) -> R:
         key = (db.vendor, *args)
@@ -99,15 +103,21 @@ def _quoted(db: BaseDatabaseWrapper, name: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class _Columns:
+class Columns:
     """How to read one model's columns out of a result row."""
 
     model: type[Model]
     names: list[str]
     converters: list[tuple[int, list[Converter], Any]]
 
+    @property
+    def key_index(self) -> int:
+        """Where the primary key is among the columns."""
+        assert self.model._meta.pk is not None
+        return self.names.index(self.model._meta.pk.attname)
+
     @classmethod
-    def of(cls, db: BaseDatabaseWrapper, model: type[Model], alias: str) -> _Columns:
+    def of(cls, db: BaseDatabaseWrapper, model: type[Model], alias: str) -> Columns:
         fields: Sequence[Field[Any, Any]] = model._meta.concrete_fields
         converters = []
         for index, field in enumerate(fields):
@@ -118,68 +128,102 @@ class _Columns:
         return cls(model, [field.attname for field in fields], converters)
 
     def build(self, values: Sequence[Any]) -> Model:
+        db = _default()
         row = list(values)
         for index, converters, column in self.converters:
             for convert in converters:
-                row[index] = convert(row[index], column, connection)
-        return self.model.from_db(connection.alias, self.names, row)
+                row[index] = convert(row[index], column, db)
+        return self.model.from_db(db.alias, self.names, row)
 
 
 class RowLookup[M: Model]:
-    """One row of ``model`` by a unique column, optionally with one foreign key's row
-    (``related``, as ``select_related`` would load it). With ``lock`` the row is locked until
-    the transaction ends, like ``select_for_update(no_key=True)``: others may still insert
-    rows that refer to it."""
+    """Rows of ``model`` by one column: ``get`` the row of a unique value, ``all`` every row
+    of a value in key order. Optionally with the rows of some of its foreign keys
+    (``related``: a name or several, as ``select_related`` would load them; None where a
+    nullable key is empty). With ``lock`` the rows are locked until the transaction ends, like
+    ``select_for_update(no_key=True)``: others may still insert rows that refer to them."""
 
     def __init__(
-        self, model: type[M], column: str, *, related: str | None = None, lock: bool = False
+        self,
+        model: type[M],
+        column: str,
+        *,
+        related: str | tuple[str, ...] = (),
+        lock: bool = False,
     ) -> None:
         self.model = model
         self.column = column
-        self.related = related
+        self.related = (related,) if isinstance(related, str) else related
         self.lock = lock
         key_field = model._meta.get_field(column)
         assert isinstance(key_field, Field)
         self.key_field: Field[Any, Any] = key_field
-        self._statement = PerVendor(self._write)
+        self._statement = PerVendor(self._write_one)
+        self._ordered = PerVendor(self._write_ordered)
 
     def get(self, value: Any) -> M | None:
-        if self.lock and not connection.in_atomic_block:
+        rows = self._rows(value, ordered=False)
+        return rows[0] if rows else None
+
+    def all(self, value: Any) -> list[M]:
+        return self._rows(value, ordered=True)
+
+    def _rows(self, value: Any, *, ordered: bool) -> list[M]:
+        db = _default()
+        if self.lock and not db.in_atomic_block:
             raise TransactionManagementError("A locking lookup needs a transaction.")
-        sql, own, joined = self._statement()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [self.key_field.get_db_prep_value(value, connection)])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        width = len(own.names)
-        found = own.build(row[:width])
-        if joined is not None and self.related is not None:
-            setattr(found, self.related, joined.build(row[width:]))
+        statement = self._ordered if ordered else self._statement
+        sql, own, joined = statement.for_database(db)
+        with db.cursor() as cursor:
+            cursor.execute(sql, [self.key_field.get_db_prep_value(value, db)])
+            return [self._build(row, own, joined) for row in cursor.fetchall()]
+
+    def _build(self, row: Sequence[Any], own: Columns, joined: list[Columns]) -> M:
+        start = len(own.names)
+        found = own.build(row[:start])
+        for name, columns in zip(self.related, joined, strict=True):
+            end = start + len(columns.names)
+            # A LEFT JOIN that found nothing gives NULL for the related key, as for all else.
+            empty = row[start + columns.key_index] is None
+            setattr(found, name, None if empty else columns.build(row[start:end]))
+            start = end
         assert isinstance(found, self.model)
         return found
 
-    def _write(self, db: BaseDatabaseWrapper) -> tuple[str, _Columns, _Columns | None]:
+    def _write_one(self, db: BaseDatabaseWrapper) -> tuple[str, Columns, list[Columns]]:
+        return self._write(db, ordered=False)
+
+    def _write_ordered(self, db: BaseDatabaseWrapper) -> tuple[str, Columns, list[Columns]]:
+        return self._write(db, ordered=True)
+
+    def _write(
+        self, db: BaseDatabaseWrapper, *, ordered: bool
+    ) -> tuple[str, Columns, list[Columns]]:
         meta = self.model._meta
-        own = _Columns.of(db, self.model, "t")
+        own = Columns.of(db, self.model, "t")
         columns = [f"t.{_quoted(db, f.column)}" for f in meta.concrete_fields]
         source = f"{_quoted(db, meta.db_table)} t"
-        joined = None
-        if self.related is not None:
-            foreign_key = meta.get_field(self.related)
+        joined = []
+        for number, name in enumerate(self.related):
+            foreign_key = meta.get_field(name)
             assert isinstance(foreign_key, ForeignKey)
             target = foreign_key.related_model
             assert isinstance(target, type)
             assert issubclass(target, Model)
-            joined = _Columns.of(db, target, "r")
-            columns += [f"r.{_quoted(db, f.column)}" for f in target._meta.concrete_fields]
+            alias = f"r{number}"
+            joined.append(Columns.of(db, target, alias))
+            columns += [f"{alias}.{_quoted(db, f.column)}" for f in target._meta.concrete_fields]
             target_column = foreign_key.target_field.column
+            join = "LEFT JOIN" if foreign_key.null else "JOIN"
             source += (
-                f" JOIN {_quoted(db, target._meta.db_table)} r"
-                f" ON r.{_quoted(db, target_column)} = t.{_quoted(db, foreign_key.column)}"
+                f" {join} {_quoted(db, target._meta.db_table)} {alias}"
+                f" ON {alias}.{_quoted(db, target_column)} = t.{_quoted(db, foreign_key.column)}"
             )
         key_column = _quoted(db, self.key_field.column)
         sql = f"SELECT {', '.join(columns)} FROM {source} WHERE t.{key_column} = %s"  # noqa: S608
+        if ordered:
+            assert meta.pk is not None
+            sql += f" ORDER BY t.{_quoted(db, meta.pk.column)}"
         return prepared(sql + self._lock_clause(db)), own, joined
 
     def _lock_clause(self, db: BaseDatabaseWrapper) -> str:
@@ -193,13 +237,14 @@ class RowLookup[M: Model]:
 
 def insert(obj: Model) -> None:
     """INSERT a new ``obj`` (auto-increment primary key left unset) and set its key."""
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_of(type(obj)), _values(obj, "insert"))
+    db = _default()
+    with db.cursor() as cursor:
+        cursor.execute(_insert_of.for_database(db, type(obj)), _values(db, obj, "insert"))
         row = cursor.fetchone()
     assert row is not None
     obj.pk = row[0]
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
 
 
 @per_vendor
@@ -217,9 +262,10 @@ def _insert_of(db: BaseDatabaseWrapper, model: type[Model]) -> str:
 def update(obj: Model, fields: tuple[str, ...]) -> None:
     """UPDATE ``fields`` of the saved ``obj`` from its attributes, as ``save(update_fields=)``
     does, without reading anything back."""
-    sql, chosen = _update_of(type(obj), fields)
-    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in chosen]
-    with connection.cursor() as cursor:
+    db = _default()
+    sql, chosen = _update_of.for_database(db, type(obj), fields)
+    values = [f.get_db_prep_save(f.pre_save(obj, False), db) for f in chosen]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*values, obj.pk])
 
 
@@ -246,13 +292,14 @@ def insert_rows(objs: Sequence[Model], *, skip_conflicts: bool = False) -> int:
     many rows were written."""
     if not objs:
         return 0
+    db = _default()
     model, count = type(objs[0]), len(objs)
     if count <= _FEW_ROWS:
-        sql = _few_rows_of(model, count, skip_conflicts)
+        sql = _few_rows_of.for_database(db, model, count, skip_conflicts)
     else:
-        sql = _insert_rows_sql(connection, model, count, skip_conflicts)
-    params = [value for obj in objs for value in _values(obj, "insert_rows")]
-    with connection.cursor() as cursor:
+        sql = _insert_rows_sql(db, model, count, skip_conflicts)
+    params = [value for obj in objs for value in _values(db, obj, "insert_rows")]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
 
@@ -297,10 +344,56 @@ def _placeholders(model: type[Model]) -> str:
     return f"({', '.join(['%s'] * len(_written_fields(model)))})"
 
 
-def _values(obj: Model, operation: str) -> list[Any]:
+def _values(db: BaseDatabaseWrapper, obj: Model, operation: str) -> list[Any]:
     # As save() does: a related object assigned before it was saved is refused, and the
     # key of one saved since then is copied over; defaults and auto_now apply.
     obj._prepare_related_fields_for_save(operation_name=operation)  # type: ignore[attr-defined]
-    return [
-        f.get_db_prep_save(f.pre_save(obj, True), connection) for f in _written_fields(type(obj))
-    ]
+    values = []
+    for field, attname, plain in _conversions(type(obj)):
+        if plain:
+            value = getattr(obj, attname)
+            if value is None or type(value) in plain:
+                values.append(value)
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), db))
+    return values
+
+
+# Fields of these exact classes keep a value of these exact types as it is (their conversion
+# is str(), int() or bool() of it, and None stays None), and read it from the attribute like
+# every field without a pre_save of its own. Such values skip a dozen calls each; any other
+# value (an enum member, a date, JSON, a file) goes through the field's own conversion.
+_KEPT_AS_IS: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.EmailField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField)
+
+
+@functools.cache
+def _conversions(
+    model: type[Model],
+) -> tuple[tuple[Field[Any, Any], str, tuple[type, ...]], ...]:
+    """Each written field with its attribute and the value types it keeps as they are."""
+    found = []
+    for field in _written_fields(model):
+        plain = _KEPT_AS_IS.get(type(field), ())
+        if type(field) is ForeignKey and type(field.target_field) in _INTEGER_KEYS:
+            plain = (int,)
+        found.append((field, field.attname, plain))
+    return tuple(found)
+
+
+def _default() -> BaseDatabaseWrapper:
+    """This thread's connection to the default database, looked up once per statement:
+    ``django.db.connection`` looks it up again at every use, and the field conversions of
+    one row use it a dozen times (a tenth of the time an INSERT took)."""
+    return connections[DEFAULT_DB_ALIAS]

@@ -16,8 +16,10 @@ def raw_mail_path(instance: InboundMail, filename: str) -> str:
 class InboundMail(models.Model):
     """Every message that came in, kept raw for audit and reprocessing.
 
-    A message is one row however often it arrives: the content hash is unique, and so is a
-    Message-ID where the message has one.
+    A message is one row however often it arrives: the hash of its bytes is unique, and so is
+    its Message-ID together with the digest of what it says (``mail.duplicates``). Mailers
+    reuse Message-IDs, so two different messages may share one; a copy fetched again (other
+    Received headers, the same content) is the same message.
     """
 
     class State(models.TextChoices):
@@ -52,14 +54,18 @@ class InboundMail(models.Model):
     # The sanitised HTML version, with cid: images pointing at the stored attachments.
     html = models.TextField(blank=True, default="")
     received_at = models.DateTimeField(default=timezone.now)
+    # What the message says (sender, subject, date, text, HTML, attachments), hashed:
+    # sustain.mail.duplicates.content_digest. Empty on rows stored before it was kept.
+    content_digest = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
+            # Also the index that finds a Message-ID (threading, duplicates).
             models.UniqueConstraint(
-                fields=["message_id"],
+                fields=["message_id", "content_digest"],
                 condition=~models.Q(message_id=""),
-                name="inbound_mail_message_id_unique",
+                name="inbound_mail_message_id_content",
             )
         ]
         indexes = [models.Index(fields=["sender", "received_at"], name="inbound_sender_idx")]

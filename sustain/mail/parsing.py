@@ -9,13 +9,18 @@ message beside the result.
 from __future__ import annotations
 
 import email
+import functools
+import hashlib
 import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import cached_property
+from typing import Any
 
 import nh3
 
@@ -30,12 +35,40 @@ CHARSET_ALIASES = {
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
+class _Policy(EmailPolicy):
+    """Python's modern policy, reading each distinct header once per process.
+
+    The parser and the walk ask for a part's ``Content-Type`` again and again (the feed
+    parser alone several times per part), and the policy builds a new header object from the
+    text each time: most of the time a message took to parse. A header object depends only on
+    its name and text and never changes, so equal headers share one.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name"):
+            return value
+        return _header_object(self, name, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_object(policy: EmailPolicy, name: str, value: str) -> Any:
+    return EmailPolicy.header_fetch_parse(policy, name, value)
+
+
+POLICY = _Policy()
+
+
 @dataclass
 class ParsedAttachment:
     filename: str
     content: bytes
     content_type: str
     content_id: str = ""  # without the angle brackets; set for inline (cid:) parts
+
+    @cached_property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the content, computed once however many ask."""
+        return hashlib.sha256(self.content).hexdigest()
 
 
 @dataclass
@@ -69,7 +102,7 @@ class ParsedMail:
 def parse(raw: bytes) -> ParsedMail:
     result = ParsedMail()
     try:
-        message = email.message_from_bytes(raw, policy=policy.default)
+        message = email.message_from_bytes(raw, policy=POLICY)
     except Exception as exc:  # the parser is lenient; this is the last line of defence
         result.warnings.append(f"The message could not be parsed at all ({exc}).")
         result.text = raw.decode("utf-8", errors="replace")
@@ -118,6 +151,10 @@ def _defects(message: Message) -> list[object]:
 # --- headers ----------------------------------------------------------------------------------
 def header(message: Message, name: str) -> str:
     """A header as text; a header that cannot be decoded is read as raw as possible."""
+    if name.lower() in AS_WRITTEN:
+        raw = _as_written(message, name)
+        if raw is not None:
+            return raw
     try:
         value = message.get(name)
     except Exception:  # malformed encoded words can make the header classes raise
@@ -129,6 +166,37 @@ def header(message: Message, name: str) -> str:
     if value is None:
         return ""
     return " ".join(str(value).split())
+
+
+# Headers whose text Sustain reads as it was written (ids, dates, the marks of automatic mail).
+# Plain ASCII without encoded words is what the policy's header classes give back unchanged,
+# and for the Message-ID a simple <local@domain>, so such a text is taken without them; any
+# other text goes through the classes. (Dates: the same instant either way; ``_date`` reads
+# both.) Python's header classes cost a tenth of a millisecond each.
+AS_WRITTEN = frozenset(
+    {"message-id", "in-reply-to", "references", "date", "content-id", "final-recipient",
+     "original-recipient", "auto-submitted", "precedence", "x-autoreply", "x-autorespond",
+     "x-auto-response-suppress", "list-id", "list-unsubscribe", "return-path",
+     "x-failed-recipients", "delivered-to"}
+)  # fmt: skip
+_PLAIN_ASCII = re.compile(r"[\x20-\x7e\t\r\n]*")
+_ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_SIMPLE_MESSAGE_ID = re.compile(rf"<{_ATOMS}@{_ATOMS}>")
+
+
+def _as_written(message: Message, name: str) -> str | None:
+    """The header's text when it needs no decoding ("" when absent), else None."""
+    wanted = name.lower()
+    for key, value in message.raw_items():
+        if key.lower() != wanted:
+            continue
+        if not isinstance(value, str) or "=?" in value or not _PLAIN_ASCII.fullmatch(value):
+            return None
+        text = " ".join(value.split())
+        if wanted == "message-id" and not _SIMPLE_MESSAGE_ID.fullmatch(text):
+            return None
+        return text
+    return ""
 
 
 def _read_headers(message: Message, result: ParsedMail) -> None:

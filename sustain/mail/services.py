@@ -1,9 +1,10 @@
 """Inbound mail: every message becomes the right ticket or follow-up, and nothing is lost.
 
 ``receive`` is the one entry point for the API upload, the SMTP/LMTP listener and the IMAP
-poller. It stores the raw message first (deduplicated), then parses, classifies and threads it,
-all in one transaction: a crash leaves either nothing (and the message is fetched again) or
-the whole result.
+poller. It parses the message, drops it only if it is a copy of one already stored
+(``mail.duplicates``: the same bytes, or the same Message-ID and the same content), stores
+the raw message, then classifies and threads it, all in one transaction: a crash leaves
+either nothing (and the message is fetched again) or the whole result.
 """
 
 from __future__ import annotations
@@ -15,18 +16,20 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
 from django.utils import timezone
 
 from sustain.accounts.actors import EMAIL
 from sustain.accounts.models import User
-from sustain.core import outbox
-from sustain.core.errors import PayloadTooLarge, ServiceError
-from sustain.core.uploads import Upload, check_upload
+from sustain.core import fastsql, outbox
+from sustain.core.errors import Conflict, NotFound, PayloadTooLarge, ServiceError
+from sustain.core.uploads import Upload, check_upload, store_once
 from sustain.mail import loops
 from sustain.mail.contacts import find_or_create_contact, organisation_for_domain
-from sustain.mail.models import BouncingAddress, InboundMail
+from sustain.mail.duplicates import REUSED_WARNING, content_digest, find_known
+from sustain.mail.models import BouncingAddress, InboundMail, raw_mail_path
 from sustain.mail.parsing import ParsedMail, parse
 from sustain.mail.threading import find_ticket
 from sustain.tickets.choices import Channel, LinkKind
@@ -34,7 +37,7 @@ from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Message, Ticket
 from sustain.tickets.rules import reopen_window
 from sustain.tickets.selectors import visible_tickets
-from sustain.tickets.services import NewTicket, add_message, create_ticket
+from sustain.tickets.services import NewTicket, add_message, create_ticket_with_message
 from sustain.tickets.system import TicketEvent, record_events
 from sustain.tickets.watching import watch_ticket
 
@@ -64,43 +67,49 @@ def receive(raw: bytes, *, source: str) -> Received:
             errors={"message": [f"larger than {max_bytes()} bytes"]},
         )
     sha256 = hashlib.sha256(raw).hexdigest()
-    known = InboundMail.objects.filter(sha256=sha256).first()
-    if known is not None:
-        return Received(known, duplicate=True)
     parsed = parse(raw)
-    if parsed.message_id:
-        known = InboundMail.objects.filter(message_id=parsed.message_id).first()
-        if known is not None:
-            return Received(known, duplicate=True)
+    digest = content_digest(parsed)
+    known = find_known(sha256, parsed.message_id, digest)
+    if known.duplicate is not None:
+        return Received(known.duplicate, duplicate=True)
+    warnings = list(parsed.warnings)
+    if known.reused_by:
+        warnings.append(known.warning(parsed.message_id))
+        logger.warning(
+            "Message-ID %s reused by a different message from %s; kept as a new message",
+            parsed.message_id,
+            parsed.from_address or "(no sender)",
+        )
     try:
         with transaction.atomic():
-            mail = _store(raw, sha256, parsed, source)
+            mail = _store(raw, sha256, digest, parsed, warnings, source)
             _process(mail, parsed, raw)
     except IntegrityError:
         # Another worker stored the same message between our check and our insert.
-        known = InboundMail.objects.filter(sha256=sha256).first() or (
-            InboundMail.objects.filter(message_id=parsed.message_id).first()
-            if parsed.message_id
-            else None
-        )
-        if known is None:
+        duplicate = find_known(sha256, parsed.message_id, digest).duplicate
+        if duplicate is None:
             raise
-        return Received(known, duplicate=True)
+        return Received(duplicate, duplicate=True)
     return Received(mail, duplicate=False)
 
 
-def _store(raw: bytes, sha256: str, parsed: ParsedMail, source: str) -> InboundMail:
+def _store(
+    raw: bytes, sha256: str, digest: str, parsed: ParsedMail, warnings: list[str], source: str
+) -> InboundMail:
+    """The message's row, not yet written (``_finish`` writes it once, with what it became),
+    and its raw copy."""
     mail = InboundMail(
         sha256=sha256,
+        content_digest=digest,
         message_id=parsed.message_id[:255],
         size=len(raw),
         source=source,
         sender=parsed.from_address[:254],
         subject=parsed.subject[:250],
-        warnings=list(parsed.warnings),
+        warnings=warnings,
     )
-    mail.raw.save(f"{sha256}.eml", ContentFile(raw), save=False)
-    mail.save()
+    # Named by its digest: a copy left by a transaction that rolled back is the same file.
+    store_once(mail.raw, raw_mail_path(mail, ""), raw)
     return mail
 
 
@@ -111,7 +120,9 @@ def process_again(mail: InboundMail) -> InboundMail:
     parsed = parse(raw)
     with transaction.atomic():
         mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
-        mail.warnings = list(parsed.warnings)
+        # What the first processing found out about the parse stays (a reused Message-ID).
+        kept = [w for w in mail.warnings if w.startswith(REUSED_WARNING.partition("{")[0])]
+        mail.warnings = [*parsed.warnings, *kept]
         _process(mail, parsed, raw, enforce_limit=False)
     return mail
 
@@ -143,24 +154,22 @@ def _process(
     uploads = _uploads(mail, parsed, raw)
     body = parsed.text or "(The message has no text.)"
     ticket = find_ticket(parsed)
-    if ticket is not None and _can_follow_up(sender, ticket):
-        message = add_message(
-            actor=sender, ref=ticket.pk, body=body, channel=Channel.EMAIL, attachments=uploads
-        )
-        mail.ticket, mail.ticket_message = ticket, message
+    reply, visible = _reply(sender, ticket, body, uploads) if ticket else (None, False)
+    if reply is not None:
+        mail.ticket, mail.ticket_message = ticket, reply
         state = State.FOLLOW_UP
     else:
-        new = create_ticket(
+        created = create_ticket_with_message(
             actor=sender,
             data=NewTicket(title=_title(parsed), description=body, attachments=uploads),
             channel=Channel.EMAIL,
         )
-        mail.ticket, mail.ticket_message = new, new.messages.first()
-        if ticket is not None and visible_tickets(sender).filter(pk=ticket.pk).exists():
+        mail.ticket, mail.ticket_message = created.ticket, created.message
+        if ticket is not None and visible:
             # The sender could not reopen the old ticket; the link tells the agent the history.
             link_tickets(
                 actor=EMAIL,
-                source_ref=new.pk,
+                source_ref=created.ticket.pk,
                 target_ref=ticket.pk,
                 kind=LinkKind.RELATED,
                 channel=Channel.EMAIL,
@@ -172,9 +181,39 @@ def _process(
     return _finish(mail, state)
 
 
+def _reply(
+    sender: User, ticket: Ticket, body: str, uploads: list[Upload]
+) -> tuple[Message | None, bool]:
+    """The message on ``ticket`` if the sender may add to it, and whether they may see it.
+
+    A reply joins its ticket when the sender may see it and it may still be replied to
+    (``reopen_window``). ``add_message`` checks both itself (``NotFound``, ``Conflict``) and
+    writes nothing when it refuses, so it is asked directly rather than after a query of
+    its own.
+    """
+    if not reopen_window(ticket).may_reply:
+        return None, visible_tickets(sender).filter(pk=ticket.pk).exists()
+    try:
+        message = add_message(
+            actor=sender, ref=ticket.pk, body=body, channel=Channel.EMAIL, attachments=uploads
+        )
+    except NotFound:
+        return None, False
+    except Conflict:  # finished, or merged, since find_ticket read it
+        return None, True
+    return message, True
+
+
 def _finish(mail: InboundMail, state: str) -> None:
+    """Write the message's row: once, with what it became (or again, when processed again)."""
     mail.state = state
-    mail.save(update_fields=["state", "automatic", "ticket", "ticket_message", "warnings", "html"])
+    if mail.pk is None:
+        fastsql.insert(mail)
+    else:
+        fastsql.update(mail, _PROCESSED)
+
+
+_PROCESSED = ("state", "automatic", "ticket", "ticket_message", "warnings", "html")
 
 
 def _html_with_stored_images(parsed: ParsedMail, message: Message | None) -> str:
@@ -182,11 +221,12 @@ def _html_with_stored_images(parsed: ParsedMail, message: Message | None) -> str
     html = parsed.html
     if not html or message is None:
         return html
+    inline = [part for part in parsed.attachments if part.content_id]
+    if not inline or "cid:" not in html:
+        return html
     stored = dict(message.attachments.values_list("sha256", "id"))
-    for part in parsed.attachments:
-        if not part.content_id:
-            continue
-        attachment_id = stored.get(hashlib.sha256(part.content).hexdigest())
+    for part in inline:
+        attachment_id = stored.get(part.sha256)
         if attachment_id is not None:
             html = html.replace(f"cid:{part.content_id}", f"/api/v1/attachments/{attachment_id}")
     return html
@@ -233,18 +273,26 @@ def _title(parsed: ParsedMail) -> str:
 
 
 def _over_hourly_limit(mail: InboundMail) -> bool:
+    """Whether the sender's messages of the last hour, this one not yet written, reach the
+    limit (held mail counts too)."""
     since = timezone.now() - timedelta(hours=1)
-    recent = InboundMail.objects.filter(sender=mail.sender, received_at__gte=since).exclude(
-        pk=mail.pk
+    received_at = InboundMail._meta.get_field("received_at")
+    assert isinstance(received_at, Field)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _recent_count_sql(), [mail.sender, received_at.get_db_prep_value(since, connection)]
+        )
+        row = cursor.fetchone()
+    return bool(row) and int(row[0]) >= sender_hourly_limit()
+
+
+@fastsql.per_vendor
+def _recent_count_sql(db: BaseDatabaseWrapper) -> str:
+    quote = db.ops.quote_name
+    return fastsql.prepared(
+        f"SELECT COUNT(*) FROM {quote(InboundMail._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('sender')} = %s AND {quote('received_at')} >= %s"
     )
-    return recent.count() >= sender_hourly_limit()
-
-
-def _can_follow_up(sender: User, ticket: Ticket) -> bool:
-    """A reply joins its ticket when the sender may see it and it may still be replied to."""
-    if not visible_tickets(sender).filter(pk=ticket.pk).exists():
-        return False
-    return reopen_window(ticket).may_reply
 
 
 def _uploads(mail: InboundMail, parsed: ParsedMail, raw: bytes) -> list[Upload]:

@@ -2,7 +2,10 @@
 
 1. ``In-Reply-To`` / ``References`` against every Message-ID Sustain has stored: inbound mail,
    its own outbound mail (the outbox keeps each Message-ID), and the ticket's thread id
-   (``<ticket-12@host>``) that all of its mail carries in ``References``.
+   (``<ticket-12@host>``) that all of its mail carries in ``References``. Mailers reuse
+   Message-IDs, so one id may name messages of several tickets; then the other references of
+   the reply decide, else the ticket of a message from the same sender (or their domain),
+   else the newest.
 2. The ticket number in a plus-address (``support+SUS-12@…``).
 3. The ``[SUS-12]`` token in the subject.
 """
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from sustain.core import fastsql
 from sustain.core.models import OutboxMessage
 from sustain.mail.models import InboundMail
 from sustain.mail.parsing import ParsedMail
@@ -27,46 +31,81 @@ def _prefix() -> str:
 
 def find_ticket(mail: ParsedMail) -> Ticket | None:
     ticket_id = (
-        _by_message_ids(mail.thread_ids)
+        _by_message_ids(mail.thread_ids, mail.from_address)
         or _by_plus_address([*mail.to, *mail.cc, mail.headers.get("Delivered-To", "")])
         or _by_subject(mail.subject)
     )
     if ticket_id is None:
         return None
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    ticket = _TICKET.get(ticket_id)
     # A reply to a merged ticket belongs to the ticket it was merged into.
     seen = set()
     while ticket is not None and ticket.merged_into_id is not None and ticket.pk not in seen:
         seen.add(ticket.pk)
-        ticket = Ticket.objects.filter(pk=ticket.merged_into_id).first()
+        ticket = _TICKET.get(ticket.merged_into_id)
     return ticket
 
 
-def _by_message_ids(ids: list[str]) -> int | None:
+# Every reply reads its ticket by id: one statement written once (core/fastsql.py).
+_TICKET = fastsql.RowLookup(Ticket, "id")
+
+
+def _by_message_ids(ids: list[str], sender: str) -> int | None:
     if not ids:
         return None
+    known = _tickets_of(ids, sender)
+    for message_id in ids:  # nearest reference first
+        tickets = known.get(message_id)
+        if not tickets:
+            continue
+        if len(set(tickets)) == 1:
+            return tickets[0]
+        # A reused Message-ID: a ticket that another reference names alone wins.
+        named_alone = {found[0] for found in known.values() if len(set(found)) == 1}
+        return next((t for t in tickets if t in named_alone), tickets[0])
+    return None
+
+
+def _tickets_of(ids: list[str], sender: str) -> dict[str, list[int]]:
+    """The tickets each of ``ids`` belongs to, the likeliest first: those of a message from
+    ``sender``, then from their domain, each newest first."""
     own = re.compile(rf"^<ticket-(\d+)@{re.escape(_own_host())}>$")
-    known: dict[str, int] = {
-        message_id: ticket_id
-        for message_id, ticket_id in InboundMail.objects.filter(
-            message_id__in=ids, ticket__isnull=False
-        ).values_list("message_id", "ticket_id")
-        if ticket_id is not None
+    domain = sender.rpartition("@")[2]
+    rows = (
+        InboundMail.objects.filter(message_id__in=ids, ticket__isnull=False)
+        # As the index on Message-IDs, which leaves out the empty one, says it.
+        .exclude(message_id="")
+        .order_by("-received_at", "-id")
+        .values_list("message_id", "ticket_id", "sender")
+    )
+    ranked: dict[str, list[tuple[int, int]]] = {}
+    for message_id, ticket_id, from_address in rows:
+        if ticket_id is None:
+            continue
+        if sender and from_address == sender:
+            rank = 0
+        elif domain and from_address.rpartition("@")[2] == domain:
+            rank = 1
+        else:
+            rank = 2
+        ranked.setdefault(message_id, []).append((rank, ticket_id))
+    known = {
+        # sorted() is stable: newest first within a rank.
+        message_id: [ticket_id for _, ticket_id in sorted(found, key=lambda pair: pair[0])]
+        for message_id, found in ranked.items()
     }
     # Sustain's own mail: the outbox keeps the Message-ID of everything it sent.
     for message_id, key in OutboxMessage.objects.filter(message_id__in=ids).values_list(
         "message_id", "idempotency_key"
     ):
-        ticket_id = ticket_id_from_key(key)
-        if ticket_id is not None:
-            known.setdefault(message_id, ticket_id)
-    for message_id in ids:  # nearest reference first
-        if message_id in known:
-            return known[message_id]
+        sent_for = ticket_id_from_key(key)
+        if sent_for is not None:
+            known.setdefault(message_id, [sent_for])
+    for message_id in ids:
         match = own.match(message_id)
-        if match:
-            return int(match.group(1))
-    return None
+        if match and message_id not in known:
+            known[message_id] = [int(match.group(1))]
+    return known
 
 
 def _own_host() -> str:

@@ -119,9 +119,10 @@ def seen_by_customer(action: str, field_name: str) -> bool:
 
 
 def touch_ticket(ticket: Ticket, fields: Iterable[str], *, public_message: bool = False) -> None:
-    """Record that ``ticket`` changed (``fields``, already set on it): a new revision, and a
-    new public update when the customer sees the change (``public_message``: a public
-    message was added, or moved onto the ticket)."""
+    """Record that ``ticket`` changed (``fields``, already set on it and locked): a new
+    revision, and a new public update when the customer sees the change (``public_message``:
+    a public message was added, or moved onto the ticket). Every change ends here, so the
+    statement is written once per set of fields (``fastsql.update``)."""
     changed = set(fields)
     ticket.revision += 1
     ticket.updated_at = timezone.now()
@@ -129,4 +130,4 @@ def touch_ticket(ticket: Ticket, fields: Iterable[str], *, public_message: bool 
     if public_message or changed & CUSTOMER_VISIBLE_FIELDS:
         ticket.public_updated_at = ticket.updated_at
         written.append("public_updated_at")
-    ticket.save(update_fields=written)
+    fastsql.update(ticket, tuple(sorted(written)))

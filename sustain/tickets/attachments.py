@@ -7,6 +7,7 @@ Checking, content-addressed storage and serving are the same for every app and l
 from __future__ import annotations
 
 from sustain.accounts.models import User
+from sustain.core import fastsql
 from sustain.core.uploads import CheckedUpload, content_digest, store_once
 from sustain.tickets.models import Attachment, Message, Ticket, attachment_path
 
@@ -28,5 +29,5 @@ def store_attachment(
     )
     # Identical content is stored once; the path is derived from the digest.
     store_once(attachment.file, attachment_path(attachment, checked.filename), content)
-    attachment.save()
+    fastsql.insert(attachment)
     return attachment

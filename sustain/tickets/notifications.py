@@ -11,9 +11,9 @@ from django.template.loader import render_to_string
 
 from sustain.accounts.actors import Actor, SystemActor
 from sustain.accounts.models import User
-from sustain.core import outbox
+from sustain.core import fastsql, outbox
 from sustain.tickets.activity import display_change
-from sustain.tickets.models import Activity, Message, Ticket, ticket_url
+from sustain.tickets.models import Activity, Attachment, Message, Ticket, ticket_url
 
 
 def thread_id(ticket: Ticket) -> str:
@@ -87,7 +87,12 @@ def _send(
 
 
 def _watchers(ticket: Ticket) -> list[User]:
-    return list(ticket.watchers.all())
+    # Every reply and status change asks: one statement written once (core/fastsql.py).
+    links = _WATCHERS.all(ticket.pk)
+    return sorted((link.user for link in links), key=lambda user: user.email)
+
+
+_WATCHERS = fastsql.RowLookup(Ticket.watchers.through, "ticket", related="user")
 
 
 def ticket_created(ticket: Ticket, activity: Activity, actor: User, watchers: list[User]) -> None:
@@ -99,7 +104,10 @@ def ticket_created(ticket: Ticket, activity: Activity, actor: User, watchers: li
     _send(ticket, activity, users, ticket.title, body)
 
 
-def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
+def message_added(
+    ticket: Ticket, activity: Activity, message: Message, attachments: Iterable[Attachment]
+) -> None:
+    """``attachments``: the message's files, which the caller has just stored."""
     if message.is_internal:
         candidates = [ticket.assignee, *_watchers(ticket)]
         users = [u for u in _recipients(candidates, exclude=message.author) if u.is_staff_member]
@@ -110,7 +118,7 @@ def message_added(ticket: Ticket, activity: Activity, message: Message) -> None:
         heading = f"{message.author.display_name} wrote:"
     files = tuple(
         {"name": str(a.file.name), "filename": a.filename, "content_type": a.content_type}
-        for a in message.attachments.all()
+        for a in attachments
     )
     _send(ticket, activity, users, ticket.title, message.body, heading=heading, files=files)
 

@@ -16,6 +16,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from sustain.accounts.actors import SystemActor
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
+from sustain.core import fastsql
 from sustain.core.errors import NotFound
 from sustain.core.ids import parse_id
 from sustain.core.permissions import Capability
@@ -161,19 +162,46 @@ def parse_ticket_ref(ref: str | int) -> int | None:
     return parse_id(text)
 
 
+def may_read(viewer: User | SystemActor, ticket: Ticket) -> bool:
+    """Whether ``viewer`` may read ``ticket``: the rule's parts (``visibility``) applied to
+    one row, as ``visible_tickets`` applies them to a query. Team membership and watching are
+    asked of the database only when nothing else admits the ticket."""
+    rule = visibility(viewer)
+    if rule.everything:
+        return True
+    if (
+        (rule.unteamed and ticket.team_id is None)
+        or (rule.assignee is not None and ticket.assignee_id == rule.assignee)
+        or (rule.requester is not None and ticket.requester_id == rule.requester)
+        or (rule.organisation is not None and ticket.organisation_id == rule.organisation)
+    ):
+        return True
+    if rule.teams_of_member is not None and ticket.team_id is not None:
+        members = Team.members.through.objects.filter(team_id=ticket.team_id)
+        if members.filter(user_id=rule.teams_of_member).exists():
+            return True
+    if rule.watcher is not None:
+        watchers = Ticket.watchers.through.objects.filter(ticket_id=ticket.pk)
+        return watchers.filter(user_id=rule.watcher).exists()
+    return False
+
+
+# Only the two user joins: PostgreSQL spends far longer planning a seven-way join than running
+# it, and the small catalogue rows are cheaper to fetch one by one when needed. Every ticket
+# page, API call and reply starts here: one statement written once (core/fastsql.py), then
+# the rule in Python, instead of composing the rule's query each time (1.3 -> 0.1 ms).
+_TICKET = fastsql.RowLookup(Ticket, "id", related=("requester", "assignee"))
+_LOCKED_TICKET = fastsql.RowLookup(Ticket, "id", related=("requester", "assignee"), lock=True)
+
+
 def get_ticket_for(user: User | SystemActor, ref: str | int, *, for_update: bool = False) -> Ticket:
-    """The ticket, if ``user`` may read it; otherwise NotFound (never reveal that it exists)."""
+    """The ticket, if ``user`` may read it; otherwise NotFound (never reveal that it exists).
+    With ``for_update`` the ticket's row stays locked until the transaction ends."""
     ticket_id = parse_ticket_ref(ref)
     if ticket_id is None:
         raise NotFound(f"'{ref}' is not a ticket number.")
-    # Only the two user joins: PostgreSQL spends far longer planning a seven-way join than
-    # running it, and the small catalogue rows are cheaper to fetch one by one when needed.
-    tickets = visible_tickets(user).select_related("requester", "assignee")
-    if for_update:
-        tickets = tickets.select_for_update(of=("self",))
-    found = list(tickets.filter(pk=ticket_id).order_by()[:1])
-    ticket = found[0] if found else None
-    if ticket is None:
+    ticket = (_LOCKED_TICKET if for_update else _TICKET).get(ticket_id)
+    if ticket is None or not may_read(user, ticket):
         raise NotFound(f"No ticket {ticket_number(ticket_id)}.")
     return ticket
 

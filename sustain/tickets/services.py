@@ -27,7 +27,7 @@ from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
 from sustain.tickets.attachments import store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
-from sustain.tickets.models import Activity, Message, Ticket, ticket_number
+from sustain.tickets.models import Activity, Attachment, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, priority_for, reopen_window
 from sustain.tickets.selectors import get_ticket_for
 from sustain.tickets.validation import (
@@ -74,7 +74,23 @@ class NewTicket:
 _STAFF_ONLY_ON_CREATE = ("team", "assignee", "watchers", "tags", "priority", "requester")
 
 
+@dataclass(frozen=True)
+class CreatedTicket:
+    """A new ticket, the message that describes it and that message's files."""
+
+    ticket: Ticket
+    message: Message
+    attachments: list[Attachment]
+
+
 def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -> Ticket:
+    return create_ticket_with_message(actor=actor, data=data, channel=channel).ticket
+
+
+def create_ticket_with_message(
+    *, actor: User, data: NewTicket, channel: str = Channel.WEB
+) -> CreatedTicket:
+    """``create_ticket``, for callers that go on with its first message (e-mail intake)."""
     title = check_text("title", data.title, max_length=250, single_line=True)
     description = check_text("description", data.description)
     check_choice("kind", data.kind, Kind)
@@ -145,12 +161,14 @@ def create_ticket(*, actor: User, data: NewTicket, channel: str = Channel.WEB) -
             ticket=ticket, author=actor, body=description, channel=channel, created_at=now
         )
         fastsql.insert(message)
-        for checked in files:
+        stored = [
             store_attachment(ticket=ticket, message=message, uploader=actor, checked=checked)
+            for checked in files
+        ]
         activity = log_activity(ticket, actor, channel, Activity.Action.CREATED, message=message)
         hooks.ticket_changed([ticket.pk], created=True)
         notifications.ticket_created(ticket, activity, actor, data.watchers)
-    return ticket
+    return CreatedTicket(ticket, message, stored)
 
 
 # --- changing -----------------------------------------------------------------------------
@@ -538,7 +556,7 @@ def add_message(
         # file still leaves nothing written.
         files = check_uploads(attachments)
         now = timezone.now()
-        message = Message.objects.create(
+        message = Message(
             ticket=ticket,
             author=actor,
             body=body,
@@ -546,15 +564,18 @@ def add_message(
             channel=channel,
             created_at=now,
         )
-        for checked in files:
+        fastsql.insert(message)
+        stored = [
             store_attachment(ticket=ticket, message=message, uploader=actor, checked=checked)
+            for checked in files
+        ]
         action = Activity.Action.NOTED if internal else Activity.Action.REPLIED
         activity = log_activity(ticket, actor, channel, action, message=message)
         changed = _status_after_message(actor, ticket, internal, channel, now)
         touch_ticket(ticket, changed, public_message=not internal)
         hooks.ticket_changed([ticket.pk])
         hooks.message_added(message)
-        notifications.message_added(ticket, activity, message)
+        notifications.message_added(ticket, activity, message, stored)
     return message
 
 

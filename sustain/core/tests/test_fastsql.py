@@ -16,6 +16,7 @@ from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token, digest
 from sustain.core import fastsql
 from sustain.core.models import OutboxMessage
+from sustain.tickets.choices import Priority, Status
 from sustain.tickets.models import Activity, Message, Ticket
 
 
@@ -58,6 +59,66 @@ def test_lookup_loads_a_nullable_foreign_key_as_none(db: None) -> None:
     assert found.name == "Ops"
     assert found.lead_id is None
     assert found.lead is None
+
+
+def test_lookup_with_a_nullable_related_row_finds_rows_without_it(
+    alice: User, acme: Organisation
+) -> None:
+    lookup = fastsql.RowLookup(User, "email", related="organisation")
+    carol = User.objects.create(email="carol@acme.test", organisation=acme)
+
+    with_organisation = lookup.get(carol.email)
+    without = lookup.get(alice.email)
+
+    assert with_organisation is not None
+    assert without is not None
+    assert _fields(with_organisation.organisation, Organisation) == _fields(acme, Organisation)
+    assert _fields(without, User) == _fields(User.objects.get(pk=alice.pk), User)
+    assert without.organisation_id is None
+    assert without.organisation is None
+
+
+def test_all_reads_every_row_of_a_value_in_key_order(bob: User) -> None:
+    ticket = Ticket.objects.create(title="Export fails", requester=bob)
+    other = Ticket.objects.create(title="Import fails", requester=bob)
+    first, second = (Message.objects.create(ticket=ticket, author=bob, body=b) for b in "ab")
+    Message.objects.create(ticket=other, author=bob, body="c")
+
+    found = fastsql.RowLookup(Message, "ticket", related="author").all(ticket.pk)
+
+    assert [m.pk for m in found] == [first.pk, second.pk]
+    assert [_fields(m, Message) for m in found] == [
+        _fields(Message.objects.get(pk=m.pk), Message) for m in (first, second)
+    ]
+    assert found[0].author == bob
+    assert fastsql.RowLookup(Message, "ticket").all(987654) == []
+
+
+def test_insert_converts_what_is_not_a_plain_value_as_the_orm_does(bob: User) -> None:
+    """Plain str/int/bool/None values are written as they are; enum members, dates, JSON,
+    a bool in an integer column and keys of related rows go through their fields."""
+    now = timezone.now()
+    fields = {
+        "title": "Export fails",
+        "status": Status.PENDING_CUSTOMER,  # a str subclass
+        "priority": Priority.P2,  # an int subclass
+        "revision": True,  # a bool where an int is kept
+        "requester": bob,
+        "organisation": None,
+        "created_at": now,
+        "updated_at": now,
+        "resolved_at": None,
+    }
+    ticket = Ticket(**fields)
+    with transaction.atomic():
+        fastsql.insert(ticket)
+    by_orm = Ticket.objects.create(**fields)
+
+    stored = _fields(Ticket.objects.get(pk=ticket.pk), Ticket)
+    expected = _fields(Ticket.objects.get(pk=by_orm.pk), Ticket)
+    assert {**stored, "id": None} == {**expected, "id": None}
+    assert stored["revision"] == 1
+    assert stored["status"] == "pending_customer"
 
 
 def test_insert_writes_the_row_and_sets_its_key(alice: User, bob: User) -> None:

@@ -26,8 +26,10 @@ from huey.contrib.djhuey import HUEY
 print(json.dumps({
     "settings_module": settings.SETTINGS_MODULE,
     "testing": settings.TESTING,
-    "huey_class": type(HUEY).__name__,
+    "huey_class": type(HUEY).__module__ + "." + type(HUEY).__name__,
     "storage_class": type(HUEY.storage).__name__,
+    "synchronous": HUEY.storage.conn.execute("pragma synchronous").fetchone()[0]
+    if type(HUEY.storage).__name__ == "SqliteStorage" else None,
     "filename": getattr(HUEY.storage, "filename", None),
     "redis": {
         key: HUEY.storage.pool.connection_kwargs.get(key) for key in ("host", "port", "db")
@@ -56,8 +58,11 @@ def _production_queue(data_dir: Path, **extra: str) -> dict[str, Any]:
 def test_without_redis_url_the_queue_is_sqlite_in_the_data_directory(tmp_path):
     found = _production_queue(tmp_path)
 
-    assert (found["huey_class"], found["storage_class"]) == ("SqliteHuey", "SqliteStorage")
+    assert found["huey_class"] == "sustain.core.queue.SqliteHuey"
+    assert found["storage_class"] == "SqliteStorage"
     assert found["filename"] == str(tmp_path / "queue.sqlite3")
+    # WAL and synchronous=NORMAL (1), as the database: no disk sync on every enqueue.
+    assert found["synchronous"] == 1
     # The storage creates its file when the queue is built.
     assert (tmp_path / "queue.sqlite3").is_file()
 
@@ -67,6 +72,6 @@ def test_with_redis_url_the_queue_is_redis_and_nothing_is_written_to_the_data_di
 ):
     found = _production_queue(tmp_path, REDIS_URL="redis://127.0.0.1:6379/9")
 
-    assert (found["huey_class"], found["storage_class"]) == ("RedisHuey", "RedisStorage")
+    assert (found["huey_class"], found["storage_class"]) == ("huey.api.RedisHuey", "RedisStorage")
     assert found["redis"] == {"host": "127.0.0.1", "port": 6379, "db": 9}
     assert not (tmp_path / "queue.sqlite3").exists()
