@@ -107,6 +107,7 @@ def test_insert_converts_what_is_not_a_plain_value_as_the_orm_does(bob: User) ->
         "organisation": None,
         "created_at": now,
         "updated_at": now,
+        "public_updated_at": now,
         "resolved_at": None,
     }
     ticket = Ticket(**fields)
