@@ -169,8 +169,35 @@ def record_emails(emails: list[Email]) -> None:
         for key, payload in payloads
     ]
     fastsql.insert_rows(rows, skip_conflicts=True)
-    keys = [email.key for email in emails]
-    transaction.on_commit(functools.partial(_enqueue_keys, keys), robust=True)
+    _enqueue_keys_on_commit([email.key for email in emails])
+
+
+class _DeliverKeys:
+    """The delivery job of a transaction's e-mails, handed to the queue after the commit."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def __call__(self) -> None:
+        _enqueue_keys(self.keys)
+
+
+def _enqueue_keys_on_commit(keys: list[str]) -> None:
+    """One delivery job per commit, however many changes of the transaction recorded e-mails.
+
+    A batch of mail intake commits ten messages at once; a job for each would cost a queue
+    write each. The keys join the job already waiting for this transaction's commit. Django
+    drops a callback whose savepoint rolls back, and with it the keys recorded inside that
+    savepoint, which is right; the next change then registers a job of its own. Keys that
+    joined from a later savepoint that rolled back ride along: their job finds no row under
+    them and sends nothing for them.
+    """
+    connection = transaction.get_connection()
+    for _savepoints, callback, _robust in reversed(connection.run_on_commit):
+        if isinstance(callback, _DeliverKeys):
+            callback.keys.extend(keys)
+            return
+    transaction.on_commit(_DeliverKeys(list(keys)), robust=True)
 
 
 def _message_id_of(payload: Payload) -> str:

@@ -6,7 +6,7 @@ import contextlib
 import imaplib
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -16,10 +16,15 @@ from sustain.core.errors import ServiceError
 from sustain.mail import oauth
 from sustain.mail.models import Mailbox
 from sustain.mail.secrets import unseal
-from sustain.mail.services import receive
+from sustain.mail.services import receive_batch
 
 logger = logging.getLogger(__name__)
+# Messages taken per poll; the rest wait for the next one.
 BATCH = 50
+# Messages committed together: a commit is dearer than a small message's work. The bytes bound
+# keeps a run of large messages from being held in memory together (one is always taken).
+COMMIT_EVERY = 10
+COMMIT_BYTES = 8 * 1024 * 1024
 # What a poll can fail with: the server, the network, a stored secret that no longer decrypts,
 # the OAuth2 token endpoint. Each is recorded on the mailbox; the next poll tries again.
 POLL_ERRORS = (imaplib.IMAP4.error, OSError, ValueError, oauth.OAuthFailure)
@@ -123,23 +128,43 @@ def _poll_folder(conn: imaplib.IMAP4, mailbox: Mailbox, result: PollResult) -> N
     status, data = conn.uid("SEARCH", "UNSEEN")
     _check((status, data), "search")
     uids = [uid.decode() for uid in data[0].split()] if data and data[0] else []
-    for uid in uids[:BATCH]:
+    for chunk in _fetched(conn, uids[:BATCH]):
+        batch = receive_batch((raw for _, raw in chunk), source="imap")
+        # Only what the transaction committed is moved or flagged; a failure that stopped the
+        # batch leaves the rest unseen for the next poll.
+        for (uid, _), outcome in zip(chunk, batch.outcomes, strict=False):
+            if isinstance(outcome, ServiceError):  # too large: the sender was told
+                logger.warning("message %s in %s refused: %s", uid, mailbox, outcome.detail)
+                result.refused += 1
+                _done(conn, mailbox, uid, refused=True)
+                continue
+            result.fetched += 1
+            result.duplicates += int(outcome.duplicate)
+            _done(conn, mailbox, uid, refused=False)
+        if batch.failure is not None:
+            conn.expunge()
+            raise batch.failure
+    conn.expunge()
+
+
+def _fetched(conn: imaplib.IMAP4, uids: list[str]) -> Iterator[list[tuple[str, bytes]]]:
+    """The messages, fetched before their transaction opens (no network wait inside it), in
+    groups of ``COMMIT_EVERY`` or ``COMMIT_BYTES``."""
+    chunk: list[tuple[str, bytes]] = []
+    size = 0
+    for uid in uids:
         status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
         _check((status, parts), f"fetch {uid}")
         raw = next((part[1] for part in parts if isinstance(part, tuple)), None)
         if raw is None:
             continue
-        try:
-            received = receive(raw, source="imap")
-        except ServiceError as exc:  # too large: the sender was told; the message stays
-            logger.warning("message %s in %s refused: %s", uid, mailbox, exc.detail)
-            result.refused += 1
-            _done(conn, mailbox, uid, refused=True)
-            continue
-        result.fetched += 1
-        result.duplicates += int(received.duplicate)
-        _done(conn, mailbox, uid, refused=False)
-    conn.expunge()
+        chunk.append((uid, raw))
+        size += len(raw)
+        if len(chunk) >= COMMIT_EVERY or size >= COMMIT_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _done(conn: imaplib.IMAP4, mailbox: Mailbox, uid: str, *, refused: bool) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -59,7 +60,74 @@ def sender_hourly_limit() -> int:
     return int(settings.SUSTAIN_MAIL_SENDER_HOURLY_LIMIT)
 
 
+@dataclass
+class Batch:
+    """What ``receive_batch`` did: one outcome per message taken, in order (a refused message's
+    outcome is the error that refused it), and the error that stopped the batch, if any."""
+
+    outcomes: list[Received | ServiceError] = field(default_factory=list)
+    failure: Exception | None = None
+
+
+def receive_batch(raws: Iterable[bytes], *, source: str) -> Batch:
+    """Several messages in one transaction, each in a savepoint of its own (the IMAP poller).
+
+    A commit costs more than a small message's work (an fsync, the queue's own write), so a
+    poller that fetched ten messages commits once. Each message still succeeds or fails alone:
+    a refused one (too large) is an outcome like the others; one whose processing fails is
+    rolled back alone and kept as held (``hold_unprocessable``), so that it neither blocks the
+    mailbox nor gets lost. Only when even that fails does the batch stop, keeping the messages
+    before it, so that the caller moves or flags exactly those before it reports the error. A
+    crash before the commit loses nothing: none of the batch was flagged, and ``receive``
+    drops the copies of it that are fetched again.
+    """
+    batch = Batch()
+    with transaction.atomic():
+        for raw in raws:
+            try:  # receive sends every statement inside a savepoint of its own
+                batch.outcomes.append(receive(raw, source=source))
+            except ServiceError as exc:
+                batch.outcomes.append(exc)
+            except Exception as exc:
+                try:
+                    with transaction.atomic():
+                        batch.outcomes.append(hold_unprocessable(raw, source=source, error=exc))
+                except Exception as hold_error:
+                    batch.failure = hold_error
+                    break
+    return batch
+
+
+def hold_unprocessable(raw: bytes, *, source: str, error: Exception) -> Received:
+    """Keep a message that processing failed on, held for an administrator, with the error.
+
+    Its raw copy is stored like any other, so releasing it (``process_again``) after the defect
+    is fixed turns it into what it should have become."""
+    logger.error("processing a message from %s failed; held", source, exc_info=error)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    known = InboundMail.objects.filter(sha256=sha256).first()
+    if known is not None:
+        return Received(known, duplicate=True)
+    mail = InboundMail(
+        sha256=sha256,
+        size=len(raw),
+        source=source,
+        warnings=[f"Processing failed: {type(error).__name__}: {error}"[:2000]],
+        state=State.HELD,
+    )
+    try:  # who sent it and what about, for the list of held mail, if the parser manages
+        parsed = parse(raw)
+        mail.sender, mail.subject = parsed.from_address[:254], parsed.subject[:250]
+    except Exception:  # noqa: S110 -- the parser may be what failed; the row is kept regardless
+        pass
+    store_once(mail.raw, raw_mail_path(mail, ""), raw)
+    mail.save()
+    return Received(mail, duplicate=False)
+
+
 def receive(raw: bytes, *, source: str) -> Received:
+    """One message, in its own transaction, or in a savepoint of ``receive_batch``'s: every
+    statement it sends is inside that one atomic block, so an error leaves nothing behind."""
     if len(raw) > max_bytes():
         _bounce_oversized(raw)
         raise PayloadTooLarge(
@@ -69,6 +137,19 @@ def receive(raw: bytes, *, source: str) -> Received:
     sha256 = hashlib.sha256(raw).hexdigest()
     parsed = parse(raw)
     digest = content_digest(parsed)
+    try:
+        with transaction.atomic():
+            return _receive(raw, sha256, digest, parsed, source)
+    except IntegrityError:
+        # Another worker stored the same message between our check and our insert.
+        with transaction.atomic():
+            duplicate = find_known(sha256, parsed.message_id, digest).duplicate
+        if duplicate is None:
+            raise
+        return Received(duplicate, duplicate=True)
+
+
+def _receive(raw: bytes, sha256: str, digest: str, parsed: ParsedMail, source: str) -> Received:
     known = find_known(sha256, parsed.message_id, digest)
     if known.duplicate is not None:
         return Received(known.duplicate, duplicate=True)
@@ -80,16 +161,8 @@ def receive(raw: bytes, *, source: str) -> Received:
             parsed.message_id,
             parsed.from_address or "(no sender)",
         )
-    try:
-        with transaction.atomic():
-            mail = _store(raw, sha256, digest, parsed, warnings, source)
-            _process(mail, parsed, raw)
-    except IntegrityError:
-        # Another worker stored the same message between our check and our insert.
-        duplicate = find_known(sha256, parsed.message_id, digest).duplicate
-        if duplicate is None:
-            raise
-        return Received(duplicate, duplicate=True)
+    mail = _store(raw, sha256, digest, parsed, warnings, source)
+    _process(mail, parsed, raw)
     return Received(mail, duplicate=False)
 
 

@@ -401,6 +401,39 @@ def test_a_rolled_back_batch_leaves_nothing(mailoutbox):
     assert mailoutbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_batches_of_one_transaction_share_one_delivery_job(mailoutbox, monkeypatch):
+    jobs: list[list[str]] = []
+    enqueue = outbox._enqueue_keys
+    monkeypatch.setattr(outbox, "_enqueue_keys", lambda keys: (jobs.append(keys), enqueue(keys)))
+
+    def change_that_fails(key: str) -> None:
+        with transaction.atomic():
+            outbox.record_emails(_batch(key))
+            raise RuntimeError("this change failed")
+
+    with transaction.atomic():
+        outbox.record_emails(_batch("j1"))
+        with pytest.raises(RuntimeError):
+            change_that_fails("gone")  # a change inside rolls back
+        with transaction.atomic():
+            outbox.record_emails(_batch("j2", "j3"))
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            change_that_fails("lost")  # the transaction's first change fails
+        outbox.record_emails(_batch("k1"))  # still gets a job, without the failed keys
+
+    # "gone" joined the job before its change rolled back: the job finds no row and sends
+    # nothing for it. "lost" took its own job with it when it rolled back.
+    assert jobs == [["j1", "gone", "j2", "j3"], ["k1"]]
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "j1@example.com",
+        "j2@example.com",
+        "j3@example.com",
+        "k1@example.com",
+    ]
+
+
 def test_a_batch_outside_a_transaction_is_refused():
     with pytest.raises(outbox.OutboxError):
         outbox.record_emails(_batch("x"))
