@@ -149,71 +149,81 @@ def _defects(message: Message) -> list[object]:
 
 
 # --- headers ----------------------------------------------------------------------------------
-def header(message: Message, name: str) -> str:
-    """A header as text; a header that cannot be decoded is read as raw as possible."""
-    if name.lower() in AS_WRITTEN:
-        raw = _as_written(message, name)
-        if raw is not None:
-            return raw
+def header(message: Message, name: str, written: Written | None = None) -> str:
+    """A header as text; a header that cannot be decoded is read as raw as possible.
+
+    ``written`` is the message's headers as written (``as_written``), when the caller reads
+    several of them: read once, they spare a walk over all headers per header asked for."""
+    wanted = name.lower()
+    if written is None:
+        written = as_written(message)
+    value_as_written = written.get(wanted)
+    if value_as_written is None:
+        return ""
+    if wanted in AS_WRITTEN and _needs_no_decoding(wanted, value_as_written):
+        return " ".join(value_as_written.split())
     try:
         value = message.get(name)
     except Exception:  # malformed encoded words can make the header classes raise
-        value = None
-        for key, raw_value in message.raw_items():
-            if key.lower() == name.lower():
-                value = raw_value
-                break
+        value = value_as_written
     if value is None:
         return ""
     return " ".join(str(value).split())
 
 
-# Headers whose text Sustain reads as it was written (ids, dates, the marks of automatic mail).
-# Plain ASCII without encoded words is what the policy's header classes give back unchanged,
-# and for the Message-ID a simple <local@domain>, so such a text is taken without them; any
-# other text goes through the classes. (Dates: the same instant either way; ``_date`` reads
-# both.) Python's header classes cost a tenth of a millisecond each.
+# A message's headers as written, by lower-case name: the first of each, as ``get`` reads it.
+Written = dict[str, str]
+
+
+def as_written(message: Message) -> Written:
+    written: Written = {}
+    for key, value in message.raw_items():
+        written.setdefault(key.lower(), value if isinstance(value, str) else str(value))
+    return written
+
+
+# Headers whose text Sustain reads as it was written (ids, dates, the marks of automatic mail,
+# the subject). Plain ASCII without encoded words is what the policy's header classes give back
+# unchanged, and for the Message-ID a simple <local@domain>, so such a text is taken without
+# them; any other text goes through the classes. (Dates: the same instant either way; ``_date``
+# reads both.) Python's header classes cost a tenth of a millisecond each.
 AS_WRITTEN = frozenset(
     {"message-id", "in-reply-to", "references", "date", "content-id", "final-recipient",
      "original-recipient", "auto-submitted", "precedence", "x-autoreply", "x-autorespond",
      "x-auto-response-suppress", "list-id", "list-unsubscribe", "return-path",
-     "x-failed-recipients", "delivered-to"}
+     "x-failed-recipients", "delivered-to", "subject"}
 )  # fmt: skip
 _PLAIN_ASCII = re.compile(r"[\x20-\x7e\t\r\n]*")
 _ATOMS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _SIMPLE_MESSAGE_ID = re.compile(rf"<{_ATOMS}@{_ATOMS}>")
 
 
-def _as_written(message: Message, name: str) -> str | None:
-    """The header's text when it needs no decoding ("" when absent), else None."""
-    wanted = name.lower()
-    for key, value in message.raw_items():
-        if key.lower() != wanted:
-            continue
-        if not isinstance(value, str) or "=?" in value or not _PLAIN_ASCII.fullmatch(value):
-            return None
-        text = " ".join(value.split())
-        if wanted == "message-id" and not _SIMPLE_MESSAGE_ID.fullmatch(text):
-            return None
-        return text
-    return ""
+def _needs_no_decoding(name: str, value: str) -> bool:
+    if "=?" in value or not _PLAIN_ASCII.fullmatch(value):
+        return False
+    return name != "message-id" or bool(_SIMPLE_MESSAGE_ID.fullmatch(" ".join(value.split())))
 
 
 def _read_headers(message: Message, result: ParsedMail) -> None:
-    result.subject = header(message, "Subject")
-    result.from_name, result.from_address = _address(header(message, "From"))
+    written = as_written(message)
+
+    def read(name: str) -> str:
+        return header(message, name, written)
+
+    result.subject = read("Subject")
+    result.from_name, result.from_address = _address(read("From"))
     if not result.from_address:
-        result.from_name, result.from_address = _address(header(message, "Sender"))
-    result.to = _addresses(header(message, "To"))
-    result.cc = _addresses(header(message, "Cc"))
-    result.message_id = _first_id(header(message, "Message-ID"))
-    result.in_reply_to = MESSAGE_ID.findall(header(message, "In-Reply-To"))
-    result.references = MESSAGE_ID.findall(header(message, "References"))
+        result.from_name, result.from_address = _address(read("Sender"))
+    result.to = _addresses(read("To"))
+    result.cc = _addresses(read("Cc"))
+    result.message_id = _first_id(read("Message-ID"))
+    result.in_reply_to = MESSAGE_ID.findall(read("In-Reply-To"))
+    result.references = MESSAGE_ID.findall(read("References"))
     result.content_type = message.get_content_type()
-    result.date = _date(header(message, "Date"))
-    result.failed_recipients = _addresses(header(message, "X-Failed-Recipients"))
+    result.date = _date(read("Date"))
+    result.failed_recipients = _addresses(read("X-Failed-Recipients"))
     for name in LOOP_HEADERS:
-        value = header(message, name)
+        value = read(name)
         if value:
             result.headers[name] = value
 

@@ -16,6 +16,8 @@ import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from sustain.core import fastsql
 from sustain.core.models import OutboxMessage
@@ -71,16 +73,14 @@ def _tickets_of(ids: list[str], sender: str) -> dict[str, list[int]]:
     ``sender``, then from their domain, each newest first."""
     own = re.compile(rf"^<ticket-(\d+)@{re.escape(_own_host())}>$")
     domain = sender.rpartition("@")[2]
-    rows = (
-        InboundMail.objects.filter(message_id__in=ids, ticket__isnull=False)
-        # As the index on Message-IDs, which leaves out the empty one, says it.
-        .exclude(message_id="")
-        .order_by("-received_at", "-id")
-        .values_list("message_id", "ticket_id", "sender")
-    )
     ranked: dict[str, list[tuple[int, int]]] = {}
-    for message_id, ticket_id, from_address in rows:
-        if ticket_id is None:
+    sent: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_references_sql(len(ids)), [*ids, *ids])
+        rows = cursor.fetchall()
+    for message_id, ticket_id, from_address, outbound, _received_at, _id in rows:
+        if outbound:  # Sustain's own mail: the outbox keeps the Message-ID of all it sent
+            sent.append((message_id, from_address))
             continue
         if sender and from_address == sender:
             rank = 0
@@ -94,10 +94,7 @@ def _tickets_of(ids: list[str], sender: str) -> dict[str, list[int]]:
         message_id: [ticket_id for _, ticket_id in sorted(found, key=lambda pair: pair[0])]
         for message_id, found in ranked.items()
     }
-    # Sustain's own mail: the outbox keeps the Message-ID of everything it sent.
-    for message_id, key in OutboxMessage.objects.filter(message_id__in=ids).values_list(
-        "message_id", "idempotency_key"
-    ):
+    for message_id, key in sent:
         sent_for = ticket_id_from_key(key)
         if sent_for is not None:
             known.setdefault(message_id, [sent_for])
@@ -106,6 +103,26 @@ def _tickets_of(ids: list[str], sender: str) -> dict[str, list[int]]:
         if match and message_id not in known:
             known[message_id] = [int(match.group(1))]
     return known
+
+
+@fastsql.per_vendor
+def _references_sql(db: BaseDatabaseWrapper, count: int) -> str:
+    """Inbound mail with a ticket under any of ``count`` Message-IDs, newest first, then the
+    outbox's rows under them (with their key in the sender's place): one statement per
+    reply, kept per number of references."""
+    quote = db.ops.quote_name
+    marks = ", ".join(["%s"] * count)
+    inbound, sent = quote(InboundMail._meta.db_table), quote(OutboxMessage._meta.db_table)
+    # As the index on Message-IDs, which leaves out the empty one, says it.
+    return fastsql.prepared(
+        f"SELECT m.{quote('message_id')}, m.{quote('ticket_id')}, m.{quote('sender')}, 0, "  # noqa: S608
+        f"m.{quote('received_at')}, m.{quote('id')} FROM {inbound} m "
+        f"WHERE m.{quote('message_id')} IN ({marks}) AND m.{quote('ticket_id')} IS NOT NULL "
+        f"AND NOT (m.{quote('message_id')} = '') "
+        f"UNION ALL SELECT o.{quote('message_id')}, NULL, o.{quote('idempotency_key')}, 1, "
+        f"NULL, NULL FROM {sent} o WHERE o.{quote('message_id')} IN ({marks}) "
+        "ORDER BY 4, 5 DESC, 6 DESC"
+    )
 
 
 def _own_host() -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import email
 from email.message import EmailMessage
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sustain.mail.parsing import parse
+from sustain.mail.parsing import AS_WRITTEN, POLICY, header, parse
 from sustain.mail.tests.factories import plain, with_attachment
 
 
@@ -197,3 +198,23 @@ def test_a_multipart_whose_boundary_never_appears_is_read_as_text():
     assert "The words that matter." in parsed.text
     assert parsed.attachments == []
     assert parsed.warnings
+
+
+_HEADER_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=60
+).filter(lambda text: text.strip() != "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(subject=_HEADER_TEXT, local=st.from_regex(r"[a-z0-9.+_-]{1,12}", fullmatch=True))
+def test_headers_taken_as_written_read_as_the_header_classes_read_them(subject, local):
+    """The shortcut for plain headers (``AS_WRITTEN``) gives what the policy's classes give."""
+    raw = (
+        f"From: x@acme.test\r\nSubject: {subject}\r\nMessage-ID: <{local}@acme.test>\r\n"
+        f"In-Reply-To: <{local}@acme.test>\r\n\r\nbody\r\n"
+    ).encode()
+    message = email.message_from_bytes(raw, policy=POLICY)
+    for name in ("Subject", "Message-ID", "In-Reply-To"):
+        assert name.lower() in AS_WRITTEN
+        through_classes = " ".join(str(message.get(name)).split())
+        assert header(message, name) == through_classes
