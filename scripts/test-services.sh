@@ -149,35 +149,6 @@ start_postgres() {
     POSTGRES_URL="postgres://postgres@127.0.0.1:$port/sustain"
 }
 
-ensure_postgres() {
-    local reason code=0
-    reason=$("${PROBE[@]}" postgres "$POSTGRES_URL") || code=$?
-    case $code in
-        0)
-            report PostgreSQL "found at $(shown "$POSTGRES_URL")"
-            return 0
-            ;;
-        1)
-            refused PostgreSQL "$(shown "$POSTGRES_URL") answers but refuses ($reason); fix POSTGRES_URL or that server"
-            return 0
-            ;;
-    esac
-    local installed=""
-    if ! PG_BINDIR=$(find_pg_bindir); then
-        if can_install && apt_install PostgreSQL postgresql && PG_BINDIR=$(find_pg_bindir); then
-            installed="installed, "
-        else
-            missing PostgreSQL "nothing answers at $(shown "$POSTGRES_URL") and the server programs (initdb, pg_ctl) are not installed: $(how_to_install postgresql), or set POSTGRES_URL to a server"
-            return 0
-        fi
-    fi
-    if ! start_postgres; then
-        missing PostgreSQL "nothing answers at $(shown "$POSTGRES_URL") and a throwaway server with $PG_BINDIR did not start (its log is above)"
-        return 0
-    fi
-    report PostgreSQL "${installed}started a throwaway server at $POSTGRES_URL (nothing answered at the configured URL: $reason)"
-}
-
 # --- Redis ----------------------------------------------------------------------------------
 start_redis() {
     local port _
@@ -199,33 +170,40 @@ start_redis() {
     return 1
 }
 
-ensure_redis() {
-    local reason code=0
-    reason=$("${PROBE[@]}" redis "$REDIS_URL") || code=$?
+have_postgres() { PG_BINDIR=$(find_pg_bindir); }
+have_redis() { command -v redis-server >/dev/null 2>&1; }
+
+# A server the tests need at the URL in the variable URL_VAR: the one that answers there, or a
+# throwaway one started by START (installing PACKAGE first when HAVE says its programs are
+# missing). A server that answers but refuses is reported, not replaced.
+#   ensure_server NAME URL_VAR PROBE_KIND PACKAGE HAVE START PROGRAMS
+ensure_server() {
+    local name=$1 url_var=$2 kind=$3 package=$4 have=$5 start=$6 programs=$7
+    local url=${!url_var} reason code=0 installed=""
+    reason=$("${PROBE[@]}" "$kind" "$url") || code=$?
     case $code in
         0)
-            report Redis "found at $(shown "$REDIS_URL")"
+            report "$name" "found at $(shown "$url")"
             return 0
             ;;
         1)
-            refused Redis "$(shown "$REDIS_URL") answers but refuses ($reason); fix REDIS_URL or that server"
+            refused "$name" "$(shown "$url") answers but refuses ($reason); fix $url_var or that server"
             return 0
             ;;
     esac
-    local installed=""
-    if ! command -v redis-server >/dev/null 2>&1; then
-        if can_install && apt_install Redis redis-server; then
+    if ! "$have"; then
+        if can_install && apt_install "$name" "$package" && "$have"; then
             installed="installed, "
         else
-            missing Redis "nothing answers at $(shown "$REDIS_URL") and redis-server is not installed: $(how_to_install redis-server), or set REDIS_URL to a server"
+            missing "$name" "nothing answers at $(shown "$url") and $programs not installed: $(how_to_install "$package"), or set $url_var to a server"
             return 0
         fi
     fi
-    if ! start_redis; then
-        missing Redis "nothing answers at $(shown "$REDIS_URL") and a throwaway redis-server did not start (its log is above)"
+    if ! "$start"; then
+        missing "$name" "nothing answers at $(shown "$url") and a throwaway server did not start (its log is above)"
         return 0
     fi
-    report Redis "${installed}started a throwaway server at $REDIS_URL (nothing answered at the configured URL: $reason)"
+    report "$name" "${installed}started a throwaway server at ${!url_var} (nothing answered at the configured URL: $reason)"
 }
 
 # --- Dovecot and Chromium -------------------------------------------------------------------
@@ -274,8 +252,9 @@ ensure_chromium() {
 }
 
 report Python "found $(.venv/bin/python --version 2>&1) in .venv (scripts/bootstrap.sh)"
-ensure_postgres
-ensure_redis
+ensure_server PostgreSQL POSTGRES_URL postgres postgresql have_postgres start_postgres \
+    "the server programs (initdb, pg_ctl) are"
+ensure_server Redis REDIS_URL redis redis-server have_redis start_redis "redis-server is"
 ensure_dovecot
 ensure_chromium
 if [ ${#MISSING[@]} -gt 0 ]; then

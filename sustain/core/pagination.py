@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -132,25 +133,61 @@ def paginate[M: Model, R](
     descending = order.startswith("-")
     name = order.lstrip("-")
     _, nullable = _field(queryset.model, name)
+
+    def key(row: R) -> list[Any]:
+        return _key_of(row, name)
+
     if not cursor:
         rows = list(_keyset_order(queryset, name, descending, nullable)[: limit + 1])
-        return _forward_page(rows, name, limit, first=True)
+        return _page(rows, limit, key=key, item=_itself, first=True)
     values, before = _decode(cursor, 2)
     value, last_pk = _clean(queryset.model, name, values)
     # The page before a row is the page after it in the reverse order, turned round.
     ordered = _keyset_order(queryset, name, descending != before, nullable, nulls_first=before)
     beyond = _beyond(name, descending != before, nullable, value, last_pk, nulls_first=before)
     rows = list(ordered.filter(beyond)[: limit + 1])
+    return _page(
+        rows,
+        limit,
+        key=key,
+        item=_itself,
+        before=before,
+        from_start=lambda: paginate(queryset, order=order, cursor=None, limit=limit),
+    )
+
+
+def _itself[T](row: T) -> T:
+    return row
+
+
+def _page[K, R](
+    rows: list[K],
+    limit: int,
+    *,
+    key: Callable[[K], list[Any]],
+    item: Callable[[K], R],
+    first: bool = False,
+    before: bool = False,
+    from_start: Callable[[], Page[R]] | None = None,
+) -> Page[R]:
+    """The page out of ``rows``: read from the list's start (``first``), after a cursor, or
+    before one (``before``: read in the reverse order). One row more than ``limit`` says that
+    more follow that way. ``key`` gives a row's cursor values, ``item`` what the page holds."""
     if not before:
-        return _forward_page(rows, name, limit, first=False)
-    if len(rows) < limit:
+        page = rows[:limit]
+        return Page(
+            items=[item(row) for row in page],
+            next_cursor=_encode(key(page[-1])) if len(rows) > limit else None,
+            prev_cursor=None if first or not page else _encode(key(page[0]), before=True),
+        )
+    if len(rows) < limit and from_start is not None:
         # Fewer rows before it than a page (some went away): the list's start is the page.
-        return paginate(queryset, order=order, cursor=None, limit=limit)
+        return from_start()
     page = rows[:limit][::-1]
     return Page(
-        items=page,
-        next_cursor=_encode(_key_of(page[-1], name)),
-        prev_cursor=_encode(_key_of(page[0], name), before=True) if len(rows) > limit else None,
+        items=[item(row) for row in page],
+        next_cursor=_encode(key(page[-1])) if page else None,
+        prev_cursor=_encode(key(page[0]), before=True) if len(rows) > limit else None,
     )
 
 
@@ -187,15 +224,6 @@ def _beyond(
     if nullable and not nulls_first:
         after |= Q(**{f"{name}__isnull": True})
     return after
-
-
-def _forward_page[R](rows: list[R], name: str, limit: int, *, first: bool) -> Page[R]:
-    page = rows[:limit]
-    return Page(
-        items=page,
-        next_cursor=_encode(_key_of(page[-1], name)) if len(rows) > limit else None,
-        prev_cursor=None if first or not page else _encode(_key_of(page[0], name), before=True),
-    )
 
 
 def _key_of(row: Any, name: str) -> list[Any]:
@@ -273,16 +301,14 @@ def paginate_by_name(
         rows = _walk_within(walk_timeout_ms, queryset, sort, way, after, limit + 1)
     if rows is None:
         rows = _sorted_page(queryset, sort, way, after, limit + 1)
-    if not before:
-        page = rows[:limit]
-        return Page(
-            items=[row[2] for row in page],
-            next_cursor=_encode(list(page[-1])) if len(rows) > limit else None,
-            prev_cursor=_encode(list(page[0]), before=True) if cursor and page else None,
-        )
-    if len(rows) < limit:
-        # Fewer rows before it than a page (some went away): the list's start is the page.
-        return paginate_by_name(
+    return _page(
+        rows,
+        limit,
+        key=list,
+        item=lambda row: row[2],
+        first=not cursor,
+        before=before,
+        from_start=lambda: paginate_by_name(
             queryset,
             sort,
             descending=descending,
@@ -290,12 +316,7 @@ def paginate_by_name(
             limit=limit,
             small=small,
             walk_timeout_ms=walk_timeout_ms,
-        )
-    page = rows[:limit][::-1]
-    return Page(
-        items=[row[2] for row in page],
-        next_cursor=_encode(list(page[-1])),
-        prev_cursor=_encode(list(page[0]), before=True) if len(rows) > limit else None,
+        ),
     )
 
 

@@ -118,32 +118,14 @@ class MailboxOut(Out):
 
     @classmethod
     def of(cls, mailbox: Mailbox) -> MailboxOut:
-        return cls(
-            id=mailbox.pk,
-            name=mailbox.name,
-            host=mailbox.host,
-            port=mailbox.port,
-            security=mailbox.security,
-            auth=mailbox.auth,
-            username=mailbox.username,
-            folder=mailbox.folder,
-            after_fetch=mailbox.after_fetch,
-            processed_folder=mailbox.processed_folder,
-            is_active=mailbox.is_active,
-            has_secret=bool(mailbox.secret),
-            last_polled_at=mailbox.last_polled_at,
-            last_error=mailbox.last_error,
-            oauth_token_url=mailbox.oauth_token_url,
-            oauth_authorize_url=mailbox.oauth_authorize_url,
-            oauth_client_id=mailbox.oauth_client_id,
-            oauth_scope=mailbox.oauth_scope,
-            has_oauth_client_secret=bool(mailbox.oauth_client_secret),
-            oauth_state=mailbox.oauth_state,
-            oauth_expires_at=mailbox.oauth_expires_at,
-            oauth_refreshed_at=mailbox.oauth_refreshed_at,
-            oauth_error=mailbox.oauth_error,
-            oauth_error_at=mailbox.oauth_error_at,
-        )
+        # Every declared field is the mailbox's own attribute of that name, but the secrets:
+        # the answer only says whether one is set.
+        secrets: dict[str, object] = {
+            "has_secret": bool(mailbox.secret),
+            "has_oauth_client_secret": bool(mailbox.oauth_client_secret),
+        }
+        fields = {name: getattr(mailbox, name) for name in cls.model_fields if name not in secrets}
+        return cls.model_validate(fields | secrets)
 
 
 class PollOut(Out):

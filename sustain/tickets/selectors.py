@@ -200,6 +200,9 @@ def get_ticket_for(user: User | SystemActor, ref: str | int, *, for_update: bool
     ticket_id = parse_ticket_ref(ref)
     if ticket_id is None:
         raise NotFound(f"'{ref}' is not a ticket number.")
+    # Locked before the check, so that the check reads the row the caller will change. A
+    # reader without access holds the lock only until its refused request's transaction
+    # ends; checking first would cost every permitted change a second read.
     ticket = (_LOCKED_TICKET if for_update else _TICKET).get(ticket_id)
     if ticket is None or not may_read(user, ticket):
         raise NotFound(f"No ticket {ticket_number(ticket_id)}.")
