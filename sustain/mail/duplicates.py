@@ -22,9 +22,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
+from django.utils import timezone
 
 from sustain.core import fastsql
 from sustain.mail.models import InboundMail
@@ -68,6 +71,9 @@ class Known:
     duplicate: InboundMail | None = None
     # Stored messages with the same Message-ID that say something else.
     reused_by: tuple[int, ...] = ()
+    # Messages stored from the same sender within the last hour (the sender limit reads it;
+    # asked in the same statement, as intake needs both for nearly every message).
+    sent_last_hour: int = 0
 
     def warning(self, message_id: str) -> str:
         numbers = ", ".join(f"#{pk}" for pk in self.reused_by)
@@ -77,13 +83,29 @@ class Known:
         )
 
 
-def find_known(sha256: str, message_id: str, digest: str) -> Known:
-    """Look the message up by its bytes and by its Message-ID, in one query."""
+def find_known(sha256: str, message_id: str, digest: str, *, sender: str = "") -> Known:
+    """Look the message up by its bytes and by its Message-ID, and count what ``sender`` sent
+    within the last hour, in one query."""
+    since = timezone.now() - timedelta(hours=1)
+    received_at = InboundMail._meta.get_field("received_at")
+    assert isinstance(received_at, Field)
     with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(), [sha256, message_id or None])
+        cursor.execute(
+            _lookup_sql(),
+            [
+                sha256,
+                message_id or None,
+                sender,
+                received_at.get_db_prep_value(since, connection),
+            ],
+        )
         rows = cursor.fetchall()
     same_id: list[int] = []
-    for pk, row_sha256, row_digest in rows:
+    sent_last_hour = 0
+    for pk, row_sha256, row_digest, count in rows:
+        if pk is None:  # the count's row
+            sent_last_hour = int(count) if sender else 0
+            continue
         if row_sha256 == sha256:
             return Known(duplicate=InboundMail.objects.get(pk=pk))
         if not row_digest:
@@ -91,7 +113,7 @@ def find_known(sha256: str, message_id: str, digest: str) -> Known:
         if row_digest == digest:
             return Known(duplicate=InboundMail.objects.get(pk=pk))
         same_id.append(pk)
-    return Known(reused_by=tuple(sorted(same_id)))
+    return Known(reused_by=tuple(sorted(same_id)), sent_last_hour=sent_last_hour)
 
 
 @fastsql.per_vendor
@@ -102,9 +124,11 @@ def _lookup_sql(db: BaseDatabaseWrapper) -> str:
     quote = db.ops.quote_name
     table, message_id = quote(InboundMail._meta.db_table), quote("message_id")
     return fastsql.prepared(
-        f"SELECT {quote('id')}, {quote('sha256')}, {quote('content_digest')} "  # noqa: S608
+        f"SELECT {quote('id')}, {quote('sha256')}, {quote('content_digest')}, NULL "  # noqa: S608
         f"FROM {table} WHERE {quote('sha256')} = %s "
-        f"OR ({message_id} = %s AND NOT ({message_id} = ''))"
+        f"OR ({message_id} = %s AND NOT ({message_id} = '')) "
+        f"UNION ALL SELECT NULL, NULL, NULL, COUNT(*) FROM {table} "
+        f"WHERE {quote('sender')} = %s AND {quote('received_at')} >= %s"
     )
 
 

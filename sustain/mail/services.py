@@ -13,13 +13,10 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sustain.accounts.actors import EMAIL
@@ -150,7 +147,7 @@ def receive(raw: bytes, *, source: str) -> Received:
 
 
 def _receive(raw: bytes, sha256: str, digest: str, parsed: ParsedMail, source: str) -> Received:
-    known = find_known(sha256, parsed.message_id, digest)
+    known = find_known(sha256, parsed.message_id, digest, sender=parsed.from_address[:254])
     if known.duplicate is not None:
         return Received(known.duplicate, duplicate=True)
     warnings = list(parsed.warnings)
@@ -162,7 +159,7 @@ def _receive(raw: bytes, sha256: str, digest: str, parsed: ParsedMail, source: s
             parsed.from_address or "(no sender)",
         )
     mail = _store(raw, sha256, digest, parsed, warnings, source)
-    _process(mail, parsed, raw)
+    _process(mail, parsed, raw, sent_last_hour=known.sent_last_hour)
     return Received(mail, duplicate=False)
 
 
@@ -196,13 +193,16 @@ def process_again(mail: InboundMail) -> InboundMail:
         # What the first processing found out about the parse stays (a reused Message-ID).
         kept = [w for w in mail.warnings if w.startswith(REUSED_WARNING.partition("{")[0])]
         mail.warnings = [*parsed.warnings, *kept]
-        _process(mail, parsed, raw, enforce_limit=False)
+        _process(mail, parsed, raw, sent_last_hour=None)
     return mail
 
 
 def _process(
-    mail: InboundMail, parsed: ParsedMail, raw: bytes, *, enforce_limit: bool = True
+    mail: InboundMail, parsed: ParsedMail, raw: bytes, *, sent_last_hour: int | None
 ) -> None:
+    """What the message becomes. ``sent_last_hour``: the sender's messages stored within the
+    last hour, this one not yet written (held mail counts too); None lifts the sender limit
+    (an administrator released the message)."""
     automatic = loops.classify(parsed)
     mail.automatic = automatic.value
     if automatic is loops.Automatic.BOUNCE:
@@ -219,7 +219,7 @@ def _process(
     if not sender.is_active:
         mail.warnings.append(f"{sender.email} is deactivated.")
         return _finish(mail, State.HELD)
-    if enforce_limit and _over_hourly_limit(mail):
+    if sent_last_hour is not None and sent_last_hour >= sender_hourly_limit():
         mail.warnings.append(
             f"{mail.sender} sent more than {sender_hourly_limit()} messages within an hour."
         )
@@ -343,29 +343,6 @@ def _without_tag(address: str) -> str:
 def _title(parsed: ParsedMail) -> str:
     title = " ".join(parsed.subject.split())[:250]
     return title or "(no subject)"
-
-
-def _over_hourly_limit(mail: InboundMail) -> bool:
-    """Whether the sender's messages of the last hour, this one not yet written, reach the
-    limit (held mail counts too)."""
-    since = timezone.now() - timedelta(hours=1)
-    received_at = InboundMail._meta.get_field("received_at")
-    assert isinstance(received_at, Field)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _recent_count_sql(), [mail.sender, received_at.get_db_prep_value(since, connection)]
-        )
-        row = cursor.fetchone()
-    return bool(row) and int(row[0]) >= sender_hourly_limit()
-
-
-@fastsql.per_vendor
-def _recent_count_sql(db: BaseDatabaseWrapper) -> str:
-    quote = db.ops.quote_name
-    return fastsql.prepared(
-        f"SELECT COUNT(*) FROM {quote(InboundMail._meta.db_table)} "  # noqa: S608
-        f"WHERE {quote('sender')} = %s AND {quote('received_at')} >= %s"
-    )
 
 
 def _uploads(mail: InboundMail, parsed: ParsedMail, raw: bytes) -> list[Upload]:
