@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import User
-from sustain.core import outbox
+from sustain.core import fastsql, outbox
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 from sustain.tickets.models import Ticket, ticket_number, ticket_url
 
@@ -77,7 +77,9 @@ def tell_fixes(release: Release) -> FanOut:
         True: settings.SUSTAIN_BASE_URL + reverse("portal:release", args=[release.pk]),
         False: settings.SUSTAIN_BASE_URL + reverse("releases:edit", args=[release.pk]),
     }
-    emails = [_email(release.pk, heading, links[p.customer], p, tickets) for p in told]
+    # Each ticket's line is written once, however many people it is listed for.
+    lines = {pk: _lines(pk, title) for pk, (title, _) in tickets.items()}
+    emails = [_email(release.pk, heading, links[p.customer], p, lines) for p in told]
     for batch in _batches(emails):
         outbox.record_emails(batch)
     return FanOut(tickets=len(tickets), people=len(told))
@@ -104,30 +106,32 @@ def _audience(version_id: int) -> dict[int, Recipient]:
     return people
 
 
+def _lines(pk: int, title: str) -> tuple[str, str]:
+    """A fixed ticket as the text and the HTML of a message list it."""
+    number = ticket_number(pk)
+    text = f"  {number}  {title}"
+    page = f'<li><a href="{html.escape(ticket_url(number))}">{number}</a> {html.escape(title)}</li>'
+    return text, page
+
+
 def _email(
     release_id: int,
     heading: str,
     link: str,
     person: Recipient,
-    tickets: dict[int, tuple[str, int]],
+    lines: dict[int, tuple[str, str]],
 ) -> outbox.Email:
-    listed = sorted(person.ticket_ids)
-    count = len(listed)
-    what = "a ticket of yours" if count == 1 else f"{count} tickets of yours"
-    lines = [f"{ticket_number(pk)}  {tickets[pk][0]}" for pk in listed]
+    listed = [lines[pk] for pk in sorted(person.ticket_ids)]
+    what = "a ticket of yours" if len(listed) == 1 else f"{len(listed)} tickets of yours"
     text = (
         f"Hello {person.name},\n\n{heading} is out and fixes {what}:\n\n"
-        + "\n".join(f"  {line}" for line in lines)
+        + "\n".join(t for t, _ in listed)
         + f"\n\nRead the release notes: {link}\n"
-    )
-    items = "".join(
-        f'<li><a href="{html.escape(ticket_url(ticket_number(pk)))}">{ticket_number(pk)}</a> '
-        f"{html.escape(tickets[pk][0])}</li>"
-        for pk in listed
     )
     page = (
         f"<p>Hello {html.escape(person.name)},</p>"
-        f"<p>{html.escape(heading)} is out and fixes {what}:</p><ul>{items}</ul>"
+        f"<p>{html.escape(heading)} is out and fixes {what}:</p>"
+        f"<ul>{''.join(h for _, h in listed)}</ul>"
         f'<p><a href="{html.escape(link)}">Read the release notes</a></p>'
     )
     return outbox.Email(
@@ -140,9 +144,9 @@ def _email(
 
 
 def _insert(rows: Iterable[Model]) -> None:
-    objs = list(rows)
-    if objs:
-        type(objs[0])._default_manager.bulk_create(objs, batch_size=BATCH, ignore_conflicts=True)
+    # One INSERT per batch, skipping rows that exist (a repeated fan-out writes nothing).
+    for batch in _batches(list(rows)):
+        fastsql.insert_rows(batch, skip_conflicts=True)
 
 
 def _batches[T](items: list[T]) -> Iterator[list[T]]:
