@@ -146,3 +146,15 @@ def test_ticket_pages_show_the_versions(make_ticket, alice, bob, product, new_ve
     assert "Affected version" in desk
     portal = signed_in(bob).get(f"/portal/tickets/{ticket.number}").content.decode()
     assert "Fixed in</dt><dd>2.2" in portal
+
+
+def test_the_queue_filters_by_fixed_in_version(make_ticket, alice, bob, new_version):
+    fixed = fix(alice, make_ticket(alice, title="Fixed one"), new_version)
+    make_ticket(alice, title="Other one")
+    page = (
+        signed_in(alice)
+        .get("/tickets/", {"view": "all", "fixed_in_version": new_version.pk})
+        .content.decode()
+    )
+    assert fixed.number in page
+    assert "Other one" not in page
