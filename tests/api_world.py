@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sustain.backups.models import Backup
+from sustain.catalog.models import Version
 from sustain.core.uploads import Upload
 from sustain.factories import make_message, make_token
 from sustain.kb import attachments as kb_attachments
@@ -24,6 +25,7 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.releases import release_services as releases
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -81,6 +83,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     ).mail
     InboundMail.objects.filter(pk=mail.pk).update(state=InboundMail.State.HELD)
     backup = Backup.objects.create(trigger="manual", status="succeeded")
+    release = releases.create_release(
+        actor=admin, version=Version.objects.create(product=product, name="2.2")
+    )
 
     tokens = {persona: make_token(user)[1] for persona, user in (("admin", admin), ("bob", bob))}
     # The token DELETE /tokens/{token_id} may revoke (bob's, which the administrator may
@@ -101,6 +106,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "backup_id": backup.pk,
             "mail_id": mail.pk,
             "mailbox_id": mailbox.pk,
+            "release_id": release.pk,
         },
         kb_ids={
             "ref": ticket.number,

@@ -98,8 +98,8 @@ def test_reads_open_to_anonymous_visitors_declare_optional_security(document):
         for method, path, operation in operations(document)
         if {} in operation.get("security", [])
     }
-    # The knowledge base's public reads (tests/test_permission_matrix.py checks that exactly
-    # these answer callers without a token).
+    # The public reads of the knowledge base and of release notes (tests/test_permission_matrix.py
+    # checks that exactly these answer callers without a token).
     assert anonymous == {
         f"GET {V1}/kb/articles",
         f"GET {V1}/kb/articles/{{article_id}}",
@@ -109,6 +109,9 @@ def test_reads_open_to_anonymous_visitors_declare_optional_security(document):
         f"GET {V1}/kb/categories",
         f"GET {V1}/kb/articles/{{article_id}}/attachments",
         f"GET {V1}/kb/articles/{{article_id}}/attachments/{{attachment_id}}",
+        # Published release notes are public (drafts answer staff only).
+        f"GET {V1}/releases",
+        f"GET {V1}/releases/{{release_id}}",
     }
     for label in anonymous:
         assert 401 not in _statuses(document, label), label

@@ -498,6 +498,44 @@ def _kb_file(audience: str = "public") -> dict[str, Any]:
     return {"article_id": article.pk, "attachment_id": stored.pk}
 
 
+# releases: published notes answer anyone, anonymous visitors too; drafts are the staff's;
+# writing and publishing is release_notes.write (of these personas, the administrator's).
+def _version() -> Any:
+    from sustain.catalog.models import Product, Version
+
+    product, _ = Product.objects.get_or_create(name="Gizmo")
+    return Version.objects.create(product=product, name=f"9.{Version.objects.count()}")
+
+
+def _release(published: bool = False) -> dict[str, Any]:
+    from sustain.releases import release_services
+
+    admin = User.objects.get(email="admin@sustain.test")
+    release = release_services.create_release(actor=admin, version=_version(), notes="Fixes.")
+    if published:
+        release_services.publish_release(actor=admin, release_id=release.pk)
+    return {"release_id": release.pk}
+
+
+RELEASE_PUBLIC_200 = EVERYONE_200 | {"anonymous": 200}
+MATRIX += [
+    Row("GET", f"{V1}/releases", RELEASE_PUBLIC_200),
+    Row("GET", f"{V1}/releases/{{release_id}}", RELEASE_PUBLIC_200,
+        params=lambda w: _release(published=True)),
+    Row("GET", f"{V1}/releases/{{release_id}}", expect(404, 404, 200, 200, 200, 200)
+        | {"anonymous": 404}, params=lambda w: _release(), case="draft"),
+    Row("GET", f"{V1}/releases/{{release_id}}/draft", STAFF_ONLY_200,
+        params=lambda w: _release(published=True)),
+    Row("POST", f"{V1}/releases", ADMIN_ONLY_201, body=lambda w: {"version_id": _version().pk}),
+    Row("PATCH", f"{V1}/releases/{{release_id}}", ADMIN_ONLY_200, body=lambda w: {"notes": "x"},
+        params=lambda w: _release()),
+    Row("DELETE", f"{V1}/releases/{{release_id}}", expect(403, 403, 403, 403, 403, 204),
+        params=lambda w: _release()),
+    Row("POST", f"{V1}/releases/{{release_id}}/publish", ADMIN_ONLY_200,
+        params=lambda w: _release()),
+]  # fmt: skip
+
+
 def _mailbox() -> Mailbox:
     # Port 9 (discard) on the loopback refuses the connection at once: a poll fails fast.
     return save_mailbox(actor=User.objects.get(email="admin@sustain.test"), changes=MAILBOX | {

@@ -53,10 +53,14 @@ class Capability(StrEnum):
     """Mailboxes, the log of inbound mail and held mail; deliver raw mail through the API."""
     BACKUPS_MANAGE = "backups.manage"
     """See backups and start one; be told when one fails."""
+    RELEASE_NOTES_WRITE = "release_notes.write"
+    """Write release records and their notes; publish them, which tells the people of the
+    fixed tickets."""
 
 
 _WORK_TICKETS = frozenset({Capability.TICKETS_WRITE, Capability.KB_WRITE})
 _LEAD = _WORK_TICKETS | {
+    Capability.RELEASE_NOTES_WRITE,
     Capability.TICKETS_READ_ALL,
     Capability.SLA_MANAGE,
     Capability.SETTINGS_READ,
@@ -79,7 +83,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     },
     "lead": _LEAD,
     "agent": _WORK_TICKETS,
-    "engineer": _WORK_TICKETS,
+    # Maintenance engineers ship the patches, so they write and publish the release notes.
+    "engineer": _WORK_TICKETS | {Capability.RELEASE_NOTES_WRITE},
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(

@@ -66,9 +66,11 @@ class CatalogueForm(RevisionForm):
     product = forms.ModelChoiceField(queryset=Product.objects.all(), required=False)
     component = forms.ModelChoiceField(queryset=Component.objects.all(), required=False)
     version = forms.ModelChoiceField(queryset=Version.objects.all(), required=False)
+    fixed_in_version = forms.ModelChoiceField(queryset=Version.objects.all(), required=False)
 
     def changes(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in ("product", "component", "version")}
+        names = ("product", "component", "version", "fixed_in_version")
+        return {name: self.cleaned_data[name] for name in names}
 
 
 class TagsForm(RevisionForm):

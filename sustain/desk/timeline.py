@@ -28,6 +28,8 @@ _FIELD_LABELS = {
     "merged_into": "merged into",
     "merged_from": "merged from",
     "assignee_reason": "assignment reason",
+    "version": "affected version",
+    "fixed_in_version": "fixed-in version",
 }
 
 

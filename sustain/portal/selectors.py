@@ -119,6 +119,8 @@ class TicketView:
     reopen_until: datetime | None
     reopen_expired: bool
     product_name: str = ""
+    version_name: str = ""
+    fixed_in_name: str = ""
     merged_into: str = ""
     reopen_days: int = 0
     news_mark: str = ""
@@ -185,6 +187,12 @@ def ticket_view(viewer: User, ticket: Ticket) -> TicketView:
         reopen_until=window.until if reopenable else None,
         reopen_expired=window.expired,
         product_name=ticket.product.name if ticket.product_id and ticket.product else "",
+        version_name=ticket.version.name if ticket.version_id and ticket.version else "",
+        fixed_in_name=(
+            ticket.fixed_in_version.name
+            if ticket.fixed_in_version_id and ticket.fixed_in_version
+            else ""
+        ),
         reopen_days=settings.SUSTAIN_REOPEN_DAYS,
         merged_into=ticket_number(ticket.merged_into_id) if ticket.merged_into_id else "",
         news_mark=news_mark(ticket),

@@ -2,5 +2,10 @@
 
 The catalogue these build on — products, components, versions — lives in ``sustain.catalog``,
 below tickets; the models that were here moved there without touching their rows
-(``releases.0003``, ``catalog.0001``).
+(``releases.0003``, ``catalog.0001``). Each part of this app keeps its models in a module of
+its own, imported here so that Django finds them.
 """
+
+from sustain.releases.release_models import FixNotice, Release, ReleaseFix
+
+__all__ = ["FixNotice", "Release", "ReleaseFix"]

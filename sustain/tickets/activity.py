@@ -108,7 +108,16 @@ def display_change(activity: Activity) -> tuple[str, str]:
 # the assignee, team, priority, tags, watchers, links — is not, and leaves the ticket's
 # public_updated_at where it was.
 CUSTOMER_VISIBLE_FIELDS = frozenset(
-    {"title", "kind", "status", "product", "requester", "merged_into", "merged_from"}
+    {
+        "title",
+        "kind",
+        "status",
+        "product",
+        "fixed_in_version",
+        "requester",
+        "merged_into",
+        "merged_from",
+    }
 )
 
 

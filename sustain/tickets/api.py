@@ -78,6 +78,7 @@ _FINDERS: dict[str, tuple[str, Callable[[User, int], Model | None]]] = {
     "product_id": ("product", lambda actor, pk: _first(Product.objects.all(), pk)),
     "component_id": ("component", lambda actor, pk: _first(Component.objects.all(), pk)),
     "version_id": ("version", lambda actor, pk: _first(Version.objects.all(), pk)),
+    "fixed_in_version_id": ("version", lambda actor, pk: _first(Version.objects.all(), pk)),
 }
 
 
@@ -109,6 +110,7 @@ _CLEARABLE_IDS = (
     "product_id",
     "component_id",
     "version_id",
+    "fixed_in_version_id",
 )
 # Services name the model field ("assignee"); the client knows it as "assignee_id".
 _CLIENT_FIELDS = {name.removesuffix("_id"): name for name in _CLEARABLE_IDS} | {
@@ -135,6 +137,8 @@ class TicketFilters(In):
     assignee: str | None = Field(None, description="A user id, `me` or `none`")
     organisation: Id | None = None
     requester: Id | None = None
+    version: Id | None = Field(None, description="The affected version")
+    fixed_in_version: Id | None = Field(None, description="The version that ships the fix")
     tag: str | None = None
     q: str | None = Field(None, description="A ticket number or words of the title")
     updated_since: AwareDatetime | None = Field(

@@ -295,6 +295,9 @@ for _own in (
         "assignee", _id_or("me|none", "Use a user id, 'me' or 'none'."), _assignee, order=70
     ),
     TicketFilter("product", _positive_id(), _where("product_id"), order=80),
+    # The affected version, and the version that ships the fix (release notes, fix notices).
+    TicketFilter("version", _positive_id(), _where("version_id"), order=82),
+    TicketFilter("fixed_in_version", _positive_id(), _where("fixed_in_version_id"), order=84),
     TicketFilter("requester", _positive_id(), _where("requester_id"), order=90),
     TicketFilter("involves", _id_or("me", "Use a user id or 'me'."), _involving, order=95),
     TicketFilter("tag", _text(_TAG_LENGTH), _tagged, order=100),

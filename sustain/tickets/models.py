@@ -87,8 +87,14 @@ class Ticket(models.Model):
     component = models.ForeignKey(
         Component, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
+    # The affected version: the one the ticket was raised against.
     version = models.ForeignKey(
         Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    # The version that ships the fix; its release record (sustain.releases), once published,
+    # tells the ticket's reporter and watchers.
+    fixed_in_version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="fixed_tickets"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     watchers = models.ManyToManyField(User, blank=True, related_name="watched_tickets")

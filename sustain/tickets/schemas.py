@@ -27,7 +27,12 @@ class TicketOut(Out):
     team: TeamRef | None
     product: Ref | None
     component: Ref | None
-    version: Ref | None
+    version: Ref | None = Field(..., description="The affected version")
+    fixed_in_version: Ref | None = Field(
+        ...,
+        description="The version that ships the fix; its release, once published, tells the "
+        "ticket's reporter and watchers",
+    )
     tags: list[str]
     merged_into: str | None
     created_at: datetime
@@ -79,7 +84,8 @@ class TicketIn(In):
     assignee_id: Id | None = None
     product_id: Id | None = None
     component_id: Id | None = None
-    version_id: Id | None = None
+    version_id: Id | None = Field(None, description="The affected version")
+    fixed_in_version_id: Id | None = None
     tags: list[str] = []
     watcher_ids: list[Id] = []
 
@@ -103,7 +109,8 @@ class TicketPatch(In):
     assignee_id: Id | None = None
     product_id: Id | None = None
     component_id: Id | None = None
-    version_id: Id | None = None
+    version_id: Id | None = Field(None, description="The affected version")
+    fixed_in_version_id: Id | None = Field(None, description="The version that ships the fix")
     tags: list[str] = omittable()
     watcher_ids: list[Id] = omittable()
     revision: Quantity | None = Field(

@@ -229,6 +229,7 @@ _CATALOGUE: dict[str, type[Model]] = {
     "product": Product,
     "component": Component,
     "version": Version,
+    "fixed_in_version": Version,
 }
 
 
@@ -248,7 +249,9 @@ def page_names(
     for row in rows:
         ticket_ids.add(row["id"])
         for kind, ids in wanted.items():
-            pk = row[f"{kind}_id"]
+            # A list that does not show a column (the queue has no fixed-in version) leaves
+            # it out of its rows.
+            pk = row.get(f"{kind}_id")
             if pk is not None:
                 ids.add(pk)
     parts: list[str] = []

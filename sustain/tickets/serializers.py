@@ -47,6 +47,7 @@ _OWN_FIELDS = (
     "product_id",
     "component_id",
     "version_id",
+    "fixed_in_version_id",
     "merged_into_id",
     "created_at",
     "updated_at",
@@ -105,7 +106,7 @@ class Lookups:
         """For a ticket just created from objects: its catalogue rows are in hand, and its
         tags are the cleaned names it was given, so nothing needs to be read again."""
         names: dict[tuple[str, int], str] = {}
-        for kind in ("organisation", "team", "product", "component", "version"):
+        for kind in ("organisation", "team", "product", "component", "version", "fixed_in_version"):
             descriptor = getattr(Ticket, kind)
             related = descriptor.field.get_cached_value(ticket, default=None)
             if related is not None:
@@ -140,6 +141,7 @@ def ticket_fields(row: Row, lookups: Lookups, *, customer: bool = False) -> dict
         "product": lookups.named("product", row["product_id"]),
         "component": lookups.named("component", row["component_id"]),
         "version": lookups.named("version", row["version_id"]),
+        "fixed_in_version": lookups.named("fixed_in_version", row["fixed_in_version_id"]),
         "tags": lookups.tags.get(row["id"], []),
         "merged_into": ticket_number(row["merged_into_id"]) if row["merged_into_id"] else None,
         "created_at": row["created_at"],

@@ -66,12 +66,21 @@ class NewTicket:
     product: Product | None = None
     component: Component | None = None
     version: Version | None = None
+    fixed_in_version: Version | None = None
     tags: list[str] = field(default_factory=list)
     watchers: list[User] = field(default_factory=list)
     attachments: list[Upload] = field(default_factory=list)
 
 
-_STAFF_ONLY_ON_CREATE = ("team", "assignee", "watchers", "tags", "priority", "requester")
+_STAFF_ONLY_ON_CREATE = (
+    "team",
+    "assignee",
+    "watchers",
+    "tags",
+    "priority",
+    "requester",
+    "fixed_in_version",
+)
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,7 @@ def create_ticket_with_message(
     priority = priority_for(data.impact, data.urgency)
     if override_reason and data.priority is not None:
         priority = Priority(data.priority)
-    product = check_catalogue(data.product, data.component, data.version)
+    product = check_catalogue(data.product, data.component, data.version, data.fixed_in_version)
     if data.assignee is not None:
         check_assignee(data.assignee, data.team)
 
@@ -148,6 +157,7 @@ def create_ticket_with_message(
             product=product,
             component=data.component,
             version=data.version,
+            fixed_in_version=data.fixed_in_version,
             created_at=now,
             updated_at=now,
             public_updated_at=now,
@@ -189,6 +199,7 @@ EDITABLE_FIELDS = frozenset(
         "product",
         "component",
         "version",
+        "fixed_in_version",
         "tags",
         "watchers",
     }
@@ -387,29 +398,21 @@ def _set_priority(actor: Actor, ticket: Ticket, changes: dict[str, Any], channel
 def _set_catalogue(
     actor: Actor, ticket: Ticket, changes: dict[str, Any], channel: str
 ) -> list[str]:
-    names = ("product", "component", "version")
+    names = ("product", "component", "version", "fixed_in_version")
     if not set(names) & set(changes):
         return []
-    product = changes.get("product", ticket.product)
-    component = changes.get("component", ticket.component)
-    version = changes.get("version", ticket.version)
+    values = {name: changes.get(name, getattr(ticket, name)) for name in names}
+    product = values["product"]
     if "product" in changes and product != ticket.product:
         # Moving to another product drops parts of the old one unless new ones were given.
-        if (
-            "component" not in changes
-            and component
-            and component.product_id != getattr(product, "pk", None)
-        ):
-            component = None
-        if (
-            "version" not in changes
-            and version
-            and version.product_id != getattr(product, "pk", None)
-        ):
-            version = None
-    product = check_catalogue(product, component, version)
-    parts = (("product", product), ("component", component), ("version", version))
-    return [a.field for a in _set_logged(actor, ticket, channel, parts)]
+        for name in names[1:]:
+            part = values[name]
+            if name not in changes and part and part.product_id != getattr(product, "pk", None):
+                values[name] = None
+    values["product"] = check_catalogue(
+        product, values["component"], values["version"], values["fixed_in_version"]
+    )
+    return [a.field for a in _set_logged(actor, ticket, channel, values.items())]
 
 
 def _set_team_and_assignee(

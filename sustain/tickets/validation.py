@@ -103,10 +103,15 @@ def check_assignee(assignee: User, team: Team | None) -> None:
 
 
 def check_catalogue(
-    product: Product | None, component: Component | None, version: Version | None
+    product: Product | None,
+    component: Component | None,
+    version: Version | None,
+    fixed_in_version: Version | None = None,
 ) -> Product | None:
-    """Returns the product, derived from the component or version when not given."""
-    for name, part in (("component", component), ("version", version)):
+    """Returns the product, derived from the component or a version when not given. The
+    affected version, the version with the fix and the component all belong to it."""
+    parts = (("component", component), ("version", version), ("fixed_in_version", fixed_in_version))
+    for name, part in parts:
         if part is None:
             continue
         if product is None:

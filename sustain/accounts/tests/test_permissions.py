@@ -30,6 +30,7 @@ tokens.manage_all             x    .     .      .       .       .           .
 audit.read                    x    .     .      .       .       .           .
 mail.manage                   x    .     .      .       .       .           .
 backups.manage                x    .     .      .       .       .           .
+release_notes.write           x    x     .      x       .       .           .
 """
 
 

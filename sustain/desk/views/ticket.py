@@ -81,7 +81,7 @@ def page_context(
     return context
 
 
-_NAMED = ("team", "organisation", "product", "component", "version")
+_NAMED = ("team", "organisation", "product", "component", "version", "fixed_in_version")
 _EDITABLE = ("status", "priority", "assignee", "team", "catalogue", "tags")
 
 
