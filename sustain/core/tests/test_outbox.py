@@ -405,7 +405,12 @@ def test_a_rolled_back_batch_leaves_nothing(mailoutbox):
 def test_the_batches_of_one_transaction_share_one_delivery_job(mailoutbox, monkeypatch):
     jobs: list[list[str]] = []
     enqueue = outbox._enqueue_keys
-    monkeypatch.setattr(outbox, "_enqueue_keys", lambda keys: (jobs.append(keys), enqueue(keys)))
+
+    def counted(keys: list[str]) -> None:
+        jobs.append(keys)
+        enqueue(keys)
+
+    monkeypatch.setattr(outbox, "_enqueue_keys", counted)
 
     def change_that_fails(key: str) -> None:
         with transaction.atomic():
