@@ -23,8 +23,9 @@ from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token
 from sustain.catalog.models import Component, Product, Version
 from sustain.sla.models import SlaPolicy, SlaTarget
+from sustain.tickets.creation import NewTicket, create_ticket
 from sustain.tickets.models import Message, Ticket
-from sustain.tickets.services import NewTicket, add_message, create_ticket
+from sustain.tickets.services import add_message
 
 PASSWORD = "correct horse battery"  # noqa: S105  # the test personas' password
 

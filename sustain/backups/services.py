@@ -337,7 +337,7 @@ def notify_failure(backup: Backup, what: str, detail: str) -> None:
     was set up with, so the ticket lands with somebody who can act on it.
     """
     from sustain.tickets.choices import Channel, Kind, Level
-    from sustain.tickets.services import NewTicket, create_ticket
+    from sustain.tickets.creation import NewTicket, create_ticket
 
     managers = roles_with(Capability.BACKUPS_MANAGE)
     admins = list(User.objects.filter(role__in=managers, is_active=True).order_by("pk"))

@@ -20,13 +20,15 @@ worker shares.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -172,32 +174,36 @@ def record_emails(emails: list[Email]) -> None:
     _enqueue_keys_on_commit([email.key for email in emails])
 
 
-class _DeliverKeys:
-    """The delivery job of a transaction's e-mails, handed to the queue after the commit."""
+# The keys of the e-mails recorded inside ``one_delivery_job``, when one is open.
+_job_keys: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "outbox_job_keys", default=None
+)
 
-    def __init__(self, keys: list[str]) -> None:
-        self.keys = keys
 
-    def __call__(self) -> None:
-        _enqueue_keys(self.keys)
+@contextlib.contextmanager
+def one_delivery_job() -> Iterator[None]:
+    """Hand the e-mails recorded inside to the queue as one delivery job, after the commit.
+
+    Each change that records e-mails enqueues a job of its own; a caller that makes many
+    changes in one transaction (mail intake commits ten messages at once) would pay a queue
+    write for each. Keys recorded in a savepoint that rolls back ride along: their job finds
+    no row under them and sends nothing for them."""
+    keys: list[str] = []
+    token = _job_keys.set(keys)
+    try:
+        yield
+    finally:
+        _job_keys.reset(token)
+    if keys:
+        transaction.on_commit(functools.partial(_enqueue_keys, keys), robust=True)
 
 
 def _enqueue_keys_on_commit(keys: list[str]) -> None:
-    """One delivery job per commit, however many changes of the transaction recorded e-mails.
-
-    A batch of mail intake commits ten messages at once; a job for each would cost a queue
-    write each. The keys join the job already waiting for this transaction's commit. Django
-    drops a callback whose savepoint rolls back, and with it the keys recorded inside that
-    savepoint, which is right; the next change then registers a job of its own. Keys that
-    joined from a later savepoint that rolled back ride along: their job finds no row under
-    them and sends nothing for them.
-    """
-    connection = transaction.get_connection()
-    for _savepoints, callback, _robust in reversed(connection.run_on_commit):
-        if isinstance(callback, _DeliverKeys):
-            callback.keys.extend(keys)
-            return
-    transaction.on_commit(_DeliverKeys(list(keys)), robust=True)
+    collecting = _job_keys.get()
+    if collecting is not None:
+        collecting.extend(keys)
+    else:
+        transaction.on_commit(functools.partial(_enqueue_keys, keys), robust=True)
 
 
 def _message_id_of(payload: Payload) -> str:

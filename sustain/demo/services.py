@@ -28,14 +28,9 @@ from sustain.demo.service_levels import create_help_articles, create_service_lev
 from sustain.tickets import linking
 from sustain.tickets.activity import seen_by_customer
 from sustain.tickets.choices import Channel, Kind, Level, LinkKind, Status
+from sustain.tickets.creation import NewTicket, create_ticket
 from sustain.tickets.models import Activity, Message, Ticket, TicketLink
-from sustain.tickets.services import (
-    NewTicket,
-    add_message,
-    create_ticket,
-    transition_ticket,
-    update_ticket,
-)
+from sustain.tickets.services import add_message, transition_ticket, update_ticket
 
 DEFAULT_TICKETS = 300
 HISTORY_DAYS = 60

@@ -31,11 +31,12 @@ from sustain.mail.models import BouncingAddress, InboundMail, raw_mail_path
 from sustain.mail.parsing import ParsedMail, parse
 from sustain.mail.threading import find_ticket
 from sustain.tickets.choices import Channel, LinkKind
+from sustain.tickets.creation import NewTicket, create_ticket_with_message
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Message, Ticket
 from sustain.tickets.rules import reopen_window
 from sustain.tickets.selectors import visible_tickets
-from sustain.tickets.services import NewTicket, add_message, create_ticket_with_message
+from sustain.tickets.services import add_message
 from sustain.tickets.system import TicketEvent, record_events
 from sustain.tickets.watching import watch_ticket
 
@@ -76,10 +77,11 @@ def receive_batch(raws: Iterable[bytes], *, source: str) -> Batch:
     mailbox nor gets lost. Only when even that fails does the batch stop, keeping the messages
     before it, so that the caller moves or flags exactly those before it reports the error. A
     crash before the commit loses nothing: none of the batch was flagged, and ``receive``
-    drops the copies of it that are fetched again.
+    drops the copies of it that are fetched again. The e-mails the batch records go to the
+    queue as one delivery job.
     """
     batch = Batch()
-    with transaction.atomic():
+    with transaction.atomic(), outbox.one_delivery_job():
         for raw in raws:
             try:  # receive sends every statement inside a savepoint of its own
                 batch.outcomes.append(receive(raw, source=source))

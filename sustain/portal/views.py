@@ -22,7 +22,7 @@ from sustain.core.uploads import download_response
 from sustain.core.web_errors import add_service_error
 from sustain.portal import selectors
 from sustain.portal.forms import NewRequestForm, ReplyForm, uploads_of
-from sustain.tickets import services
+from sustain.tickets import creation, services
 from sustain.tickets.choices import Channel, Status
 from sustain.tickets.models import Ticket
 from sustain.tickets.selectors import get_attachment_for, get_ticket_for
@@ -71,9 +71,9 @@ def new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = services.create_ticket(
+                ticket = creation.create_ticket(
                     actor=user,
-                    data=services.NewTicket(
+                    data=creation.NewTicket(
                         title=data["subject"],
                         description=data["description"],
                         kind=data["kind"],

@@ -25,7 +25,7 @@ from sustain.core.pagination import paginate
 from sustain.core.renderers import json_response
 from sustain.core.schemas import Id, In, Quantity, Text
 from sustain.core.uploads import Upload, download_response
-from sustain.tickets import linking, services
+from sustain.tickets import creation, linking, services
 from sustain.tickets.activity import value_label
 from sustain.tickets.choices import Channel, Kind, Status
 from sustain.tickets.filters import clean_filters, filter_params, filter_tickets
@@ -187,9 +187,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
 def create_ticket(request: HttpRequest, payload: TicketIn) -> HttpStatus[TicketDetail]:
     actor = actor_of(request)
     data = payload.dict(exclude_unset=True)
-    new = services.NewTicket(**_resolve(actor, data))
+    new = creation.NewTicket(**_resolve(actor, data))
     with _client_field_names():
-        ticket = services.create_ticket(actor=actor, data=new, channel=Channel.API)
+        ticket = creation.create_ticket(actor=actor, data=new, channel=Channel.API)
     detail = ticket_detail(actor, ticket, new_watchers=new.watchers, new_tags=clean_tags(new.tags))
     return HttpStatus(201, detail)
 

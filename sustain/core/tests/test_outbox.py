@@ -402,7 +402,7 @@ def test_a_rolled_back_batch_leaves_nothing(mailoutbox):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_batches_of_one_transaction_share_one_delivery_job(mailoutbox, monkeypatch):
+def test_one_delivery_job_takes_every_batch_recorded_inside_it(mailoutbox, monkeypatch):
     jobs: list[list[str]] = []
     enqueue = outbox._enqueue_keys
 
@@ -417,25 +417,25 @@ def test_the_batches_of_one_transaction_share_one_delivery_job(mailoutbox, monke
             outbox.record_emails(_batch(key))
             raise RuntimeError("this change failed")
 
-    with transaction.atomic():
+    with transaction.atomic(), outbox.one_delivery_job():
         outbox.record_emails(_batch("j1"))
         with pytest.raises(RuntimeError):
             change_that_fails("gone")  # a change inside rolls back
         with transaction.atomic():
             outbox.record_emails(_batch("j2", "j3"))
-    with transaction.atomic():
-        with pytest.raises(RuntimeError):
-            change_that_fails("lost")  # the transaction's first change fails
-        outbox.record_emails(_batch("k1"))  # still gets a job, without the failed keys
+    with transaction.atomic():  # without it, each change has its job
+        outbox.record_emails(_batch("k1"))
+        outbox.record_emails(_batch("k2"))
 
     # "gone" joined the job before its change rolled back: the job finds no row and sends
-    # nothing for it. "lost" took its own job with it when it rolled back.
-    assert jobs == [["j1", "gone", "j2", "j3"], ["k1"]]
+    # nothing for it.
+    assert jobs == [["j1", "gone", "j2", "j3"], ["k1"], ["k2"]]
     assert sorted(m.to[0] for m in mailoutbox) == [
         "j1@example.com",
         "j2@example.com",
         "j3@example.com",
         "k1@example.com",
+        "k2@example.com",
     ]
 
 

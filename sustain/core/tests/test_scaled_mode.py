@@ -25,7 +25,8 @@ pytestmark = pytest.mark.postgres
 PRODUCER = """
 from django.db import transaction
 from sustain.accounts.models import User
-from sustain.tickets.services import NewTicket, add_message, create_ticket
+from sustain.tickets.creation import NewTicket, create_ticket
+from sustain.tickets.services import add_message
 
 agent = User.objects.create_user("agent@scaled.test", role="agent", full_name="Agent")
 customer = User.objects.create_user("customer@scaled.test", role="customer")

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sustain.core.uploads import Upload
-from sustain.tickets import panels, services
+from sustain.tickets import creation, panels, services
 from sustain.tickets.choices import LinkKind, Status
 from sustain.tickets.linking import link_tickets
 from sustain.tickets.models import Activity, Attachment, Message, Ticket
@@ -65,7 +65,7 @@ def test_page_shows_replies_notes_events_and_files(client, alice, bob, bobs_tick
 def test_the_side_panel_shows_the_sla_clocks_of_the_ticket(client, alice, bob, support):
     from sustain.sla.engine import forget_policies
     from sustain.sla.models import SlaPolicy, SlaTarget
-    from sustain.tickets.services import NewTicket, create_ticket
+    from sustain.tickets.creation import NewTicket, create_ticket
 
     forget_policies()
     policy = SlaPolicy.objects.create(name="Standard", position=10)
@@ -139,8 +139,8 @@ def test_query_count_does_not_grow_with_the_conversation(client, alice, bob, bob
 
 
 def _other(alice) -> Ticket:
-    return services.create_ticket(
-        actor=alice, data=services.NewTicket(title="Other", description="Another one.")
+    return creation.create_ticket(
+        actor=alice, data=creation.NewTicket(title="Other", description="Another one.")
     )
 
 

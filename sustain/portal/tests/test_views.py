@@ -16,7 +16,7 @@ from sustain.core.errors import ValidationFailed
 from sustain.core.uploads import Upload
 from sustain.portal import selectors
 from sustain.portal.selectors import news_mark
-from sustain.tickets import services
+from sustain.tickets import creation, services
 from sustain.tickets.choices import Kind, Status
 from sustain.tickets.models import Attachment, Message, Ticket
 
@@ -320,7 +320,7 @@ def test_a_refusal_by_the_service_shows_beside_its_field(bob: User, monkeypatch:
     def refuse(**kwargs: Any) -> Ticket:
         raise ValidationFailed.field("title", "Subjects cannot mention that.")
 
-    monkeypatch.setattr(services, "create_ticket", refuse)
+    monkeypatch.setattr(creation, "create_ticket", refuse)
     response = _new(signed_in(bob))
     assert response.status_code == 422
     assert 'id="id_subject_error"' in html(response)

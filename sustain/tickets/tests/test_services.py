@@ -20,7 +20,7 @@ from sustain.core.errors import (
 from sustain.core.models import OutboxMessage
 from sustain.core.uploads import Upload
 from sustain.factories import make_product, make_team, make_user
-from sustain.tickets import assignment, linking, services
+from sustain.tickets import assignment, creation, linking, services
 from sustain.tickets.choices import Channel, LinkKind, Status
 from sustain.tickets.models import Activity, Attachment, Message, Tag, Ticket, TicketLink
 from sustain.tickets.selectors import get_ticket_for, visible_tickets
@@ -232,9 +232,9 @@ def test_concurrent_tickets_take_distinct_round_robin_turns(lead, alice, dave, r
     def create() -> None:
         try:
             start.wait()
-            services.create_ticket(
+            creation.create_ticket(
                 actor=lead,
-                data=services.NewTicket(title="Crash", description="It fell over.", team=rota),
+                data=creation.NewTicket(title="Crash", description="It fell over.", team=rota),
                 channel=Channel.API,
             )
         except BaseException as error:  # reported below: a thread's exception is lost
