@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from sustain.portal import suggestions, views
+from sustain.portal import deployments, suggestions, views
 
 app_name = "portal"
 
@@ -16,4 +16,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(rf"^{_TICKET}/reply$", views.reply, name="reply"),
     re_path(rf"^{_TICKET}/status$", views.change_status, name="status"),
     path("attachments/<id:pk>", views.attachment, name="attachment"),
+    path("deployments/", deployments.deployments, name="deployments"),
+    path("deployments/<id:deployment_id>/remove", deployments.remove, name="deployment_remove"),
 ]

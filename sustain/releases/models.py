@@ -4,3 +4,10 @@ The catalogue these build on — products, components, versions — lives in ``s
 below tickets; the models that were here moved there without touching their rows
 (``releases.0003``, ``catalog.0001``).
 """
+
+from sustain.releases.deployments.models import (  # noqa: F401  (Django looks for models here)
+    Deployment,
+    DeploymentChange,
+    DeploymentHook,
+    HookDelivery,
+)

@@ -30,6 +30,9 @@ tokens.manage_all             x    .     .      .       .       .           .
 audit.read                    x    .     .      .       .       .           .
 mail.manage                   x    .     .      .       .       .           .
 backups.manage                x    .     .      .       .       .           .
+deployments.write             x    x     x      x       .       .           .
+deployments.manage_own        .    .     .      .       .       .           x
+deployment_hooks.manage       x    .     .      .       .       .           .
 """
 
 
