@@ -24,6 +24,9 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.releases.deployments import webhooks
+from sustain.releases.deployments.choices import DeploymentChannel
+from sustain.releases.deployments.services import set_deployment
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -81,6 +84,13 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     ).mail
     InboundMail.objects.filter(pk=mail.pk).update(state=InboundMail.State.HELD)
     backup = Backup.objects.create(trigger="manual", status="succeeded")
+    deployment = set_deployment(
+        actor=admin,
+        organisation=acme,
+        version=product.versions.get(),
+        channel=DeploymentChannel.STAFF,
+    ).deployment
+    hook, _ = webhooks.create_hook(actor=admin, name="CI")
 
     tokens = {persona: make_token(user)[1] for persona, user in (("admin", admin), ("bob", bob))}
     # The token DELETE /tokens/{token_id} may revoke (bob's, which the administrator may
@@ -101,6 +111,8 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "backup_id": backup.pk,
             "mail_id": mail.pk,
             "mailbox_id": mailbox.pk,
+            "deployment_id": deployment.pk,
+            "hook_id": hook.pk,
         },
         kb_ids={
             "ref": ticket.number,

@@ -109,6 +109,9 @@ def test_reads_open_to_anonymous_visitors_declare_optional_security(document):
         f"GET {V1}/kb/categories",
         f"GET {V1}/kb/articles/{{article_id}}/attachments",
         f"GET {V1}/kb/articles/{{article_id}}/attachments/{{attachment_id}}",
+        # Not a read: deployment reports from CI/CD, signed with the hook's secret instead of
+        # a token (sustain/releases/deployments/webhooks.py).
+        f"POST {V1}/deployment-hooks/{{hook_id}}/deliveries",
     }
     for label in anonymous:
         assert 401 not in _statuses(document, label), label

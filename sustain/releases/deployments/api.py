@@ -45,12 +45,14 @@ _DELIVERY_BODY = {
         "application/json": {
             "schema": {
                 "type": "object",
+                "additionalProperties": False,
                 "required": ["type", "data"],
                 "properties": {
                     "type": {"type": "string", "enum": ["deployment.set", "deployment.removed"]},
                     "timestamp": {"type": "string"},
                     "data": {
                         "type": "object",
+                        "additionalProperties": False,
                         "properties": {
                             "organisation": {"type": "string"},
                             "product": {"type": "string"},
@@ -113,9 +115,8 @@ def list_deployments(
         rows = rows.filter(version_id=filters.version_id)
     if filters.environment:
         rows = rows.filter(environment=selectors.check_environment(filters.environment))
-    found = paginate(
-        _listed(rows), order="organisation__name", cursor=page.cursor, limit=page.limit
-    )
+    # In the order they were first recorded: a row's place does not move while a client pages.
+    found = paginate(_listed(rows), order="id", cursor=page.cursor, limit=page.limit)
     return DeploymentPage(
         items=[DeploymentOut.of(row) for row in found.items], next_cursor=found.next_cursor
     )
@@ -187,19 +188,21 @@ def _change_out(change_id: int) -> DeploymentChangeOut:
 
 
 @router.get(
-    "/organisations/{organisation_id}/deployment-history",
+    "/deployment-history",
     response=DeploymentChangePage,
-    summary="An organisation's deployment changes, newest first",
+    summary="Deployment changes, newest first (one organisation's with `organisation_id`)",
 )
-def organisation_history(
+def list_history(
     request: HttpRequest,
-    organisation_id: Id,
     filters: Query[DeploymentHistoryFilters],
     page: Query[DeploymentPageParams],
 ) -> DeploymentChangePage:
     actor = actor_of(request)
-    organisation = get_organisation_for(actor, organisation_id)
-    rows = selectors.history_of(actor, organisation).select_related("organisation")
+    rows = selectors.visible_changes(actor).select_related(
+        "organisation", "product", "actor", "hook"
+    )
+    if filters.organisation_id is not None:
+        rows = rows.filter(organisation_id=filters.organisation_id)
     if filters.product_id is not None:
         rows = rows.filter(product_id=filters.product_id)
     if filters.environment:
@@ -263,7 +266,12 @@ def revoke_hook(request: HttpRequest, hook_id: Id) -> DeploymentHookOut:
         "version is refused (422) unless the server allows creating versions. "
         "See docs/deployments.md."
     ),
-    openapi_extra={"requestBody": _DELIVERY_BODY, "parameters": _SIGNATURE_PARAMETERS},
+    # No token: the signature is the credential, so a caller without a token gets in ({}).
+    openapi_extra={
+        "requestBody": _DELIVERY_BODY,
+        "parameters": _SIGNATURE_PARAMETERS,
+        "security": [{}],
+    },
 )
 def deliver(request: HttpRequest, hook_id: Id) -> DeploymentDeliveryOut:
     body = read_body(request, limit=webhooks.MAX_BODY_BYTES, what="the report", field="body")

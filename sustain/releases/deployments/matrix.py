@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, User
@@ -44,7 +44,7 @@ class Matrix:
     versions: list[Version]
     counts: list[int]  # organisations per column
     rows: list[MatrixRow]
-    page: Page[Deployment]
+    page: Page[Organisation]
     total: int
 
 
@@ -72,19 +72,21 @@ def build_matrix(
     per_version = dict(rows.values_list("version_id").annotate(n=Count("id")).order_by())
     if version is not None:
         rows = rows.filter(version=version)
-    page = paginate(
-        rows.select_related("organisation"),
-        order="organisation__name",
-        cursor=cursor,
-        limit=PAGE_SIZE,
-    )
+    # A page of the organisations that have a row, by name (the unique index on the name,
+    # each probed in the unique index of deployments), then their rows.
+    organisations = Organisation.objects.filter(Exists(rows.filter(organisation=OuterRef("pk"))))
+    page = paginate(organisations, order="name", cursor=cursor, limit=PAGE_SIZE)
+    by_org = {d.organisation_id: d for d in rows.filter(organisation__in=page.items)}
     column = {v.pk: index for index, v in enumerate(versions)}
     matrix_rows = []
-    for deployment in page.items:
+    for organisation in page.items:
+        deployment = by_org.get(organisation.pk)
+        if deployment is None:  # removed between the two queries
+            continue
         cells = [False] * len(versions)
         if deployment.version_id in column:
             cells[column[deployment.version_id]] = True
-        matrix_rows.append(MatrixRow(deployment.organisation, deployment, cells))
+        matrix_rows.append(MatrixRow(organisation, deployment, cells))
     total = per_version.get(version.pk, 0) if version is not None else sum(per_version.values())
     return Matrix(
         product=product,

@@ -130,6 +130,7 @@ class DeploymentChangePage(Out):
 
 
 class DeploymentHistoryFilters(In):
+    organisation_id: Id | None = None
     product_id: Id | None = None
     environment: Text | None = Field(None, max_length=ENVIRONMENT_MAX_LENGTH)
 

@@ -42,7 +42,6 @@ from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product, Version
 from sustain.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from sustain.core.permissions import Capability
-from sustain.core.problems import validation_errors
 from sustain.core.schemas import refuse_nul
 from sustain.releases.deployments import services
 from sustain.releases.deployments.choices import DeploymentChannel
@@ -221,7 +220,10 @@ def _parse(body: bytes) -> Report:
         refuse_nul(raw)
         return Report.model_validate(raw)
     except PydanticError as exc:
-        errors = validation_errors([dict(e) for e in exc.errors()])
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "body"
+            errors.setdefault(field, []).append(error["msg"])
         raise ValidationFailed("The report is not valid.", errors=errors) from None
     except ValueError:
         raise ValidationFailed.field("body", "Text must not contain NUL characters.") from None
