@@ -45,7 +45,8 @@ class Deployment(models.Model):
     note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
 
     class Meta:
-        ordering = ["organisation__name", "product__name", "environment"]
+        # Lists choose their own order; the default adds no joins to the queries that need none.
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "product", "environment"], name="deployment_current_unique"

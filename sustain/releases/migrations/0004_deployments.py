@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('version', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='deployments', to='catalog.version')),
             ],
             options={
-                'ordering': ['organisation__name', 'product__name', 'environment'],
+                'ordering': ['id'],
                 'indexes': [models.Index(fields=['version', 'environment'], name='deployment_version_idx'), models.Index(fields=['product', 'environment'], name='deployment_product_env_idx')],
                 'constraints': [models.UniqueConstraint(fields=('organisation', 'product', 'environment'), name='deployment_current_unique')],
             },
