@@ -15,7 +15,7 @@ from sustain.accounts.access import signed_in_user, staff_required
 from sustain.accounts.models import Organisation, User
 from sustain.accounts.services import get_organisation_for
 from sustain.catalog.models import Product, Version
-from sustain.core.errors import ValidationFailed
+from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.htmx import render_page
 from sustain.core.pagination import Page, paginate
 from sustain.core.web_errors import add_service_error
@@ -145,7 +145,7 @@ def remove_from_form(
 ) -> None:
     deployment = selectors.get_deployment_for(actor, deployment_id)
     if deployment.organisation_id != organisation.pk:
-        raise ValidationFailed("That deployment is another organisation's.")
+        raise NotFound(f"{organisation.name} has no deployment with id {deployment_id}.")
     form = RemoveDeploymentForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     services.remove_deployment(

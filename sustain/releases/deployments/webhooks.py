@@ -57,6 +57,7 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - Standard Webhooks' marker, not a secret
 MAX_BODY_BYTES = 64 * 1024
 # Far beyond the five minutes after which a signature is stale: a repeat is always recognised.
 RETENTION = timedelta(days=7)
+DELIVERY_ID_MAX_LENGTH = 200
 
 
 class SignatureRefused(ServiceError):
@@ -186,7 +187,10 @@ def receive_delivery(*, hook_id: int, body: bytes, headers: Mapping[str, str]) -
         Webhook(_unseal(hook.sealed_secret)).verify(body, dict(headers), json_parse=False)
     except WebhookVerificationError as exc:
         raise SignatureRefused(f"The signature does not verify: {exc}.") from None
-    delivery_id = headers["webhook-id"][:200]
+    delivery_id = headers["webhook-id"]
+    if len(delivery_id) > DELIVERY_ID_MAX_LENGTH:
+        # Not cut short: two long ids with one beginning would pass for repeats of each other.
+        raise ValidationFailed.field("webhook-id", f"At most {DELIVERY_ID_MAX_LENGTH} characters.")
     with transaction.atomic():
         # One delivery of a hook at a time: a repeat sent at once waits, then finds the first.
         hook = DeploymentHook.objects.select_for_update().get(pk=hook.pk)

@@ -180,6 +180,14 @@ def test_agent_removes_a_deployment(alice, acme, fleet):
     assert DeploymentChange.objects.filter(kind="removed", note="gone").count() == 1
 
 
+def test_removing_through_another_organisations_address_is_a_404(alice, acme, globex, fleet):
+    row = Deployment.objects.get(organisation=globex, environment="production")
+    response = signed_in(alice).post(reverse("deployments:remove", args=[acme.pk, row.pk]))
+
+    assert response.status_code == 404
+    assert Deployment.objects.filter(pk=row.pk).exists()
+
+
 def test_a_viewer_reads_but_gets_no_form_and_may_not_post(viewer, acme, fleet, versions):
     client = signed_in(viewer)
     url = reverse("deployments:organisation", args=[acme.pk])

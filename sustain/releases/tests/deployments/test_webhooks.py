@@ -316,3 +316,12 @@ def test_old_deliveries_are_pruned(vendor_pipeline, acme):
     assert webhooks.prune_deliveries(now=later) == 1
     # The history stays.
     assert DeploymentChange.objects.count() == 1
+
+
+def test_an_overlong_delivery_id_is_refused_not_cut(vendor_pipeline):
+    report = {"organisation": "Acme", "product": "Gizmo", "version": "4.2"}
+    response = vendor_pipeline.send(report, delivery_id="x" * 201)
+
+    assert response.status_code == 422
+    assert "webhook-id" in response.json()["errors"]
+    assert not Deployment.objects.exists()
