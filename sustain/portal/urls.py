@@ -18,4 +18,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("attachments/<id:pk>", views.attachment, name="attachment"),
     path("deployments/", deployments.deployments, name="deployments"),
     path("deployments/<id:deployment_id>/remove", deployments.remove, name="deployment_remove"),
+    path("deployments/hooks/", deployments.create_hook, name="deployment_hooks"),
+    path(
+        "deployments/hooks/<id:hook_id>/revoke",
+        deployments.revoke_hook,
+        name="deployment_hook_revoke",
+    ),
 ]

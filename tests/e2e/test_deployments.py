@@ -115,6 +115,15 @@ def test_customer_admin_keeps_their_deployments_and_a_customer_reads_them(
     check_accessibility(page, "portal deployments (customer admin)")
     screenshot(page, "deployments-portal-admin")
 
+    page.get_by_label("Name of a new webhook").fill("Acme GitLab")
+    page.get_by_role("button", name="Create the webhook").click()
+    secret = page.get_by_label("Webhook secret").input_value()
+    assert secret.startswith("whsec_")
+    expect(page.get_by_text("this is the only time Sustain shows it")).to_be_visible()
+    no_horizontal_scroll(page)
+    check_accessibility(page, "portal deployments with a new webhook")
+    screenshot(page, "deployments-portal-webhook")
+
     reader: Page = new_page(viewport=SIZE)
     sign_in(reader, bob.email)
     reader.goto("/portal/deployments/")

@@ -14,4 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.remove,
         name="remove",
     ),
+    path("organisations/<id:organisation_id>/hooks/", views.create_hook, name="hook_create"),
+    path(
+        "organisations/<id:organisation_id>/hooks/<id:hook_id>/revoke",
+        views.revoke_hook,
+        name="hook_revoke",
+    ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,7 +20,7 @@ from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.htmx import render_page
 from sustain.core.pagination import Page, paginate
 from sustain.core.web_errors import add_service_error
-from sustain.releases.deployments import selectors, services
+from sustain.releases.deployments import selectors, services, webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.forms import RemoveDeploymentForm, SetDeploymentForm
 from sustain.releases.deployments.matrix import build_matrix
@@ -82,6 +83,7 @@ def organisation_context(
     history = _history_page(request, actor, organisation)
     query = request.GET.copy()
     query.pop("cursor", None)
+    may_manage_hooks = webhooks.may_manage_hooks(actor, organisation.pk)
     return {
         "organisation": organisation,
         "deployments": selectors.deployments_of(actor, organisation),
@@ -89,7 +91,35 @@ def organisation_context(
         "pager_query": query.urlencode(),
         "may_change": may_change,
         "form": (form or SetDeploymentForm()) if may_change else None,
+        "may_manage_hooks": may_manage_hooks,
+        "hooks": (
+            list(selectors.visible_hooks(actor).filter(organisation=organisation))
+            if may_manage_hooks
+            else []
+        ),
+        "base_url": settings.SUSTAIN_BASE_URL.rstrip("/"),
     }
+
+
+def create_hook_from_form(
+    request: HttpRequest, actor: User, organisation: Organisation
+) -> dict[str, Any]:
+    """Create a webhook for ``organisation`` from a POST; what the page shows next (the secret,
+    once, or the refusal)."""
+    try:
+        hook, secret = webhooks.create_hook(
+            actor=actor, name=request.POST.get("name", ""), organisation=organisation
+        )
+    except ValidationFailed as exc:
+        return {"hook_error": exc.errors.get("name", [exc.detail])[0]}
+    return {"new_hook": hook, "new_secret": secret}
+
+
+def revoke_hook_from_form(actor: User, organisation: Organisation, hook_id: int) -> None:
+    hook = webhooks.get_hook_for(actor, hook_id)
+    if hook.organisation_id != organisation.pk:
+        raise NotFound(f"{organisation.name} has no webhook with id {hook_id}.")
+    webhooks.revoke_hook(actor=actor, hook_id=hook_id)
 
 
 def _history_page(
@@ -192,4 +222,29 @@ def remove(request: HttpRequest, organisation_id: int, deployment_id: int) -> Ht
     actor = signed_in_user(request)
     org = get_organisation_for(actor, organisation_id)
     remove_from_form(request, actor, org, deployment_id, DeploymentChannel.STAFF)
+    return redirect(_organisation_url(org))
+
+
+@staff_required
+@require_POST
+def create_hook(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    org = get_organisation_for(actor, organisation_id)
+    shown = create_hook_from_form(request, actor, org)
+    context = {
+        "nav": "deployments",
+        **organisation_context(request, actor, org, form=None),
+        **shown,
+    }
+    status = 422 if "hook_error" in shown else 201
+    return render_page(request, "releases/deployments/organisation.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def revoke_hook(request: HttpRequest, organisation_id: int, hook_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    org = get_organisation_for(actor, organisation_id)
+    revoke_hook_from_form(actor, org, hook_id)
+    messages.success(request, "Revoked the webhook: its reports are refused from now on.")
     return redirect(_organisation_url(org))

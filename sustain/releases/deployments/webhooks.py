@@ -131,6 +131,13 @@ def create_hook(
     return hook, secret
 
 
+def may_manage_hooks(actor: User, organisation_id: int) -> bool:
+    """Whether ``actor`` may create and revoke this organisation's webhooks."""
+    if actor.can(Capability.DEPLOYMENT_HOOKS_MANAGE):
+        return True
+    return actor.can(Capability.DEPLOYMENTS_MANAGE_OWN) and actor.organisation_id == organisation_id
+
+
 def get_hook_for(viewer: User, hook_id: int) -> DeploymentHook:
     hook = visible_hooks(viewer).filter(pk=hook_id).first()
     if hook is None:

@@ -246,3 +246,66 @@ def test_customer_admin_cannot_remove_another_organisations_deployment(acme_admi
 
 def test_staff_are_sent_from_the_portal_to_the_workspace(alice):
     assert signed_in(alice).get(reverse("portal:deployments")).status_code == 302
+
+
+# --- webhooks on the pages ---------------------------------------------------------------------
+def test_admin_creates_a_hook_on_the_organisation_page_and_sees_the_secret_once(admin, acme):
+    from sustain.releases.deployments.models import DeploymentHook
+
+    client = signed_in(admin)
+    url = reverse("deployments:hook_create", args=[acme.pk])
+    created = client.post(url, {"name": "GitLab production"})
+    hook = DeploymentHook.objects.get()
+    secret = created.context["new_secret"]
+    again = client.get(reverse("deployments:organisation", args=[acme.pk]))
+
+    assert created.status_code == 201
+    assert secret in created.content.decode()
+    assert f"/api/v1/deployment-hooks/{hook.pk}/deliveries" in created.content.decode()
+    assert hook.organisation == acme
+    assert "GitLab production" in again.content.decode()
+    assert secret not in again.content.decode()
+
+
+def test_a_hook_needs_a_name(admin, acme):
+    response = signed_in(admin).post(
+        reverse("deployments:hook_create", args=[acme.pk]), {"name": "  "}
+    )
+    assert response.status_code == 422
+    assert "A webhook needs a name." in response.content.decode()
+
+
+def test_an_agent_neither_sees_nor_creates_hooks(alice, acme):
+    client = signed_in(alice)
+    page = client.get(reverse("deployments:organisation", args=[acme.pk]))
+    refused = client.post(reverse("deployments:hook_create", args=[acme.pk]), {"name": "x"})
+
+    assert "Deployment webhooks" not in page.content.decode()
+    assert refused.status_code == 403
+
+
+def test_customer_admin_creates_and_revokes_a_hook_in_the_portal(acme_admin, acme, globex, admin):
+    from sustain.releases.deployments import webhooks
+    from sustain.releases.deployments.models import DeploymentHook
+
+    client = signed_in(acme_admin)
+    created = client.post(reverse("portal:deployment_hooks"), {"name": "Our CI"})
+    hook = DeploymentHook.objects.get(organisation=acme)
+    revoked = client.post(reverse("portal:deployment_hook_revoke", args=[hook.pk]))
+    theirs, _ = webhooks.create_hook(actor=admin, name="Globex CI", organisation=globex)
+    refused = client.post(reverse("portal:deployment_hook_revoke", args=[theirs.pk]))
+
+    assert created.status_code == 201
+    assert created.context["new_secret"].startswith("whsec_")
+    assert revoked.status_code == 302
+    hook.refresh_from_db()
+    assert hook.revoked_at is not None
+    assert refused.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
+def test_a_customer_sees_no_hooks_and_may_not_create_one(bob):
+    client = signed_in(bob)
+    assert "Deployment webhooks" not in client.get(reverse("portal:deployments")).content.decode()
+    assert client.post(reverse("portal:deployment_hooks"), {"name": "x"}).status_code == 403
