@@ -20,6 +20,7 @@ from huey.contrib.djhuey import db_periodic_task
 from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
+from sustain.releases.deployments import webhooks as deployment_webhooks
 from sustain.sla import escalation
 
 
@@ -71,3 +72,10 @@ def sweep_sla_clocks_task() -> int:
 @db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
 def poll_mailboxes_task() -> int:
     return imap.poll_all()
+
+
+# Nightly: deployment webhook deliveries are remembered (a repeat changes nothing) for a week,
+# long after their signatures went stale (five minutes).
+@db_periodic_task(crontab(minute="41", hour="3"), retries=0)  # type: ignore[untyped-decorator]
+def prune_deployment_deliveries_task() -> int:
+    return deployment_webhooks.prune_deliveries()

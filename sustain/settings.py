@@ -331,6 +331,17 @@ SUSTAIN_MAIL_REPLY_ADDRESS = env_str("SUSTAIN_MAIL_REPLY_ADDRESS")
 # Addresses in Cc of a customer's mail become watchers of the ticket (if they may see it).
 SUSTAIN_MAIL_CC_WATCHERS = env_bool("SUSTAIN_MAIL_CC_WATCHERS", default=True)
 
+# --- Deployments (docs/deployments.md) ----------------------------------------------------
+# The environments a deployment may name; the first is the default ("production").
+SUSTAIN_DEPLOYMENT_ENVIRONMENTS = env_list(
+    "SUSTAIN_DEPLOYMENT_ENVIRONMENTS", ["production", "staging", "test"]
+)
+# A signed webhook that reports a version the catalogue does not have: refused (422) unless
+# this is set, when the version is added to the product's catalogue.
+SUSTAIN_DEPLOYMENT_WEBHOOK_CREATES_VERSIONS = env_bool(
+    "SUSTAIN_DEPLOYMENT_WEBHOOK_CREATES_VERSIONS", default=False
+)
+
 # --- Backups (docs/operations/backup-and-recovery.md) -------------------------------------
 SUSTAIN_BACKUP_ENABLED = env_bool("SUSTAIN_BACKUP_ENABLED", default=True)
 SUSTAIN_BACKUP_HOUR = env_int("SUSTAIN_BACKUP_HOUR", 2, minimum=0, maximum=23)

@@ -19,5 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mail/", include("sustain.mail.urls")),
     path("kb/", include("sustain.kb.urls")),
     path("releases/", include("sustain.releases.release_urls")),
+    path("deployments/", include("sustain.releases.deployments.urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -26,6 +26,9 @@ from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
 from sustain.releases import release_services as releases
+from sustain.releases.deployments import webhooks
+from sustain.releases.deployments.choices import DeploymentChannel
+from sustain.releases.deployments.services import set_deployment
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -83,6 +86,13 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     ).mail
     InboundMail.objects.filter(pk=mail.pk).update(state=InboundMail.State.HELD)
     backup = Backup.objects.create(trigger="manual", status="succeeded")
+    deployment = set_deployment(
+        actor=admin,
+        organisation=acme,
+        version=product.versions.get(),
+        channel=DeploymentChannel.STAFF,
+    ).deployment
+    hook, _ = webhooks.create_hook(actor=admin, name="CI")
     release = releases.create_release(
         actor=admin, version=Version.objects.create(product=product, name="2.2")
     )
@@ -107,6 +117,8 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "mail_id": mail.pk,
             "mailbox_id": mailbox.pk,
             "release_id": release.pk,
+            "deployment_id": deployment.pk,
+            "hook_id": hook.pk,
         },
         kb_ids={
             "ref": ticket.number,

@@ -137,6 +137,12 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str, list[dic
     ("backups:list", lambda w: {}, "cursor", [{}]),
     ("mail:index", lambda w: {}, "cursor", [{}]),
     ("kb:manage", lambda w: {}, "cursor", [{}]),
+    ("deployments:matrix", lambda w: {}, "cursor", [{}, {"environment": "staging"}]),
+    ("deployments:organisation", lambda w: {"organisation_id": w["acme"].pk}, "cursor", [{}]),
+    ("portal:deployments", lambda w: {}, "cursor", [{}]),
+    # POST only (a GET is a 405); they render the pages above after creating a webhook.
+    ("deployments:hook_create", lambda w: {"organisation_id": w["acme"].pk}, "cursor", [{}]),
+    ("portal:deployment_hooks", lambda w: {}, "cursor", [{}]),
 ]
 
 

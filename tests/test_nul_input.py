@@ -76,8 +76,18 @@ def _operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield method.upper(), path, operation
 
 
+def _signed(operation: dict[str, Any]) -> bool:
+    """A body checked against a signature before it is read (the deployment webhook): an
+    unsigned request never reaches its fields, so its own tests sign theirs and send the NUL
+    (sustain/releases/tests/deployments/test_webhooks.py)."""
+    parameters = operation.get("parameters", [])
+    return any(p["in"] == "header" and p["name"] == "webhook-signature" for p in parameters)
+
+
 def _cases() -> Iterator[Any]:
     for method, path, operation in _operations():
+        if _signed(operation):
+            continue
         params = operation.get("parameters", [])
         for param in params:
             if param["in"] not in ("path", "query"):

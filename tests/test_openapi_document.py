@@ -112,6 +112,9 @@ def test_reads_open_to_anonymous_visitors_declare_optional_security(document):
         # Published release notes are public (drafts answer staff only).
         f"GET {V1}/releases",
         f"GET {V1}/releases/{{release_id}}",
+        # Not a read: deployment reports from CI/CD, signed with the hook's secret instead of
+        # a token (sustain/releases/deployments/webhooks.py).
+        f"POST {V1}/deployment-hooks/{{hook_id}}/deliveries",
     }
     for label in anonymous:
         assert 401 not in _statuses(document, label), label

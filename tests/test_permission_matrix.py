@@ -344,6 +344,77 @@ MATRIX: list[Row] = [
 ]  # fmt: skip
 
 
+# Deployments: everyone reads their organisations'; staff who work tickets change any, a
+# customer admin (no persona here; see sustain/releases/tests/deployments) their own; webhooks
+# are the administrators'. The signed delivery takes no token: unsigned, everyone gets 403.
+MATRIX += [
+    Row("GET", f"{V1}/deployment-environments", EVERYONE_200),
+    Row("GET", f"{V1}/deployments", EVERYONE_200),
+    # carol cannot see Acme, so its id is not a valid organisation to her (422, not 403).
+    Row(
+        "POST",
+        f"{V1}/deployments",
+        expect(403, 422, 201, 201, 403, 201),
+        body=lambda w: {"organisation_id": w.acme.pk, "version_id": _gizmo_version().pk},
+    ),
+    Row(
+        "GET",
+        f"{V1}/deployments/{{deployment_id}}",
+        expect(200, 404, 200, 200, 200, 200),
+        params=lambda w: {"deployment_id": _acme_deployment(w).pk},
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/deployments/{{deployment_id}}",
+        expect(403, 404, 200, 200, 403, 200),
+        params=lambda w: {"deployment_id": _acme_deployment(w).pk},
+    ),
+    Row("GET", f"{V1}/deployment-history", EVERYONE_200),
+    Row("GET", f"{V1}/deployment-hooks", EVERYONE_200),
+    Row("POST", f"{V1}/deployment-hooks", ADMIN_ONLY_201, body=lambda w: {"name": "CI"}),
+    Row(
+        "DELETE",
+        f"{V1}/deployment-hooks/{{hook_id}}",
+        expect(404, 404, 404, 404, 404, 200),
+        params=lambda w: {"hook_id": _deployment_hook().pk},
+    ),
+    Row(
+        "POST",
+        f"{V1}/deployment-hooks/{{hook_id}}/deliveries",
+        expect(403, 403, 403, 403, 403, 403) | {"anonymous": 403},
+        body=lambda w: {"type": "deployment.set", "data": {"organisation": "Acme"}},
+        params=lambda w: {"hook_id": _deployment_hook().pk},
+        case="unsigned",
+    ),
+]
+
+
+def _gizmo_version() -> Any:
+    from sustain.catalog.models import Product, Version
+
+    product, _ = Product.objects.get_or_create(name="Gizmo")
+    return Version.objects.get_or_create(product=product, name="4.2")[0]
+
+
+def _acme_deployment(w: World) -> Any:
+    from sustain.releases.deployments.choices import DeploymentChannel
+    from sustain.releases.deployments.services import set_deployment
+
+    outcome = set_deployment(
+        actor=w.users["admin"],
+        organisation=w.acme,
+        version=_gizmo_version(),
+        channel=DeploymentChannel.STAFF,
+    )
+    return outcome.deployment
+
+
+def _deployment_hook() -> Any:
+    from sustain.releases.deployments.webhooks import create_hook
+
+    return create_hook(actor=User.objects.get(email="admin@sustain.test"), name="CI")[0]
+
+
 def _backup() -> Any:
     from sustain.backups.models import Backup
 

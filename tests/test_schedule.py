@@ -48,6 +48,7 @@ def test_the_schedule_lists_the_periodic_jobs_of_every_app():
     assert periodic_jobs_of_the_schedule() == [
         "sustain.schedule.deliver_due_outbox_task",
         "sustain.schedule.poll_mailboxes_task",
+        "sustain.schedule.prune_deployment_deliveries_task",
         "sustain.schedule.prune_outbox_task",
         "sustain.schedule.scheduled_backup_task",
         "sustain.schedule.sweep_sla_clocks_task",

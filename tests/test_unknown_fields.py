@@ -26,11 +26,19 @@ DOCUMENT = api.get_openapi_schema(path_prefix="")
 UNKNOWN = "zz_not_a_field"
 
 
+def _signed(operation: dict[str, Any]) -> bool:
+    """A body checked against a signature before it is read (the deployment webhook): an
+    unsigned request never reaches its fields, so its own tests sign theirs and send the
+    unknown field (sustain/releases/tests/deployments/test_webhooks.py)."""
+    parameters = operation.get("parameters", [])
+    return any(p["in"] == "header" and p["name"] == "webhook-signature" for p in parameters)
+
+
 def _json_bodies() -> Iterator[Any]:
     for path, operations in DOCUMENT["paths"].items():
         for method, operation in operations.items():
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body is not None:
+            if body is not None and not _signed(operation):
                 yield pytest.param(
                     method.upper(), path, body["schema"], id=f"{method.upper()} {path}"
                 )

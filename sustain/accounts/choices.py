@@ -43,3 +43,6 @@ class AuditAction(models.TextChoices):
     MAILBOX_CONNECTED = "mailbox.connected", "Mailbox connected (OAuth2)"
     MAILBOX_GRANT_REFUSED = "mailbox.grant_refused", "Mailbox's OAuth2 grant refused"
     MAILBOX_DELETED = "mailbox.deleted", "Mailbox removed"
+    # Registered by sustain.releases: deployment webhooks hold signing secrets.
+    DEPLOYMENT_HOOK_CREATED = "deployment_hook.created", "Deployment webhook created"
+    DEPLOYMENT_HOOK_REVOKED = "deployment_hook.revoked", "Deployment webhook revoked"

@@ -56,9 +56,17 @@ class Capability(StrEnum):
     RELEASE_NOTES_WRITE = "release_notes.write"
     """Write release records and their notes; publish them, which tells the people of the
     fixed tickets."""
+    DEPLOYMENTS_WRITE = "deployments.write"
+    """Set and remove any organisation's deployments (which version runs where)."""
+    DEPLOYMENTS_MANAGE_OWN = "deployments.manage_own"
+    """A customer who sets their own organisation's deployments and its deployment webhooks."""
+    DEPLOYMENT_HOOKS_MANAGE = "deployment_hooks.manage"
+    """Create and revoke deployment webhooks for any organisation, or for all of them."""
 
 
-_WORK_TICKETS = frozenset({Capability.TICKETS_WRITE, Capability.KB_WRITE})
+_WORK_TICKETS = frozenset(
+    {Capability.TICKETS_WRITE, Capability.KB_WRITE, Capability.DEPLOYMENTS_WRITE}
+)
 _LEAD = _WORK_TICKETS | {
     Capability.RELEASE_NOTES_WRITE,
     Capability.TICKETS_READ_ALL,
@@ -80,6 +88,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.AUDIT_READ,
         Capability.MAIL_MANAGE,
         Capability.BACKUPS_MANAGE,
+        Capability.DEPLOYMENT_HOOKS_MANAGE,
     },
     "lead": _LEAD,
     "agent": _WORK_TICKETS,
@@ -88,7 +97,11 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(
-        {Capability.TICKETS_READ_ORGANISATION, Capability.CONTACTS_MANAGE_OWN}
+        {
+            Capability.TICKETS_READ_ORGANISATION,
+            Capability.CONTACTS_MANAGE_OWN,
+            Capability.DEPLOYMENTS_MANAGE_OWN,
+        }
     ),
 }
 

@@ -22,6 +22,7 @@ from sustain.accounts import services as accounts
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
+from sustain.demo.deployments import create_deployments
 from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from sustain.demo.phrases import PHRASES
 from sustain.demo.service_levels import create_help_articles, create_service_levels
@@ -220,6 +221,14 @@ def _create_people_and_products() -> None:
     Organisation.objects.filter(name__in=[o[0] for o in ORGANISATIONS]).update(created_at=joined)
     create_service_levels(admin)
     create_help_articles(admin)
+    products = {p.name: p for p in Product.objects.all()}
+    create_deployments(
+        admin,
+        [
+            (Organisation.objects.get(name=spec[0]), spec[2], [products[p] for p in spec[4]])
+            for spec in ORGANISATIONS
+        ],
+    )
 
 
 def _cast() -> _Cast:

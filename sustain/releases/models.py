@@ -6,6 +6,20 @@ below tickets; the models that were here moved there without touching their rows
 its own, imported here so that Django finds them.
 """
 
+from sustain.releases.deployments.models import (
+    Deployment,
+    DeploymentChange,
+    DeploymentHook,
+    HookDelivery,
+)
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 
-__all__ = ["FixNotice", "Release", "ReleaseFix"]
+__all__ = [
+    "Deployment",
+    "DeploymentChange",
+    "DeploymentHook",
+    "FixNotice",
+    "HookDelivery",
+    "Release",
+    "ReleaseFix",
+]

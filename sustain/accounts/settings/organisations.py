@@ -12,6 +12,7 @@ from sustain.accounts import admin_services, services
 from sustain.accounts.access import capability_required, signed_in_user
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import Organisation, User
+from sustain.accounts.organisation_links import links_for
 from sustain.accounts.settings.common import page_of, query_without
 from sustain.accounts.settings.forms import (
     ContactEditForm,
@@ -100,6 +101,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
         "can_edit": actor.can(Capability.ORGANISATIONS_MANAGE),
         "contacts": page_of(request, contacts, order="email"),
         "pager_query": query_without(request, "cursor"),
+        "organisation_links": links_for(organisation),
     }
     status = 422 if form.errors else 200
     return render_page(

@@ -31,6 +31,9 @@ audit.read                    x    .     .      .       .       .           .
 mail.manage                   x    .     .      .       .       .           .
 backups.manage                x    .     .      .       .       .           .
 release_notes.write           x    x     .      x       .       .           .
+deployments.write             x    x     x      x       .       .           .
+deployments.manage_own        .    .     .      .       .       .           x
+deployment_hooks.manage       x    .     .      .       .       .           .
 """
 
 

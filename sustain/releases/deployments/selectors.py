@@ -1,0 +1,153 @@
+"""Reading deployments: the environments, the version order, what a viewer may see.
+
+Who sees which deployments is the rule of organisations (``accounts.services.
+visible_organisations``): staff see every organisation's, a customer their own
+organisation's. Every list here starts from it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+
+from sustain.accounts.models import Organisation, User
+from sustain.accounts.services import visible_organisations
+from sustain.catalog.models import Product, Version
+from sustain.core.errors import NotFound, ValidationFailed
+from sustain.core.permissions import Capability
+from sustain.releases.deployments.models import (
+    ENVIRONMENT_MAX_LENGTH,
+    Deployment,
+    DeploymentChange,
+    DeploymentHook,
+)
+
+_ENVIRONMENT = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{ENVIRONMENT_MAX_LENGTH - 1}}}\Z")
+
+
+# --- environments -------------------------------------------------------------------------
+def environments() -> list[str]:
+    """The environments a deployment may name (``SUSTAIN_DEPLOYMENT_ENVIRONMENTS``), the
+    default first. A bad list stops the start (``ReleasesConfig.ready``)."""
+    declared: list[str] = list(settings.SUSTAIN_DEPLOYMENT_ENVIRONMENTS)
+    if not declared:
+        raise ImproperlyConfigured("SUSTAIN_DEPLOYMENT_ENVIRONMENTS names no environment.")
+    bad = [name for name in declared if not _ENVIRONMENT.match(name)]
+    if bad:
+        raise ImproperlyConfigured(
+            f"SUSTAIN_DEPLOYMENT_ENVIRONMENTS: {', '.join(bad)} — use lower-case letters, "
+            f"digits, '-' and '_', at most {ENVIRONMENT_MAX_LENGTH} characters."
+        )
+    if len(set(declared)) != len(declared):
+        raise ImproperlyConfigured("SUSTAIN_DEPLOYMENT_ENVIRONMENTS names one twice.")
+    return declared
+
+
+def default_environment() -> str:
+    return environments()[0]
+
+
+def check_environment(name: str | None, field: str = "environment") -> str:
+    """``name`` if it is a declared environment (the default for None or empty)."""
+    if not name:
+        return default_environment()
+    known = environments()
+    if name not in known:
+        raise ValidationFailed.field(field, f"'{name}' is not one of {', '.join(known)}.")
+    return name
+
+
+# --- the order of versions ----------------------------------------------------------------
+def _version_sort_key(version: Version) -> tuple[bool, date, str]:
+    # Released versions by date, then those without a date (not out yet); the name breaks ties.
+    return (version.released_on is None, version.released_on or date.min, version.name)
+
+
+def ordered_versions(product: Product | int) -> list[Version]:
+    """The versions of ``product``, oldest first: THE order of versions for deployments (the
+    matrix's columns, whether a change is an upgrade or a downgrade). By release date and name
+    for now; the catalogue's scheme-aware order (semantic versions, PEP 440, …) replaces the
+    key here and nowhere else."""
+    product_id = product if isinstance(product, int) else product.pk
+    return sorted(Version.objects.filter(product_id=product_id), key=_version_sort_key)
+
+
+def is_upgrade(old: Version, new: Version) -> bool:
+    """Whether moving from ``old`` to ``new`` (both of one product) goes up the order."""
+    return _version_sort_key(new) > _version_sort_key(old)
+
+
+# --- support phases (a hook for the lifecycle) --------------------------------------------
+@dataclass(frozen=True)
+class Phase:
+    """A support phase the matrix may be narrowed to ("maintained", "end of life"): which of a
+    product's versions are in it on a day. Registered by the lifecycle part of releases."""
+
+    name: str
+    label: str
+    versions: Callable[[Product, Sequence[Version], date], Sequence[Version]]
+
+
+PHASES: dict[str, Phase] = {}
+
+
+def register_phase(phase: Phase) -> None:
+    PHASES[phase.name] = phase
+
+
+# --- what a viewer sees -------------------------------------------------------------------
+def visible_deployments(viewer: User) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(organisation__in=visible_organisations(viewer))
+
+
+def visible_changes(viewer: User) -> QuerySet[DeploymentChange]:
+    return DeploymentChange.objects.filter(organisation__in=visible_organisations(viewer))
+
+
+def get_deployment_for(viewer: User, deployment_id: int) -> Deployment:
+    found = (
+        visible_deployments(viewer)
+        .select_related("organisation", "product", "version", "changed_by")
+        .filter(pk=deployment_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"No deployment with id {deployment_id}.")
+    return found
+
+
+def deployments_of(viewer: User, organisation: Organisation) -> list[Deployment]:
+    """An organisation's current deployments, by product and environment (declared order)."""
+    rows = list(
+        visible_deployments(viewer)
+        .filter(organisation=organisation)
+        .select_related("product", "version", "changed_by")
+    )
+    rank = {name: index for index, name in enumerate(environments())}
+    return sorted(rows, key=lambda d: (d.product.name, rank.get(d.environment, len(rank))))
+
+
+def history_of(viewer: User, organisation: Organisation) -> QuerySet[DeploymentChange]:
+    """An organisation's changes, newest first (paginate on ``-created_at``)."""
+    return (
+        visible_changes(viewer)
+        .filter(organisation=organisation)
+        .select_related("product", "actor", "hook")
+    )
+
+
+def visible_hooks(viewer: User) -> QuerySet[DeploymentHook]:
+    """The webhooks ``viewer`` may see and revoke: all for those who manage hooks, their own
+    organisation's for a customer admin, none for anyone else."""
+    hooks = DeploymentHook.objects.select_related("organisation", "product", "created_by")
+    if viewer.can(Capability.DEPLOYMENT_HOOKS_MANAGE):
+        return hooks
+    if viewer.can(Capability.DEPLOYMENTS_MANAGE_OWN) and viewer.organisation_id is not None:
+        return hooks.filter(organisation_id=viewer.organisation_id)
+    return hooks.none()
