@@ -31,6 +31,8 @@ class Capability(StrEnum):
     """Write, review, publish and archive knowledge-base articles and their files."""
     SLA_MANAGE = "sla.manage"
     """Change SLA calendars and policies."""
+    CATALOG_MANAGE = "catalog.manage"
+    """Change products, components, versions, release lines and their lifecycle; import them."""
     SETTINGS_READ = "settings.read"
     """Open the settings: users, teams, organisations, roles."""
     SAVED_VIEWS_SHARE_ANY_TEAM = "saved_views.share_any_team"
@@ -58,6 +60,7 @@ class Capability(StrEnum):
 _WORK_TICKETS = frozenset({Capability.TICKETS_WRITE, Capability.KB_WRITE})
 _LEAD = _WORK_TICKETS | {
     Capability.TICKETS_READ_ALL,
+    Capability.CATALOG_MANAGE,
     Capability.SLA_MANAGE,
     Capability.SETTINGS_READ,
     Capability.SAVED_VIEWS_SHARE_ANY_TEAM,
@@ -79,7 +82,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     },
     "lead": _LEAD,
     "agent": _WORK_TICKETS,
-    "engineer": _WORK_TICKETS,
+    # Maintenance engineers ship the patches: they add versions and keep the lifecycle.
+    "engineer": _WORK_TICKETS | {Capability.CATALOG_MANAGE},
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(
