@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-VersionsChangedHook = Callable[[int, Collection[int]], None]  # (product id, version ids)
+# (product id, version ids); what it returns is ignored.
+VersionsChangedHook = Callable[[int, Collection[int]], object]
 
 _versions_changed: list[VersionsChangedHook] = []
 

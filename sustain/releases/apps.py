@@ -5,3 +5,10 @@ class ReleasesConfig(AppConfig):
     name = "sustain.releases"
     label = "releases"
     verbose_name = "Products and releases"
+
+    def ready(self) -> None:
+        from sustain.catalog.hooks import on_versions_changed
+        from sustain.releases.line_services import sync_end_of_life
+
+        # A version created or renamed takes its end of life from the lines that hold it.
+        on_versions_changed(sync_end_of_life)

@@ -4,3 +4,7 @@ The catalogue these build on — products, components, versions — lives in ``s
 below tickets; the models that were here moved there without touching their rows
 (``releases.0003``, ``catalog.0001``).
 """
+
+from sustain.releases.line_models import ReleaseLine
+
+__all__ = ["ReleaseLine"]
