@@ -118,3 +118,18 @@ def require(actor: Actor, capability: Capability, message: str) -> None:
     """Refuse with ``message`` (a 403 in the API and the pages) unless ``actor`` may."""
     if not actor.can(capability):
         raise PermissionDenied(message)
+
+
+class CommandLineOperator:
+    """The operator at the command line (``sustain …`` management commands): whoever can run
+    them can change the database directly, so services called from there may do anything."""
+
+    def __str__(self) -> str:
+        return "the command line"
+
+    def can(self, capability: Capability | str) -> bool:
+        Capability(capability)  # a misspelt capability is still a mistake
+        return True
+
+
+OPERATOR = CommandLineOperator()
