@@ -18,5 +18,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("backups/", include("sustain.backups.urls")),
     path("mail/", include("sustain.mail.urls")),
     path("kb/", include("sustain.kb.urls")),
+    path("products/", include("sustain.releases.catalogue_urls")),
     path("", include("sustain.core.urls")),
 ]

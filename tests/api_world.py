@@ -24,6 +24,7 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.releases.line_services import LineData, create_line
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -81,6 +82,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     ).mail
     InboundMail.objects.filter(pk=mail.pk).update(state=InboundMail.State.HELD)
     backup = Backup.objects.create(trigger="manual", status="succeeded")
+    component = product.components.get()
+    version = product.versions.get()
+    line = create_line(actor=admin, product=product, data=LineData(name="2.x", eol=True))
 
     tokens = {persona: make_token(user)[1] for persona, user in (("admin", admin), ("bob", bob))}
     # The token DELETE /tokens/{token_id} may revoke (bob's, which the administrator may
@@ -101,6 +105,10 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "backup_id": backup.pk,
             "mail_id": mail.pk,
             "mailbox_id": mailbox.pk,
+            "product_id": product.pk,
+            "component_id": component.pk,
+            "version_id": version.pk,
+            "line_id": line.pk,
         },
         kb_ids={
             "ref": ticket.number,

@@ -56,7 +56,7 @@ def _scheme(value: str) -> VersionScheme:
         raise ValidationFailed.field("version_scheme", f"One of: {names}.") from None
 
 
-# --- products -----------------------------------------------------------------------------------
+# --- products ------------------------------------------------------------------------------------
 @transaction.atomic
 def create_product(
     *,
@@ -127,7 +127,7 @@ def _rekey(product: Product, scheme: VersionScheme) -> None:
     Version.objects.bulk_update(changed, ["sort_key", "position"], batch_size=_REKEY_BATCH)
 
 
-# --- components ---------------------------------------------------------------------------------
+# --- components ----------------------------------------------------------------------------------
 @transaction.atomic
 def create_component(*, actor: Actor, product: Product, name: str) -> Component:
     require_manager(actor)
@@ -153,7 +153,7 @@ def rename_component(*, actor: Actor, component: Component, name: str) -> Compon
     return component
 
 
-# --- versions -----------------------------------------------------------------------------------
+# --- versions ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VersionData:
     name: str
@@ -271,7 +271,7 @@ def move_version(*, actor: Actor, version: Version, after: Version | None) -> Ve
     product = version.product
     if product.version_scheme != VersionScheme.FREEFORM:
         raise ValidationFailed.field(
-            "after_id",
+            "version_id",
             f"{product.name} orders its versions by their names ({product.version_scheme}); "
             "only a free-form product has a manual order.",
         )

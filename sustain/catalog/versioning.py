@@ -34,7 +34,7 @@ class InvalidVersion(ValueError):
     """A version name that the product's scheme does not accept; the message says why."""
 
 
-# --- the encodings of parts -------------------------------------------------------------------
+# --- the encodings of parts ----------------------------------------------------------------------
 def _number(n: int) -> bytes:
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
     return bytes([len(raw)]) + raw
@@ -57,7 +57,7 @@ def _identifiers(text: str) -> bytes:
     return out + _END
 
 
-# --- the schemes -------------------------------------------------------------------------------
+# --- the schemes ---------------------------------------------------------------------------------
 def _semver_key(name: str) -> bytes:
     try:
         parsed = semver.Version.parse(name)
@@ -131,7 +131,7 @@ def _freeform_key(position: int) -> bytes:
     return _number(position)
 
 
-# --- the entry points ---------------------------------------------------------------------------
+# --- the entry points ----------------------------------------------------------------------------
 def check_name(name: str) -> str:
     """``name`` without surrounding spaces, or InvalidVersion if it cannot be any version."""
     cleaned = name.strip()

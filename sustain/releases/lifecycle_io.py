@@ -124,7 +124,7 @@ class ImportResult:
         return text
 
 
-# --- reading ------------------------------------------------------------------------------------
+# --- reading -------------------------------------------------------------------------------------
 _MILESTONE_KEYS = {
     "eoas": ("eoas", False),
     "support": ("eoas", True),  # the old key: true means still supported
@@ -364,7 +364,7 @@ def _entry(index: int, node: yaml.Node, reader: _Reader) -> Entry | None:
     return entry
 
 
-# --- writing ------------------------------------------------------------------------------------
+# --- writing -------------------------------------------------------------------------------------
 @transaction.atomic
 def import_lifecycle(
     *, actor: Actor, product: Product, text: str, dry_run: bool = False
@@ -438,7 +438,7 @@ def _latest_versions(
     return [v for name, v in wanted.items() if name not in have]
 
 
-# --- export -------------------------------------------------------------------------------------
+# --- export --------------------------------------------------------------------------------------
 def lifecycle_rows(product: Product) -> list[dict[str, Any]]:
     rows = []
     for line in lines_of(product):

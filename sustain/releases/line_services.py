@@ -179,7 +179,7 @@ def _former(line: ReleaseLine) -> ReleaseLine:
     )
 
 
-# --- a version's end of life from its lines ----------------------------------------------------
+# --- a version's end of life from its lines ------------------------------------------------------
 def _held_by(lines: Iterable[ReleaseLine]) -> Q:
     query = Q(pk__in=[])
     for line in lines:
