@@ -128,8 +128,11 @@ def main() -> None:
     ensure_database(args.database_url)
     setup_django(args.database_url)
 
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
     from sustain.accounts.choices import Role
     from sustain.accounts.models import User
