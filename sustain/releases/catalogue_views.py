@@ -12,11 +12,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from sustain.accounts.access import capability_required, signed_in_user, staff_required
+from sustain.accounts.settings.common import page_of
 from sustain.catalog import services as catalog
 from sustain.catalog.models import Product, Version
 from sustain.core.errors import ServiceError
 from sustain.core.htmx import render_page
-from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
 from sustain.releases import line_services
@@ -35,8 +35,6 @@ from sustain.releases.line_selectors import line_views
 from sustain.releases.line_services import line_data
 from sustain.releases.timeline import build_timeline
 
-VERSIONS_PER_PAGE = 50
-
 
 def _product(product_id: int) -> Product:
     product = Product.objects.filter(pk=product_id).first()
@@ -48,9 +46,7 @@ def _product(product_id: int) -> Product:
 @staff_required
 def products(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
-    page = paginate(
-        Product.objects.all(), order="name", cursor=request.GET.get("cursor"), limit=100
-    )
+    page = page_of(request, Product.objects.all(), order="name")
     context = {
         "nav": "products",
         "page": page,
@@ -71,12 +67,7 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
     item = _product(product_id)
     today = site_today()
     views = line_views(item, today)
-    versions = paginate(
-        Version.objects.filter(product=item),
-        order="-sort_key",
-        cursor=request.GET.get("cursor"),
-        limit=VERSIONS_PER_PAGE,
-    )
+    versions = page_of(request, Version.objects.filter(product=item), order="-sort_key")
     rows = [
         VersionRow(v, [lv.line.name for lv in views if _holds(lv.line, v.name)])
         for v in versions.items
