@@ -132,6 +132,7 @@ def ensure_base(orgs: int, customers_per_org: int) -> dict[str, Any]:
     from sustain.accounts.choices import AssignmentStrategy, Role
     from sustain.accounts.models import Organisation, Team, User
     from sustain.catalog.models import Component, Product, Version
+    from sustain.catalog.versioning import sort_key
     from sustain.tickets.models import Tag
 
     def email(local: str) -> str:
@@ -194,7 +195,12 @@ def ensure_base(orgs: int, customers_per_org: int) -> dict[str, Any]:
                     Component(product=product, name=f"{s} module") for s in SUBJECTS[:6]
                 )
                 Version.objects.bulk_create(
-                    Version(product=product, name=f"{p + 1}.{v}") for v in range(5)
+                    Version(
+                        product=product,
+                        name=f"{p + 1}.{v}",
+                        sort_key=sort_key(product.version_scheme, f"{p + 1}.{v}", position=0),
+                    )
+                    for v in range(5)
                 )
             products.append(
                 (

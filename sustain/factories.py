@@ -21,7 +21,10 @@ from typing import Any
 from sustain.accounts.choices import Role
 from sustain.accounts.models import ApiToken, Organisation, Team, User
 from sustain.accounts.tokens import create_token
+from sustain.catalog.choices import VersionScheme
 from sustain.catalog.models import Component, Product, Version
+from sustain.catalog.services import POSITION_GAP
+from sustain.catalog.versioning import sort_key
 from sustain.sla.models import SlaPolicy, SlaTarget
 from sustain.tickets.creation import NewTicket, create_ticket
 from sustain.tickets.models import Message, Ticket
@@ -72,11 +75,25 @@ def make_team(name: str, *, members: Iterable[User] = (), **fields: Any) -> Team
 
 
 def make_product(
-    name: str = "Gizmo", *, components: Iterable[str] = (), versions: Iterable[str] = ()
+    name: str = "Gizmo",
+    *,
+    components: Iterable[str] = (),
+    versions: Iterable[str] = (),
+    scheme: str = VersionScheme.PEP440,
 ) -> Product:
-    product = Product.objects.create(name=name)
+    """A product whose versions, listed in their order, are keyed as the catalogue's services
+    key them (free-form ones positioned in the order given)."""
+    product = Product.objects.create(name=name, version_scheme=scheme)
     Component.objects.bulk_create(Component(product=product, name=c) for c in components)
-    Version.objects.bulk_create(Version(product=product, name=v) for v in versions)
+    Version.objects.bulk_create(
+        Version(
+            product=product,
+            name=v,
+            position=i * POSITION_GAP,
+            sort_key=sort_key(scheme, v, position=i * POSITION_GAP),
+        )
+        for i, v in enumerate(versions, start=1)
+    )
     return product
 
 

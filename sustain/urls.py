@@ -20,5 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kb/", include("sustain.kb.urls")),
     path("releases/", include("sustain.releases.release_urls")),
     path("deployments/", include("sustain.releases.deployments.urls")),
+    path("products/", include("sustain.releases.catalogue_urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -29,6 +29,7 @@ from sustain.releases import release_services as releases
 from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.services import set_deployment
+from sustain.releases.line_services import LineData, create_line
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -86,6 +87,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     ).mail
     InboundMail.objects.filter(pk=mail.pk).update(state=InboundMail.State.HELD)
     backup = Backup.objects.create(trigger="manual", status="succeeded")
+    component = product.components.get()
+    version = product.versions.get()
+    line = create_line(actor=admin, product=product, data=LineData(name="2.x", eol=True))
     deployment = set_deployment(
         actor=admin,
         organisation=acme,
@@ -119,6 +123,10 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "release_id": release.pk,
             "deployment_id": deployment.pk,
             "hook_id": hook.pk,
+            "product_id": product.pk,
+            "component_id": component.pk,
+            "version_id": version.pk,
+            "line_id": line.pk,
         },
         kb_ids={
             "ref": ticket.number,

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sustain.accounts.models import Organisation, User
 from sustain.api import api
+from sustain.catalog.models import Product
 from sustain.desk.queue_forms import SORTS
 from sustain.factories import make_token
 
@@ -99,6 +100,8 @@ ALWAYS_FORGED = [
 ]
 
 PERSONAS = ("admin", "bob", "acme_admin")
+# The path parameters of paged lists, each the name of a row of the world.
+PATH_IDS = {"product_id": "product"}
 
 
 def _cursor_operations() -> list[tuple[str, str]]:
@@ -108,7 +111,8 @@ def _cursor_operations() -> list[tuple[str, str]]:
         for method, operation in operations.items():
             names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
             if "cursor" in names:
-                assert "{" not in path, f"{path}: fill its path parameters in this test"
+                unfilled = set(re.findall(r"{(\w+)}", path)) - set(PATH_IDS)
+                assert not unfilled, f"{path}: fill its path parameters in this test"
                 found.append((method.upper(), path))
     return found
 
@@ -143,16 +147,31 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str, list[dic
     # POST only (a GET is a 405); they render the pages above after creating a webhook.
     ("deployments:hook_create", lambda w: {"organisation_id": w["acme"].pk}, "cursor", [{}]),
     ("portal:deployment_hooks", lambda w: {}, "cursor", [{}]),
+    ("products:products", lambda w: {}, "cursor", [{}]),
+    ("products:product", lambda w: {"product_id": w["product"].pk}, "cursor", [{}]),
 ]
 
 
 @pytest.fixture
 def world(
-    admin: User, bob: User, acme_admin: User, acme: Organisation, alice: User, make_ticket: Any
+    admin: User,
+    bob: User,
+    acme_admin: User,
+    acme: Organisation,
+    alice: User,
+    make_ticket: Any,
+    product: Product,
 ) -> dict[str, Any]:
     # A few rows in each list, so a cursor is compared with real rows.
     tickets = [make_ticket(alice, requester=bob, title=f"Ticket {n}") for n in range(3)]
-    return {"tickets": tickets, "admin": admin, "bob": bob, "acme_admin": acme_admin, "acme": acme}
+    return {
+        "tickets": tickets,
+        "admin": admin,
+        "bob": bob,
+        "acme_admin": acme_admin,
+        "acme": acme,
+        "product": product,
+    }
 
 
 def test_the_api_has_cursor_lists() -> None:
@@ -166,6 +185,7 @@ def test_api_lists_refuse_forged_cursors(
 ) -> None:
     _, raw = make_token(world[persona])
     client = Client(headers={"Authorization": f"Bearer {raw}"})
+    path = path.format(**{name: world[row].pk for name, row in PATH_IDS.items()})
     for cursor in FORGED:
         response = client.generic(method, path, QUERY_STRING=f"cursor={cursor}")
         assert response.status_code < 500, (cursor, response.content[:300])

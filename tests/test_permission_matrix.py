@@ -559,6 +559,122 @@ MATRIX += [
 ]
 
 
+# the catalogue: every signed-in caller reads it; engineers, leads and admins change it
+def _catalogue(w: World) -> dict[str, Any]:
+    from sustain.catalog.models import Product
+    from sustain.factories import make_product
+    from sustain.releases.line_services import LineData, create_line
+
+    product = Product.objects.filter(name="Widget").first()
+    if product is None:
+        product = make_product("Widget", components=["Engine"], versions=["1.0", "2.0"])
+        create_line(actor=w.users["admin"], product=product, data=LineData(name="1.x"))
+    return {
+        "product_id": product.pk,
+        "component_id": product.components.get().pk,
+        "version_id": product.versions.get(name="1.0").pk,
+        "line_id": product.release_lines.get().pk,
+    }
+
+
+def _free_form_version(w: World) -> dict[str, Any]:
+    from sustain.catalog.models import Version
+    from sustain.factories import make_product
+
+    version = Version.objects.filter(product__name="Sketch", name="b").first()
+    if version is None:
+        make_product("Sketch", versions=["a", "b"], scheme="freeform")
+        version = Version.objects.get(product__name="Sketch", name="b")
+    return {"version_id": version.pk}
+
+
+CATALOGUE_WRITER_200 = expect(403, 403, 403, 403, 403, 200)
+CATALOGUE_WRITER_201 = expect(403, 403, 403, 403, 403, 201)
+CATALOGUE_WRITER_204 = expect(403, 403, 403, 403, 403, 204)
+MATRIX += [
+    Row("GET", f"{V1}/products", EVERYONE_200),
+    Row("POST", f"{V1}/products", CATALOGUE_WRITER_201, body=lambda w: {"name": "Gadget"}),
+    *(
+        Row("GET", f"{V1}{path}", EVERYONE_200, params=_catalogue)
+        for path in (
+            "/products/{product_id}",
+            "/products/{product_id}/components",
+            "/products/{product_id}/versions",
+            "/products/{product_id}/release-lines",
+            "/products/{product_id}/lifecycle",
+            "/versions/{version_id}",
+            "/release-lines/{line_id}",
+        )
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/products/{{product_id}}",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"description": "Turns things."},
+        params=_catalogue,
+    ),
+    Row(
+        "POST",
+        f"{V1}/products/{{product_id}}/components",
+        CATALOGUE_WRITER_201,
+        body=lambda w: {"name": "Gearbox"},
+        params=_catalogue,
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/components/{{component_id}}",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"name": "Motor"},
+        params=_catalogue,
+    ),
+    Row("DELETE", f"{V1}/components/{{component_id}}", CATALOGUE_WRITER_204, params=_catalogue),
+    Row(
+        "POST",
+        f"{V1}/products/{{product_id}}/versions",
+        CATALOGUE_WRITER_201,
+        body=lambda w: {"name": "3.0"},
+        params=_catalogue,
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/versions/{{version_id}}",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"released_on": "2025-01-31"},
+        params=_catalogue,
+    ),
+    Row(
+        "POST",
+        f"{V1}/versions/{{version_id}}/move",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"after_id": None},
+        params=_free_form_version,
+    ),
+    Row("DELETE", f"{V1}/versions/{{version_id}}", CATALOGUE_WRITER_204, params=_catalogue),
+    Row(
+        "POST",
+        f"{V1}/products/{{product_id}}/release-lines",
+        CATALOGUE_WRITER_201,
+        body=lambda w: {"name": "2.x", "eol": False},
+        params=_catalogue,
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/release-lines/{{line_id}}",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"eol": "2030-01-01"},
+        params=_catalogue,
+    ),
+    Row("DELETE", f"{V1}/release-lines/{{line_id}}", CATALOGUE_WRITER_204, params=_catalogue),
+    Row(
+        "POST",
+        f"{V1}/products/{{product_id}}/lifecycle/import",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"content": "releases:\n- releaseCycle: '3.0'\n  eol: false\n"},
+        params=_catalogue,
+    ),
+]
+
+
 def _kb_file(audience: str = "public") -> dict[str, Any]:
     from sustain.kb.attachments import add_attachments
 

@@ -223,6 +223,11 @@ def _beyond(
     after = Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": last_pk})
     if nullable and not nulls_first:
         after |= Q(**{f"{name}__isnull": True})
+    elif not nullable:
+        # Implied by the OR above, but PostgreSQL cannot start an index range from an OR: with
+        # it, a page deep in a long list reads from the cursor on, not from the list's start
+        # (a product's versions at 1,000,000 rows: 150 ms → see bench/README.md).
+        after &= Q(**{f"{name}__{op}e": value})
     return after
 
 

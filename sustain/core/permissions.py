@@ -31,6 +31,8 @@ class Capability(StrEnum):
     """Write, review, publish and archive knowledge-base articles and their files."""
     SLA_MANAGE = "sla.manage"
     """Change SLA calendars and policies."""
+    CATALOG_MANAGE = "catalog.manage"
+    """Change products, components, versions, release lines and their lifecycle; import them."""
     SETTINGS_READ = "settings.read"
     """Open the settings: users, teams, organisations, roles."""
     SAVED_VIEWS_SHARE_ANY_TEAM = "saved_views.share_any_team"
@@ -70,6 +72,7 @@ _WORK_TICKETS = frozenset(
 _LEAD = _WORK_TICKETS | {
     Capability.RELEASE_NOTES_WRITE,
     Capability.TICKETS_READ_ALL,
+    Capability.CATALOG_MANAGE,
     Capability.SLA_MANAGE,
     Capability.SETTINGS_READ,
     Capability.SAVED_VIEWS_SHARE_ANY_TEAM,
@@ -92,8 +95,9 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     },
     "lead": _LEAD,
     "agent": _WORK_TICKETS,
-    # Maintenance engineers ship the patches, so they write and publish the release notes.
-    "engineer": _WORK_TICKETS | {Capability.RELEASE_NOTES_WRITE},
+    # Maintenance engineers ship the patches: they add versions, keep the lifecycle, and write
+    # and publish the release notes.
+    "engineer": _WORK_TICKETS | {Capability.RELEASE_NOTES_WRITE, Capability.CATALOG_MANAGE},
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(
@@ -132,3 +136,18 @@ def require(actor: Actor, capability: Capability, message: str) -> None:
     """Refuse with ``message`` (a 403 in the API and the pages) unless ``actor`` may."""
     if not actor.can(capability):
         raise PermissionDenied(message)
+
+
+class CommandLineOperator:
+    """The operator at the command line (``sustain …`` management commands): whoever can run
+    them can change the database directly, so services called from there may do anything."""
+
+    def __str__(self) -> str:
+        return "the command line"
+
+    def can(self, capability: Capability | str) -> bool:
+        Capability(capability)  # a misspelt capability is still a mistake
+        return True
+
+
+OPERATOR = CommandLineOperator()

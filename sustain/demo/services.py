@@ -21,6 +21,7 @@ from django.utils import timezone
 from sustain.accounts import services as accounts
 from sustain.accounts.choices import AssignmentStrategy, Role
 from sustain.accounts.models import Organisation, Team, User
+from sustain.catalog import services as catalog
 from sustain.catalog.models import Component, Product, Version
 from sustain.demo.deployments import create_deployments
 from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
@@ -77,14 +78,14 @@ ORGANISATIONS = [  # name, domains, tier, time zone, products, contacts (local p
      ["LedgerOne", "Fleetwise"], [("noah.taylor", "Noah Taylor", Role.CUSTOMER_ADMIN),
                                   ("chloe.martin", "Chloe Martin", Role.CUSTOMER)]),
 ]  # fmt: skip
-PRODUCTS = [  # name, description, components, versions (name, released days ago)
-    ("Fleetwise", "Fleet tracking and route planning.",
+PRODUCTS = [  # name, description, version scheme, components, versions (name, released days ago)
+    ("Fleetwise", "Fleet tracking and route planning.", "pep440",
      ["Route planner", "Driver app", "Telematics gateway", "Billing"],
      [("3.4", 150), ("3.5", 75), ("4.0", 20)]),
-    ("LedgerOne", "Accounting and invoicing for mid-size companies.",
+    ("LedgerOne", "Accounting and invoicing for mid-size companies.", "calver",
      ["General ledger", "Invoicing", "Bank import", "Reports"],
      [("2024.3", 170), ("2024.4", 80), ("2025.1", 15)]),
-    ("CareConnect", "Patient portal: appointments and secure messaging.",
+    ("CareConnect", "Patient portal: appointments and secure messaging.", "pep440",
      ["Appointments", "Messaging", "Identity and SSO", "Audit log"],
      [("1.8", 200), ("1.9", 90), ("2.0", 30)]),
 ]  # fmt: skip
@@ -206,12 +207,16 @@ def _create_people_and_products() -> None:
             assignment_strategy=strategy,
         )
     today = timezone.localdate()
-    for product_name, description, components, versions in PRODUCTS:
-        product = Product.objects.create(name=product_name, description=description)
-        Component.objects.bulk_create(Component(product=product, name=c) for c in components)
-        Version.objects.bulk_create(
-            Version(product=product, name=v, released_on=today - timedelta(days=days))
-            for v, days in versions
+    for product_name, description, scheme, components, versions in PRODUCTS:
+        product = catalog.create_product(
+            actor=admin, name=product_name, description=description, version_scheme=scheme
+        )
+        for component in components:
+            catalog.create_component(actor=admin, product=product, name=component)
+        catalog.create_versions(
+            actor=admin,
+            product=product,
+            versions=[catalog.VersionData(v, today - timedelta(days=days)) for v, days in versions],
         )
     # One hash for everybody: hashing a strong password per user would be most of the load time.
     joined = timezone.now() - timedelta(days=HISTORY_DAYS + 30)

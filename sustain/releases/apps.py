@@ -10,3 +10,8 @@ class ReleasesConfig(AppConfig):
         from sustain.releases.deployments.apps import ready as deployments_ready
 
         deployments_ready()
+        from sustain.catalog.hooks import on_versions_changed
+        from sustain.releases.line_services import sync_end_of_life
+
+        # A version created or renamed takes its end of life from the lines that hold it.
+        on_versions_changed(sync_end_of_life)

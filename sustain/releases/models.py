@@ -12,6 +12,7 @@ from sustain.releases.deployments.models import (
     DeploymentHook,
     HookDelivery,
 )
+from sustain.releases.line_models import ReleaseLine
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "HookDelivery",
     "Release",
     "ReleaseFix",
+    "ReleaseLine",
 ]

@@ -19,6 +19,7 @@ tickets.read_organisation     .    .     .      .       .       .           x
 tickets.write                 x    x     x      x       .       .           .
 kb.write                      x    x     x      x       .       .           .
 sla.manage                    x    x     .      .       .       .           .
+catalog.manage                x    x     .      x       .       .           .
 settings.read                 x    x     .      .       .       .           .
 saved_views.share_any_team    x    x     .      .       .       .           .
 saved_views.manage_all        x    .     .      .       .       .           .
