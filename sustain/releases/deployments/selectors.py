@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from sustain.accounts.models import Organisation, User
 from sustain.accounts.services import visible_organisations
 from sustain.catalog.models import Product, Version
+from sustain.catalog.selectors import ordered_versions as catalogue_order
 from sustain.core.errors import NotFound, ValidationFailed
 from sustain.core.permissions import Capability
 from sustain.releases.deployments.models import (
@@ -64,18 +65,17 @@ def check_environment(name: str | None, field: str = "environment") -> str:
 
 
 # --- the order of versions ----------------------------------------------------------------
-def _version_sort_key(version: Version) -> tuple[bool, date, str]:
-    # Released versions by date, then those without a date (not out yet); the name breaks ties.
-    return (version.released_on is None, version.released_on or date.min, version.name)
+def _version_sort_key(version: Version) -> tuple[str, int]:
+    # The catalogue's order (sustain.catalog.selectors.version_order): the scheme's key, then
+    # the order of creation for versions the scheme counts equal.
+    return (version.sort_key, version.pk)
 
 
 def ordered_versions(product: Product | int) -> list[Version]:
     """The versions of ``product``, oldest first: THE order of versions for deployments (the
-    matrix's columns, whether a change is an upgrade or a downgrade). By release date and name
-    for now; the catalogue's scheme-aware order (semantic versions, PEP 440, …) replaces the
-    key here and nowhere else."""
-    product_id = product if isinstance(product, int) else product.pk
-    return sorted(Version.objects.filter(product_id=product_id), key=_version_sort_key)
+    matrix's columns, whether a change is an upgrade or a downgrade), the product's scheme's
+    (semantic versions, PEP 440, …)."""
+    return list(catalogue_order(product))
 
 
 def is_upgrade(old: Version, new: Version) -> bool:
