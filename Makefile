@@ -49,7 +49,7 @@ run: bootstrap-runtime
 	exec $(BIN)/sustain run
 
 test: bootstrap lint typecheck migrations-check
-	@$(WITH_SERVICES) sh -c '$(PYTEST_SQLITE) && $(PYTEST_POSTGRES)'
+	@$(WITH_SERVICES) bash scripts/test-passes.sh
 
 lint: bootstrap
 	$(BIN)/ruff check .
