@@ -22,6 +22,7 @@ from sustain.accounts.choices import (
     Role,
 )
 from sustain.accounts.models import Organisation, Team, User
+from sustain.core import fastsql
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sustain.core.fastsql import RowLookup
 from sustain.core.permissions import Capability, has_capability, require
@@ -187,23 +188,29 @@ def add_contact(
             organisation=organisation,
         )
     email = email.strip().lower()
-    try:
-        with transaction.atomic():
-            contact = User.objects.create_user(
-                email,
-                None,
-                full_name=full_name.strip()[:200],
-                role=Role.CUSTOMER,
-                organisation=organisation,
-            )
+    contact = User(
+        email=email,
+        full_name=full_name.strip()[:200],
+        role=Role.CUSTOMER,
+        organisation=organisation,
+    )
+    contact.set_unusable_password()
+    # E-mail intake adds a contact inside its own savepoint per message: a taken address (a
+    # race with another worker) must leave that transaction usable, so it is no
+    # IntegrityError, and the two writes need no savepoint of their own.
+    # (An exception leaving a block without a savepoint would spoil the caller's transaction
+    # too: the refusal is raised after it.)
+    with transaction.atomic(savepoint=False):
+        added = fastsql.insert_unless_taken(contact)
+        if added:
             changes = audit.created(contact, _CONTACT_AUDITED)
             audit.record(None, AuditAction.CONTACT_ADDED, contact, changes)
-            return contact
-    except IntegrityError:
+    if not added:
         raise Conflict(
             f"A user with the e-mail address {email} exists.",
             errors={"email": ["already in use"]},
-        ) from None
+        )
+    return contact
 
 
 USER_EDITABLE = {"full_name", "role", "organisation", "time_zone", "is_active", "is_away"}

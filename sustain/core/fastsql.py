@@ -259,6 +259,40 @@ def _insert_of(db: BaseDatabaseWrapper, model: type[Model]) -> str:
     )
 
 
+def insert_unless_taken(obj: Model) -> bool:
+    """``insert``, or nothing (False) when a row already holds one of ``obj``'s unique values.
+
+    The conflict is the database's to find (ON CONFLICT DO NOTHING), so no IntegrityError
+    breaks the caller's transaction: a caller inside another's transaction needs no savepoint
+    of its own to go on after losing a race (two statements fewer on every new row)."""
+    db = _default()
+    with db.cursor() as cursor:
+        cursor.execute(
+            _insert_unless_taken_of.for_database(db, type(obj)), _values(db, obj, "insert")
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = db.alias
+    return True
+
+
+@per_vendor
+def _insert_unless_taken_of(db: BaseDatabaseWrapper, model: type[Model]) -> str:
+    meta = model._meta
+    auto = meta.auto_field
+    if auto is None or meta.db_returning_fields != [auto]:
+        raise TypeError(f"{meta.label}: insert() takes models whose only generated column is id")
+    suffix = db.ops.on_conflict_suffix_sql(_written_fields(model), OnConflict.IGNORE, None, None)
+    return prepared(
+        f"{db.ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+        f"{_quoted(db, meta.db_table)} {_column_list(db, model)} "
+        f"VALUES {_placeholders(model)} {suffix} RETURNING {_quoted(db, auto.column)}"
+    )
+
+
 def update(obj: Model, fields: tuple[str, ...]) -> None:
     """UPDATE ``fields`` of the saved ``obj`` from its attributes, as ``save(update_fields=)``
     does, without reading anything back."""

@@ -24,13 +24,14 @@ from sustain.tickets.attachments import store_attachment
 from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority
 from sustain.tickets.models import Activity, Attachment, Message, Ticket
 from sustain.tickets.rules import priority_for
-from sustain.tickets.services import READ_ONLY, set_watchers
+from sustain.tickets.services import READ_ONLY, check_watchers, set_watchers
 from sustain.tickets.validation import (
     check_assignee,
     check_catalogue,
     check_choice,
     check_priority,
     check_text,
+    clean_tags,
     tag_new_ticket,
 )
 
@@ -118,6 +119,8 @@ def create_ticket_with_message(
     product = check_catalogue(data.product, data.component, data.version, data.fixed_in_version)
     if data.assignee is not None:
         check_assignee(data.assignee, data.team)
+    tags = clean_tags(data.tags)
+    check_watchers(data.watchers, organisation.pk if organisation else None)
 
     assignee = data.assignee
     if assignee is None and data.team is not None:
@@ -125,7 +128,10 @@ def create_ticket_with_message(
         # moves, not while the ticket is written, so tickets for one team are created side
         # by side. A creation that fails after this skips a turn.
         assignee = pick_assignee(data.team)
-    with transaction.atomic():
+    # Every refusal is above, so nothing in this block raises on purpose: it needs no
+    # savepoint of its own (two statements fewer), and inside a caller's transaction an
+    # unexpected error rolls back the caller's enclosing savepoint, as e-mail intake's is.
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
         ticket = Ticket(
             title=title,
@@ -149,8 +155,8 @@ def create_ticket_with_message(
             public_updated_at=now,
         )
         fastsql.insert(ticket)
-        if data.tags:
-            tag_new_ticket(ticket.pk, data.tags)
+        if tags:
+            tag_new_ticket(ticket.pk, tags)
         if data.watchers:
             set_watchers(actor, ticket, data.watchers, channel)
         message = Message(

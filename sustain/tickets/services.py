@@ -372,13 +372,7 @@ def set_watchers(actor: Actor, ticket: Ticket, users: Iterable[User], channel: s
     False when they already were. Only active people, and customers of the ticket's
     organisation, may watch."""
     new = {u.pk: u for u in users}
-    for user in new.values():
-        if not user.is_active:
-            raise ValidationFailed.field("watchers", f"{user.email} is not active.")
-        if user.is_customer and user.organisation_id != ticket.organisation_id:
-            raise ValidationFailed.field(
-                "watchers", f"{user.email} belongs to another organisation."
-            )
+    check_watchers(new.values(), ticket.organisation_id)
     old = {u.pk: u for u in ticket.watchers.all()}
     if set(old) == set(new):
         return False
@@ -393,6 +387,17 @@ def set_watchers(actor: Actor, ticket: Ticket, users: Iterable[User], channel: s
         new=sorted(u.email for u in new.values()),
     )
     return True
+
+
+def check_watchers(users: Iterable[User], organisation_id: int | None) -> None:
+    """``set_watchers``' rule, for callers that check before their transaction opens."""
+    for user in users:
+        if not user.is_active:
+            raise ValidationFailed.field("watchers", f"{user.email} is not active.")
+        if user.is_customer and user.organisation_id != organisation_id:
+            raise ValidationFailed.field(
+                "watchers", f"{user.email} belongs to another organisation."
+            )
 
 
 # --- conversation -------------------------------------------------------------------------

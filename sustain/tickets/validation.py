@@ -62,12 +62,12 @@ def ensure_tags(names: Sequence[str]) -> list[Tag]:
     return [existing[n] for n in names]
 
 
-def tag_new_ticket(ticket_id: int, names: Iterable[str]) -> None:
-    """Link a ticket created in this transaction to its tags, creating the new ones.
+def tag_new_ticket(ticket_id: int, cleaned: list[str]) -> None:
+    """Link a ticket created in this transaction to its tags (``clean_tags``' result, checked
+    before the transaction), creating the new ones.
 
     Ticket creation is the busiest write: when every tag exists (the usual case) this is one
     INSERT ... SELECT, not a read of the tags followed by an insert of the links."""
-    cleaned = clean_tags(names)
     if not cleaned:
         return
     if _link_tags(ticket_id, cleaned) < len(cleaned):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -128,6 +128,17 @@ def test_the_system_adds_a_contact_without_a_password_and_no_actor(acme: Organis
     }
     with pytest.raises(Conflict):
         services.add_contact(actor=EMAIL, email="dana@acme.test")
+    assert AuditEntry.objects.count() == 1
+
+
+def test_a_taken_address_leaves_the_callers_transaction_usable(acme: Organisation) -> None:
+    # E-mail intake adds senders inside its savepoint per message and goes on after losing
+    # the race for an address to another worker: the refusal must not spoil that transaction.
+    services.add_contact(actor=EMAIL, email="dana@acme.test")
+    with transaction.atomic():
+        with pytest.raises(Conflict):
+            services.add_contact(actor=EMAIL, email="DANA@acme.test", organisation=acme)
+        assert User.objects.get(email="dana@acme.test").organisation is None
     assert AuditEntry.objects.count() == 1
 
 

@@ -282,3 +282,16 @@ def test_the_statements_of_fastsql_are_written_for_the_vendor_that_runs_them() -
     locking = fastsql.RowLookup(Team, "id", lock=True)._statement
     assert locking.for_database(postgresql)[0].endswith(" FOR NO KEY UPDATE OF t")
     assert locking.for_database(sqlite)[0].endswith('WHERE t."id" = %s')
+
+
+def test_insert_unless_taken_writes_a_new_row_and_skips_a_taken_one(bob: User) -> None:
+    fresh = User(email="fresh@acme.test", role="customer")
+    assert fastsql.insert_unless_taken(fresh)
+    assert User.objects.get(pk=fresh.pk).email == "fresh@acme.test"
+
+    taken = User(email=bob.email, full_name="Someone else", role="customer")
+    with transaction.atomic():
+        assert not fastsql.insert_unless_taken(taken)
+        # No IntegrityError: the transaction goes on.
+        assert User.objects.get(email=bob.email).full_name == bob.full_name
+    assert taken.pk is None

@@ -8,6 +8,8 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from sustain.core import outbox
 from sustain.core.errors import PayloadTooLarge
@@ -180,3 +182,54 @@ def test_a_batch_that_cannot_even_hold_a_message_keeps_those_before_it(
     assert len(batch.outcomes) == 1
     assert list(Ticket.objects.values_list("title", flat=True)) == ["kept"]
     assert InboundMail.objects.count() == 1
+
+
+def test_a_batch_reads_the_sla_policies_fingerprint_once(acme):
+    raws = [
+        plain(sender=f"user{n}@acme.test", subject=f"Problem {n}", message_id=f"<fp{n}@acme>")
+        for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        batch = receive_batch(raws, source="imap")
+    assert batch.failure is None
+    assert Ticket.objects.count() == 3
+    fingerprints = [q for q in queries.captured_queries if "sla_businesscalendar" in q["sql"]]
+    assert len(fingerprints) == 1
+
+
+def test_a_batch_without_failures_takes_no_savepoint_per_message(acme):
+    raws = [
+        plain(sender="dana@acme.test", subject=f"s{n}", message_id=f"<s{n}@acme>") for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        batch = receive_batch(raws, source="imap")
+    assert batch.failure is None
+    assert Ticket.objects.count() == 3
+    # One: the batch's own block, a savepoint inside the test's transaction.
+    assert len([q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]) == 1
+
+
+def test_an_error_caught_where_it_happened_does_not_lose_the_batch_silently(acme):
+    # A defective hook swallows a database error: the transaction can only be rolled back,
+    # which the batch's atomic block would otherwise do without a word after "success".
+    def swallowing(ticket_ids: Collection[int], *, created: bool = False) -> None:
+        if Ticket.objects.filter(pk__in=ticket_ids, title="swallow").exists():
+            try:
+                with transaction.atomic(savepoint=False):
+                    raise IntegrityError("duplicate key")
+            except IntegrityError:
+                pass
+
+    hooks.on_ticket_changed(swallowing)
+    try:
+        raws = [
+            plain(sender="dana@acme.test", subject="kept", message_id="<k1@acme>"),
+            plain(sender="dana@acme.test", subject="swallow", message_id="<k2@acme>"),
+        ]
+        batch = receive_batch(raws, source="imap")
+    finally:
+        hooks._ticket_changed.remove(swallowing)
+    assert batch.failure is None
+    assert list(Ticket.objects.values_list("title", flat=True)) == ["kept"]
+    states = sorted(InboundMail.objects.values_list("subject", "state"))
+    assert states == [("kept", InboundMail.State.TICKET), ("swallow", InboundMail.State.HELD)]

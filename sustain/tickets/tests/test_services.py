@@ -3,7 +3,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sustain.accounts.actors import EMAIL
@@ -97,6 +97,20 @@ def test_failed_create_writes_nothing(make_ticket, alice, settings):
     assert not Ticket.objects.exists()
     assert not Message.objects.exists()
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_refused_new_ticket_leaves_the_callers_transaction_usable(alice, carol, support):
+    # Creation writes without a savepoint of its own: every refusal comes before it writes.
+    with transaction.atomic():
+        for data in (
+            creation.NewTicket(title="Watched", description="x", watchers=[carol]),
+            creation.NewTicket(title="Tagged", description="x", tags=["no spaces allowed"]),
+        ):
+            with pytest.raises(ValidationFailed):
+                creation.create_ticket(actor=alice, data=data)
+        assert not Ticket.objects.exists()
+        creation.create_ticket(actor=alice, data=creation.NewTicket(title="Fine", description="x"))
+    assert list(Ticket.objects.values_list("title", flat=True)) == ["Fine"]
 
 
 def test_new_ticket_notifies_requester_through_outbox(make_ticket, alice, bob):
