@@ -137,6 +137,7 @@ def test_a_version_no_line_holds_has_no_lifecycle(alice, acme, engineer):
         version=product.versions.get(),
         channel=DeploymentChannel.STAFF,
     ).deployment
+    assert deployment is not None
     [row] = upgrades_for([deployment])
     assert row.support.label == "No lifecycle recorded"
     assert row.plan.state == PlanState.NO_TARGET
