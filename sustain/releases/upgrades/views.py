@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from sustain.accounts.access import capability_required, signed_in_user, staff_required
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product, Version
+from sustain.catalog.selectors import version_order
 from sustain.core.errors import ServiceError
 from sustain.core.htmx import render_page
 from sustain.core.permissions import Capability
@@ -110,7 +111,9 @@ class PathRow:
     plan: selectors.Plan
 
 
-def _path_rows(product: Product, edges: Iterable[UpgradeEdge]) -> list[PathRow]:
+def _path_rows(
+    product: Product, edges: Iterable[UpgradeEdge], upgrades: selectors.ProductUpgrades
+) -> list[PathRow]:
     """The path from each version that an upgrade starts from or somebody runs, newest first."""
     running = dict(
         Deployment.objects.filter(product=product)
@@ -119,8 +122,9 @@ def _path_rows(product: Product, edges: Iterable[UpgradeEdge]) -> list[PathRow]:
         .values_list("version_id", "n")
     )
     ids = {e.from_version_id for e in edges} | set(running)
-    versions = Version.objects.filter(pk__in=ids).order_by("-sort_key", "-id")[:MAX_PATH_ROWS]
-    upgrades = selectors.product_upgrades([product.pk])[product.pk]
+    versions = Version.objects.filter(pk__in=ids).order_by(*version_order(newest_first=True))[
+        :MAX_PATH_ROWS
+    ]
     return [PathRow(v, running.get(v.pk, 0), upgrades.plan(v)) for v in versions]
 
 
@@ -135,12 +139,13 @@ def _graph_page(
     actor = signed_in_user(request)
     can_edit = actor.can(Capability.CATALOG_MANAGE)
     edges = list(selectors.edges_of(product))
+    upgrades = selectors.product_upgrades([product.pk])[product.pk]
     context = {
         "nav": "products",
         "product": product,
         "edges": edge_views(actor, edges),
-        "target": selectors.product_upgrades([product.pk])[product.pk].target,
-        "paths": _path_rows(product, edges),
+        "target": upgrades.target,
+        "paths": _path_rows(product, edges, upgrades),
         "can_edit": can_edit,
         "form": (form or NewEdgeForm(product=product)) if can_edit else None,
     }
