@@ -30,6 +30,7 @@ from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.services import set_deployment
 from sustain.releases.line_services import LineData, create_line
+from sustain.releases.upgrades.models import UpgradeEdge
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -97,9 +98,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
         channel=DeploymentChannel.STAFF,
     ).deployment
     hook, _ = webhooks.create_hook(actor=admin, name="CI")
-    release = releases.create_release(
-        actor=admin, version=Version.objects.create(product=product, name="2.2")
-    )
+    newer = Version.objects.create(product=product, name="2.2")
+    release = releases.create_release(actor=admin, version=newer)
+    edge = UpgradeEdge.objects.create(product=product, from_version=version, to_version=newer)
 
     tokens = {persona: make_token(user)[1] for persona, user in (("admin", admin), ("bob", bob))}
     # The token DELETE /tokens/{token_id} may revoke (bob's, which the administrator may
@@ -127,6 +128,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "component_id": component.pk,
             "version_id": version.pk,
             "line_id": line.pk,
+            "edge_id": edge.pk,
         },
         kb_ids={
             "ref": ticket.number,

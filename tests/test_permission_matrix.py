@@ -675,6 +675,56 @@ MATRIX += [
 ]
 
 
+# Upgrade paths: everyone signed in reads a product's upgrades (as the catalogue); catalogue
+# managers change them; a deployment's path is read by whoever reads the deployment.
+def _upgrade_edge(w: World) -> dict[str, Any]:
+    from sustain.catalog.models import Version
+    from sustain.releases.upgrades.models import UpgradeEdge
+
+    ids = _catalogue(w)
+    one, two = (Version.objects.get(product_id=ids["product_id"], name=n) for n in ("1.0", "2.0"))
+    edge, _ = UpgradeEdge.objects.get_or_create(
+        product_id=ids["product_id"], from_version=one, to_version=two
+    )
+    return {**ids, "edge_id": edge.pk, "from_id": one.pk, "to_id": two.pk}
+
+
+MATRIX += [
+    Row("GET", f"{V1}/products/{{product_id}}/upgrade-edges", EVERYONE_200, params=_catalogue),
+    Row(
+        "POST",
+        f"{V1}/products/{{product_id}}/upgrade-edges",
+        CATALOGUE_WRITER_201,
+        body=lambda w: {
+            "from_version_id": _catalogue(w)["version_id"],
+            "to_version_id": _widget_v2(),
+        },
+        params=_catalogue,
+    ),
+    Row("GET", f"{V1}/upgrade-edges/{{edge_id}}", EVERYONE_200, params=_upgrade_edge),
+    Row(
+        "PATCH",
+        f"{V1}/upgrade-edges/{{edge_id}}",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"steps": ["Back up"]},
+        params=_upgrade_edge,
+    ),
+    Row("DELETE", f"{V1}/upgrade-edges/{{edge_id}}", CATALOGUE_WRITER_204, params=_upgrade_edge),
+    Row(
+        "GET",
+        f"{V1}/deployments/{{deployment_id}}/upgrade-path",
+        expect(200, 404, 200, 200, 200, 200),
+        params=lambda w: {"deployment_id": _acme_deployment(w).pk},
+    ),
+]
+
+
+def _widget_v2() -> int:
+    from sustain.catalog.models import Version
+
+    return Version.objects.get(product__name="Widget", name="2.0").pk
+
+
 def _kb_file(audience: str = "public") -> dict[str, Any]:
     from sustain.kb.attachments import add_attachments
 

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from sustain.releases import catalogue_views as views
+from sustain.releases.upgrades import views as upgrades
 
 app_name = "products"
 
@@ -18,4 +19,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:product_id>/lifecycle.yaml", views.export, {"fmt": "yaml"}, name="export_yaml"),
     path("<id:product_id>/lifecycle.json", views.export, {"fmt": "json"}, name="export_json"),
     path("<id:product_id>/lifecycle.ics", views.ical_feed, name="ical"),
+    path("<id:product_id>/upgrades/", upgrades.graph, name="upgrades"),
+    path("<id:product_id>/upgrades/new", upgrades.add_edge, name="upgrade_new"),
+    path("<id:product_id>/upgrades/<id:edge_id>/", upgrades.edit_edge, name="upgrade"),
+    path(
+        "<id:product_id>/upgrades/<id:edge_id>/delete", upgrades.delete_edge, name="upgrade_delete"
+    ),
 ]

@@ -14,6 +14,7 @@ from sustain.releases.deployments.models import (
 )
 from sustain.releases.line_models import ReleaseLine
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
+from sustain.releases.upgrades.models import UpgradeEdge
 
 __all__ = [
     "Deployment",
@@ -24,4 +25,5 @@ __all__ = [
     "Release",
     "ReleaseFix",
     "ReleaseLine",
+    "UpgradeEdge",
 ]

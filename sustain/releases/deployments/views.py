@@ -25,6 +25,7 @@ from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.forms import RemoveDeploymentForm, SetDeploymentForm
 from sustain.releases.deployments.matrix import build_matrix
 from sustain.releases.deployments.models import DeploymentChange
+from sustain.releases.deployments.panels import panel_styles, shown_panels
 
 HISTORY_PAGE = 25
 
@@ -84,9 +85,12 @@ def organisation_context(
     query = request.GET.copy()
     query.pop("cursor", None)
     may_manage_hooks = webhooks.may_manage_hooks(actor, organisation.pk)
+    deployments = selectors.deployments_of(actor, organisation)
     return {
         "organisation": organisation,
-        "deployments": selectors.deployments_of(actor, organisation),
+        "deployments": deployments,
+        "panels": shown_panels(actor, organisation, deployments),
+        "panel_styles": panel_styles(),
         "history": history,
         "pager_query": query.urlencode(),
         "may_change": may_change,
