@@ -13,6 +13,7 @@ from sustain.accounts.choices import (
     AuditAction,
     Role,
 )
+from sustain.core.models import AppendOnly
 from sustain.core.permissions import Capability, has_capability
 
 
@@ -183,7 +184,7 @@ class ApiToken(models.Model):
         return self.expires_at is None or self.expires_at > now
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One change to people or access: who did what to which user, contact, token,
     organisation or team, and which fields changed ({field: [old, new]}).
 
@@ -191,6 +192,8 @@ class AuditEntry(models.Model):
     or deleted afterwards. The target is kept as type, id and label rather than a foreign key,
     so that an entry stays readable after its target is gone.
     """
+
+    RECORD_NAME = "Audit entries"
 
     actor = models.ForeignKey(
         # NULL: the system or an operator's command, or an actor deleted since.
@@ -222,14 +225,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_label}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("Audit entries cannot be deleted.")
 
 
 class SignInFailure(models.Model):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.db import models
 from django.utils import timezone
 
@@ -37,3 +39,22 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key} ({self.state})"
+
+
+class AppendOnly(models.Model):
+    """A record written once and never changed or deleted through the ORM (the audit log, a
+    deployment's history): what happened stays as it was recorded. ``RECORD_NAME`` names the
+    records in the refusal."""
+
+    RECORD_NAME: ClassVar[str] = "These records"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{self.RECORD_NAME} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self.RECORD_NAME} cannot be deleted.")

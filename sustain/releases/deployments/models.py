@@ -9,13 +9,12 @@ organisations) read one small indexed table, and the history grows beside it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product, Version
+from sustain.core.models import AppendOnly
 from sustain.releases.deployments.choices import DeploymentChangeKind, DeploymentChannel
 
 ENVIRONMENT_MAX_LENGTH = 40
@@ -105,13 +104,15 @@ class DeploymentHook(models.Model):
         return self.revoked_at is None
 
 
-class DeploymentChange(models.Model):
+class DeploymentChange(AppendOnly):
     """One change of a deployment: set, upgraded, downgraded or removed; by whom, when,
     through which channel, with a note. Never changed or deleted afterwards.
 
     Versions are kept by reference and by name: a version deleted from the catalogue later
     leaves its name in the history.
     """
+
+    RECORD_NAME = "Deployment history"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="deployment_changes", db_index=False
@@ -157,14 +158,6 @@ class DeploymentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_name or '—'} → {self.to_name or '—'}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise TypeError("Deployment history cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("Deployment history cannot be deleted.")
 
 
 class HookDelivery(models.Model):
