@@ -143,19 +143,14 @@ def hold_unprocessable(raw: bytes, *, source: str, error: Exception) -> Received
     known = InboundMail.objects.filter(sha256=sha256).first()
     if known is not None:
         return Received(known, duplicate=True)
-    mail = InboundMail(
-        sha256=sha256,
-        size=len(raw),
-        source=source,
-        warnings=[f"Processing failed: {type(error).__name__}: {error}"[:2000]],
-        state=State.HELD,
-    )
     try:  # who sent it and what about, for the list of held mail, if the parser manages
-        parsed = parse(raw)
-        mail.sender, mail.subject = parsed.from_address[:254], parsed.subject[:250]
-    except Exception:  # noqa: S110 -- the parser may be what failed; the row is kept regardless
-        pass
-    store_once(mail.raw, raw_mail_path(mail, ""), raw)
+        parsed: ParsedMail | None = parse(raw)
+    except Exception:  # the parser may be what failed; the row is kept regardless
+        parsed = None
+    warnings = [f"Processing failed: {type(error).__name__}: {error}"[:2000]]
+    digest = content_digest(parsed) if parsed is not None else ""
+    mail = _store(raw, sha256, digest, parsed, warnings, source)
+    mail.state = State.HELD
     mail.save()
     return Received(mail, duplicate=False)
 
@@ -212,20 +207,21 @@ def _receive(raw: bytes, sha256: str, digest: str, parsed: ParsedMail, source: s
 
 
 def _store(
-    raw: bytes, sha256: str, digest: str, parsed: ParsedMail, warnings: list[str], source: str
+    raw: bytes,
+    sha256: str,
+    digest: str,
+    parsed: ParsedMail | None,
+    warnings: list[str],
+    source: str,
 ) -> InboundMail:
     """The message's row, not yet written (``_finish`` writes it once, with what it became),
-    and its raw copy."""
+    and its raw copy. ``parsed`` is None only for a message the parser failed on (held)."""
     mail = InboundMail(
-        sha256=sha256,
-        content_digest=digest,
-        message_id=parsed.message_id[:255],
-        size=len(raw),
-        source=source,
-        sender=parsed.from_address[:254],
-        subject=parsed.subject[:250],
-        warnings=warnings,
+        sha256=sha256, content_digest=digest, size=len(raw), source=source, warnings=warnings
     )
+    if parsed is not None:
+        mail.message_id = parsed.message_id[:255]
+        mail.sender, mail.subject = parsed.from_address[:254], parsed.subject[:250]
     # Named by its digest: a copy left by a transaction that rolled back is the same file.
     store_once(mail.raw, raw_mail_path(mail, ""), raw)
     return mail
