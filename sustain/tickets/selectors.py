@@ -5,7 +5,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import reduce
 from typing import Any
 
@@ -313,10 +312,10 @@ def edit_choices(team_id: int | None) -> tuple[dict[str, list[Option]], set[int]
     members = quote(Team.members.through._meta.db_table)
     sql = (
         # The first SELECT types the columns: PostgreSQL takes a bare NULL for text.
-        f"SELECT 'team', id, name, CAST(NULL AS BIGINT), CAST(NULL AS DATE) FROM {teams} "  # noqa: S608
+        f"SELECT 'team', id, name, CAST(NULL AS BIGINT), CAST(NULL AS TEXT) FROM {teams} "  # noqa: S608
         f"UNION ALL SELECT 'product', id, name, NULL, NULL FROM {products} "
         f"UNION ALL SELECT 'component', id, name, product_id, NULL FROM {components} "
-        f"UNION ALL SELECT 'version', id, name, product_id, released_on FROM {versions} "
+        f"UNION ALL SELECT 'version', id, name, product_id, sort_key FROM {versions} "
         f"UNION ALL SELECT 'member', user_id, '', NULL, NULL FROM {members} WHERE team_id = %s"
     )
     with connection.cursor() as cursor:
@@ -324,26 +323,19 @@ def edit_choices(team_id: int | None) -> tuple[dict[str, list[Option]], set[int]
         rows = cursor.fetchall()
     product_names = {pk: name for kind, pk, name, _, _ in rows if kind == "product"}
     options: dict[str, list[Option]] = {"team": [], "product": [], "component": [], "version": []}
-    released: dict[int, date] = {}
+    sort_keys: dict[int, str] = {}
     member_ids: set[int] = set()
-    for kind, pk, name, product_id, released_on in rows:
+    for kind, pk, name, product_id, sort_key in rows:
         if kind == "member":
             member_ids.add(pk)
             continue
         options[kind].append(Option(pk=pk, name=name, group=product_names.get(product_id, "")))
-        if released_on:
-            # SQLite hands a raw query's dates back as text.
-            released[pk] = (
-                date.fromisoformat(released_on) if isinstance(released_on, str) else released_on
-            )
+        if kind == "version":
+            sort_keys[pk] = sort_key or ""
     for kind in ("team", "product", "component"):
         options[kind].sort(key=lambda o: (o.group, o.name))
-    # As the catalogue lists them: by product, the newest release first, unreleased last.
-    options["version"].sort(
-        key=lambda o: (o.group, o.pk not in released, -_ordinal(released.get(o.pk)), o.name)
-    )
+    # As the catalogue lists them: by product, newest first in the order of the product's
+    # version scheme (catalog.selectors.version_order: the stored sort key, then the id).
+    options["version"].sort(key=lambda o: (sort_keys[o.pk], o.pk), reverse=True)
+    options["version"].sort(key=lambda o: o.group)
     return options, member_ids
-
-
-def _ordinal(day: date | None) -> int:
-    return day.toordinal() if day else 0

@@ -524,17 +524,19 @@ def test_catalogue_choices_are_grouped_by_product_newest_version_first(
 ):
     from datetime import date
 
-    from sustain.catalog.models import Product
+    from sustain.catalog.models import Version
+    from sustain.factories import make_product
 
-    other = Product.objects.create(name="Another")
-    other.versions.create(name="1.0", released_on=date(2025, 1, 1))
-    other.versions.create(name="1.1", released_on=date(2026, 1, 1))
-    other.versions.create(name="next")
+    # In the order of the product's scheme, not by release date: 1.9.1 is a backport
+    # released after 1.10.
+    other = make_product("Another", versions=["1.9", "1.10", "1.9.1"])
+    Version.objects.filter(product=other, name="1.10").update(released_on=date(2025, 1, 1))
+    Version.objects.filter(product=other, name="1.9.1").update(released_on=date(2026, 1, 1))
     client.force_login(alice)
     html = client.get(url(bobs_ticket)).content.decode()
     versions = html.split('id="field-version"')[1].split("</select>")[0]
     assert versions.index('label="Another"') < versions.index('label="Gizmo"')
-    assert versions.index(">1.1<") < versions.index(">1.0<") < versions.index(">next<")
+    assert versions.index(">1.10<") < versions.index(">1.9.1<") < versions.index(">1.9<")
     components = html.split('id="field-component"')[1].split("</select>")[0]
     assert '<optgroup label="Gizmo"><option value="' in components
 
