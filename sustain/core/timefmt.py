@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
+
+
+def site_today() -> date:
+    """The site's calendar day (``settings.TIME_ZONE``), whatever zone the request runs in:
+    the day on which dates that belong to the site, not to a viewer (an end of life, a review
+    date), are reached."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
 
 UNITS = ((86400 * 365, "y"), (86400 * 30, "mo"), (86400, "d"), (3600, "h"))
 

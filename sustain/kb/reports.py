@@ -13,6 +13,7 @@ from django.utils import timezone
 from sustain.accounts.choices import CUSTOMER_ROLES
 from sustain.accounts.models import User
 from sustain.catalog.models import Version
+from sustain.core.timefmt import site_today
 from sustain.kb.choices import ArticleStatus
 from sustain.kb.models import Article, Deflection, SearchLog
 from sustain.kb.selectors import check_staff, visible_articles
@@ -102,7 +103,8 @@ def review_queue(
     owner = staff.pk if owner_id is None else owner_id
     if not User.objects.filter(pk=owner).exists():
         return []
-    day = today or timezone.localdate()
+    # The site's day, as releases reaches an end of life: not the viewer's.
+    day = today or site_today()
     ended = Version.objects.filter(end_of_life__lte=day)
     about_ended = Article.versions.through.objects.filter(version__in=ended).values("article_id")
     articles = (

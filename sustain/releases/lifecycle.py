@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
-from django.utils import timezone
 
+from sustain.core.timefmt import site_today as site_today  # the day lifecycles are read on
 from sustain.releases.line_models import ReleaseLine
 
 type Milestone = date | bool | None
@@ -37,11 +37,6 @@ class Phase(models.TextChoices):
     SECURITY = "security", "Security fixes only"
     EXTENDED = "extended", "Extended support"
     EOL = "eol", "End of life"
-
-
-def site_today() -> date:
-    """The site's calendar day (``settings.TIME_ZONE``), whatever zone the request runs in."""
-    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def reached(value: Milestone, today: date) -> bool:

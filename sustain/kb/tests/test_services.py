@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from sustain.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sustain.core.timefmt import site_today
 from sustain.kb import reports, revisions, services
 from sustain.kb.choices import ArticleStatus
 from sustain.kb.models import ArticleEvent, ArticleVote, Deflection
@@ -177,6 +179,17 @@ def test_review_queue_lists_the_owners_due_articles(alice, lead, make_article):
     assert [item.article for item in reports.review_queue(user=alice)] == [due]
     others = reports.review_queue(user=alice, owner_id=lead.pk)
     assert [item.article.title for item in others] == ["Other owner"]
+
+
+def test_review_dates_are_reached_on_the_sites_day_whatever_the_viewers_zone(alice, make_article):
+    # The site runs on UTC; a viewer 14 hours ahead or 12 behind sees another date for half
+    # of each day, and the queue must not move with it.
+    site_day = site_today()
+    due = make_article(title="Due today", review_by=site_day)
+    make_article(title="Due tomorrow", review_by=site_day + timedelta(days=1))
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        with timezone.override(ZoneInfo(zone)):
+            assert [item.article for item in reports.review_queue(user=alice)] == [due]
 
 
 def test_report_counts_gaps_helpfulness_and_deflections(alice, bob, make_article, make_ticket):
