@@ -13,6 +13,7 @@ from sustain.releases.deployments.api import router as deployments_router
 from sustain.releases.release_api import router as releases_router
 from sustain.sla.api import router as sla_router
 from sustain.tickets.api import router as tickets_router
+from sustain.tickets.approval_api import router as approvals_router
 
 api = DocumentedAPI(
     title="Sustain API",
@@ -29,6 +30,7 @@ api = DocumentedAPI(
 problems.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
+api.add_router("/", approvals_router)
 api.add_router("/", sla_router)
 api.add_router("/", backups_router)
 api.add_router("/", mail_router)

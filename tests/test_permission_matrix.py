@@ -389,6 +389,27 @@ MATRIX += [
 ]
 
 
+# Change approval: whoever reads the ticket reads its decisions; leads and administrators
+# decide (alice raised this change; the administrator may approve anyone's).
+MATRIX += [
+    Row("GET", f"{V1}/tickets/{{ref}}/approvals", TICKET_READ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/approvals",
+        expect(404, 404, 403, 403, 403, 201),
+        body=lambda w: {"decision": "approved"},
+        params=lambda w: {"ref": _change_ticket(w).number},
+    ),
+]
+
+
+def _change_ticket(w: World) -> Ticket:
+    from sustain.factories import open_ticket
+    from sustain.tickets.choices import Kind
+
+    return open_ticket(w.users["alice"], kind=Kind.CHANGE, title="Roll out", organisation=w.acme)
+
+
 def _gizmo_version() -> Any:
     from sustain.catalog.models import Product, Version
 

@@ -14,6 +14,7 @@ from sustain.releases.deployments.models import (
 )
 from sustain.releases.line_models import ReleaseLine
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
+from sustain.releases.rollouts.models import Rollout, RolloutEvent
 
 __all__ = [
     "Deployment",
@@ -24,4 +25,6 @@ __all__ = [
     "Release",
     "ReleaseFix",
     "ReleaseLine",
+    "Rollout",
+    "RolloutEvent",
 ]
