@@ -8,9 +8,10 @@ own organisation's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from sustain.accounts.models import User
 from sustain.accounts.services import visible_organisations
@@ -126,3 +127,14 @@ def change_failure_rate(
         done=sum(r.done for r in per_product), rolled_back=sum(r.rolled_back for r in per_product)
     )
     return FailureRates(since=since, until=until, overall=overall, per_product=per_product)
+
+
+RATE_PERIOD = timedelta(days=90)
+
+
+def rate_period(
+    since: datetime | None = None, until: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """The period of a change failure rate: the last 90 days unless given."""
+    until = until or timezone.now()
+    return since or until - RATE_PERIOD, until
