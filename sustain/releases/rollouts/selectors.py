@@ -16,7 +16,7 @@ from django.utils import timezone
 from sustain.accounts.models import User
 from sustain.accounts.services import visible_organisations
 from sustain.core.errors import NotFound, ValidationFailed
-from sustain.releases.rollouts.choices import FINISHED, RolloutStatus
+from sustain.releases.rollouts.choices import ACTIVE, FINISHED, RolloutStatus
 from sustain.releases.rollouts.models import Rollout, RolloutEvent
 
 _LISTED = (
@@ -138,3 +138,14 @@ def rate_period(
     """The period of a change failure rate: the last 90 days unless given."""
     until = until or timezone.now()
     return since or until - RATE_PERIOD, until
+
+
+def upcoming_of(viewer: User, organisation_id: int) -> list[Rollout]:
+    """An organisation's rollouts still to come or under way (planned, in progress), soonest
+    first: what the portal shows its customers."""
+    rows = visible_rollouts(viewer).filter(organisation_id=organisation_id, status__in=ACTIVE)
+    return list(
+        rows.select_related("product", "version", "change_ticket").order_by("planned_start", "id")[
+            :50
+        ]
+    )

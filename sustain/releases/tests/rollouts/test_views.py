@@ -138,3 +138,20 @@ def test_a_bad_transition_form_is_a_page_error(engineer, make_rollout, status):
         reverse("rollouts:transition", args=[rollout.pk]), {"status": status}
     )
     assert response.status_code == 422
+
+
+def test_the_portal_shows_a_customer_their_organisations_planned_rollouts(
+    bob, carol, make_rollout, move, running
+):
+    planned = make_rollout(note="Internal remark")
+    cancelled = make_rollout(environment="staging")
+    move(cancelled, S.CANCELLED)
+
+    page = signed_in(bob).get(reverse("portal:deployments")).content.decode()
+    assert "Planned rollouts" in page
+    assert planned.change_ticket.number in page
+    assert cancelled.change_ticket.number not in page
+    assert "Internal remark" not in page  # the note is the staff's
+    other = signed_in(carol).get(reverse("portal:deployments")).content.decode()
+    assert planned.change_ticket.number not in other
+    assert "No rollouts planned for Globex" in other
