@@ -143,3 +143,14 @@ def test_api_refusals_are_problem_documents(api_client, lead, engineer, change, 
     assert "comment" in no_reason.json()["errors"]
     other_org = api_client(carol).get(url)
     assert other_org.status_code == 404
+
+
+def test_the_desk_timeline_reads_a_decision(lead, change):
+    from sustain.desk.timeline import describe
+
+    approvals.decide_change(actor=lead, ref=change.pk, decision=REJECTED, comment="Freeze.")
+    entries = Activity.objects.filter(ticket=change, field__startswith="approval")
+    assert [describe(a) for a in entries] == [
+        "set change approval to Rejected",
+        "set approval comment to Freeze.",
+    ]

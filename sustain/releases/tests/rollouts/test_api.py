@@ -131,3 +131,14 @@ def test_change_failure_rate(api_client, planned, engineer, lead, make_rollout, 
         "/api/v1/rollouts/change-failure-rate?since=2020-02-01T00:00Z&until=2020-01-01T00:00Z"
     )
     assert backwards.status_code == 422
+
+
+def test_the_list_reads_a_fixed_number_of_queries(
+    api_client, lead, make_rollout, approve, django_assert_max_num_queries
+):
+    for environment in ("production", "staging", "test"):
+        approve(make_rollout(environment=environment))
+    client = api_client(lead)
+    with django_assert_max_num_queries(4):
+        answer = client.get("/api/v1/rollouts")
+    assert len(answer.json()["items"]) == 3

@@ -155,3 +155,15 @@ def test_the_portal_shows_a_customer_their_organisations_planned_rollouts(
     other = signed_in(carol).get(reverse("portal:deployments")).content.decode()
     assert planned.change_ticket.number not in other
     assert "No rollouts planned for Globex" in other
+
+
+def test_the_list_page_reads_a_fixed_number_of_queries(
+    viewer, make_rollout, approve, django_assert_max_num_queries
+):
+    for environment in ("production", "staging", "test"):
+        approve(make_rollout(environment=environment))
+    client = signed_in(viewer)
+    client.get(reverse("rollouts:list"))  # the session and the user, once
+    with django_assert_max_num_queries(6):
+        page = client.get(reverse("rollouts:list"))
+    assert page.content.decode().count("Approved") == 3
