@@ -10,6 +10,9 @@ class ReleasesConfig(AppConfig):
         from sustain.releases.deployments.apps import ready as deployments_ready
 
         deployments_ready()
+        from sustain.releases.rollouts.apps import ready as rollouts_ready
+
+        rollouts_ready()
         from sustain.catalog.hooks import on_versions_changed
         from sustain.releases.line_services import sync_end_of_life
 

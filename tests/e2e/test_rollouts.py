@@ -103,6 +103,11 @@ def test_lead_approves_and_engineer_rolls_out(
     check_accessibility(page, "rollouts list")
     screenshot(page, "rollouts-list")
 
+    page.goto(f"/tickets/{fleet.change_ticket.number}")
+    expect(page.locator("#change-approval")).to_contain_text("Awaiting approval")
+    no_horizontal_scroll(page)
+    screenshot(page, "change-ticket-approval-panel")
+    page.goto("/rollouts/")
     page.get_by_role("row", name="Acme").get_by_role("link").first.click()
     page.get_by_label("Comment").fill("Window agreed with Acme.")
     page.get_by_role("button", name="Approve").click()

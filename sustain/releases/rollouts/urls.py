@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:rollout_id>/", views.detail, name="detail"),
     path("<id:rollout_id>/transition", views.transition, name="transition"),
     path("<id:rollout_id>/decision", views.decide, name="decide"),
+    path("changes/<str:ref>/decision", views.decide_change, name="decide_change"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -28,7 +28,9 @@ from sustain.releases.rollouts.forms import (
     TransitionForm,
 )
 from sustain.releases.rollouts.models import Rollout
+from sustain.releases.rollouts.panels import PANEL, change_panel
 from sustain.tickets import approvals
+from sustain.tickets.selectors import get_ticket_for
 
 PAGE = 25
 # The buttons of each transition, in the order they are offered.
@@ -204,3 +206,35 @@ def decide(request: HttpRequest, rollout_id: int) -> HttpResponse:
         status = 422
     context = _detail_context(actor, rollout, decision_form=form)
     return render_page(request, "releases/rollouts/detail.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def decide_change(request: HttpRequest, ref: str) -> HttpResponse:
+    """A decision from the change approval panel of a ticket's page (htmx): the page reloads
+    to show it on the timeline; a refusal redraws the panel with it."""
+    actor = signed_in_user(request)
+    form = DecisionForm(request.POST)
+    ticket = get_ticket_for(actor, ref)
+    try:
+        if not form.is_valid():
+            raise ValidationFailed("Approve or reject, with a comment of at most 1000 characters.")
+        approvals.decide_change(
+            actor=actor,
+            ref=ticket.pk,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ServiceError as exc:
+        context = change_panel(
+            actor, ticket, error=exc.detail, comment=request.POST.get("comment", "")
+        )
+        return render(
+            request,
+            PANEL.template,
+            {"panel": context, "title": PANEL.title},
+            status=exc.status,
+        )
+    if getattr(request, "htmx", False):
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    return redirect(reverse("desk:detail", args=[ticket.number]))
