@@ -10,7 +10,7 @@ from sustain.factories import open_ticket
 from sustain.tickets import approvals
 from sustain.tickets.choices import Kind
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 def signed_in(user) -> Client:
@@ -41,7 +41,7 @@ def test_a_lead_approves_from_the_panel(lead, make_rollout):
     ticket = make_rollout().change_ticket
     url = reverse("rollouts:decide_change", args=[ticket.number])
 
-    answer = signed_in(lead).post(url, {"decision": "approved", "comment": "Go."}, **HTMX)
+    answer = signed_in(lead).post(url, {"decision": "approved", "comment": "Go."}, headers=HTMX)
 
     assert answer.status_code == 204
     assert answer["HX-Refresh"] == "true"
@@ -53,10 +53,10 @@ def test_refusals_redraw_the_panel(lead, make_rollout):
     url = reverse("rollouts:decide_change", args=[ticket.number])
     client = signed_in(lead)
 
-    own = client.post(url, {"decision": "approved"}, **HTMX)
+    own = client.post(url, {"decision": "approved"}, headers=HTMX)
     assert own.status_code == 403
     assert "separation of duties" in own.content.decode()
-    bad = client.post(url, {"decision": "perhaps"}, **HTMX)
+    bad = client.post(url, {"decision": "perhaps"}, headers=HTMX)
     assert bad.status_code == 422
     assert 'id="change-approval"' in bad.content.decode()
     assert not approvals.latest_decision(ticket.pk)
