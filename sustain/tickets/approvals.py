@@ -143,5 +143,10 @@ def is_approved(ticket: Ticket) -> bool:
 def decisions_on(viewer: User, ref: str | int) -> tuple[Ticket, list[ChangeApproval]]:
     """A ticket ``viewer`` may read and its decisions, oldest first."""
     ticket = get_ticket_for(viewer, ref)
-    rows = list(ChangeApproval.objects.filter(ticket=ticket).select_related("decided_by"))
-    return ticket, rows
+    return ticket, decisions_of(ticket.pk)
+
+
+def decisions_of(ticket_id: int) -> list[ChangeApproval]:
+    """A ticket's decisions, oldest first, for a caller that has checked what the reader may
+    see (a rollout's page shows its change's approval to whoever may see the rollout)."""
+    return list(ChangeApproval.objects.filter(ticket_id=ticket_id).select_related("decided_by"))

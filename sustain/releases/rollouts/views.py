@@ -125,7 +125,8 @@ def _plan_from(form: PlanRolloutForm, actor: User) -> Rollout | None:
 
 def _detail_context(actor: User, rollout: Rollout, **extra: Any) -> dict[str, Any]:
     ticket = rollout.change_ticket
-    _, decisions = approvals.decisions_on(actor, ticket.pk)
+    # Whoever may see the rollout sees its change's approval, whichever team works the ticket.
+    decisions = approvals.decisions_of(ticket.pk)
     latest = decisions[-1] if decisions else None
     may_write = services.may_write_rollouts(actor)
     refusal = approvals.refusal(actor, ticket)

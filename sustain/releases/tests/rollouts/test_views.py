@@ -167,3 +167,18 @@ def test_the_list_page_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         page = client.get(reverse("rollouts:list"))
     assert page.content.decode().count("Approved") == 3
+
+
+def test_staff_who_cannot_read_the_change_ticket_still_read_the_rollout(
+    viewer, lead, make_rollout, approve, platform
+):
+    from sustain.tickets.services import update_ticket
+
+    rollout = make_rollout()
+    approve(rollout)
+    # A team the viewer is not in: the viewer no longer reads the ticket.
+    update_ticket(actor=lead, ref=rollout.change_ticket_id, changes={"team": platform})
+
+    page = signed_in(viewer).get(reverse("rollouts:detail", args=[rollout.pk]))
+    assert page.status_code == 200
+    assert "Approved" in page.content.decode()
