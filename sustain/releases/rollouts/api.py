@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
+from sustain.accounts.models import User
 from sustain.accounts.services import get_organisation_for
 from sustain.catalog.models import Version
 from sustain.core.errors import NotFound, ValidationFailed
@@ -35,9 +36,10 @@ from sustain.tickets.approvals import latest_decision, latest_decisions
 router = Router(tags=["rollouts"])
 
 
-def _detail(rollout: Rollout) -> RolloutDetail:
-    out = RolloutOut.of(rollout, latest_decision(rollout.change_ticket_id))
-    events = [RolloutEventOut.of(e) for e in selectors.events_of(rollout)]
+def _detail(actor: User, rollout: Rollout) -> RolloutDetail:
+    staff = actor.is_staff_member
+    out = RolloutOut.of(rollout, latest_decision(rollout.change_ticket_id), staff=staff)
+    events = [RolloutEventOut.of(e, staff=staff) for e in selectors.events_of(rollout)]
     return RolloutDetail(**out.model_dump(), events=events)
 
 
@@ -45,7 +47,8 @@ def _detail(rollout: Rollout) -> RolloutDetail:
 def list_rollouts(
     request: HttpRequest, filters: Query[RolloutFilters], page: Query[RolloutPageParams]
 ) -> RolloutPage:
-    rows = selectors.visible_rollouts(actor_of(request))
+    actor = actor_of(request)
+    rows = selectors.visible_rollouts(actor)
     if filters.status is not None:
         rows = rows.filter(status=filters.status)
     if filters.product_id is not None:
@@ -59,7 +62,10 @@ def list_rollouts(
     )
     decisions = latest_decisions([row.change_ticket_id for row in found.items])
     return RolloutPage(
-        items=[RolloutOut.of(row, decisions.get(row.change_ticket_id)) for row in found.items],
+        items=[
+            RolloutOut.of(row, decisions.get(row.change_ticket_id), staff=actor.is_staff_member)
+            for row in found.items
+        ],
         next_cursor=found.next_cursor,
     )
 
@@ -94,7 +100,7 @@ def plan_rollout(request: HttpRequest, payload: RolloutIn) -> Status[RolloutDeta
         change_ticket=payload.change_ticket,
     )
     rollout = services.plan_rollout(actor=actor, plan=plan, channel=RolloutChannel.API)
-    return Status(201, _detail(selectors.get_rollout_for(actor, rollout.pk)))
+    return Status(201, _detail(actor, selectors.get_rollout_for(actor, rollout.pk)))
 
 
 @router.get(
@@ -122,7 +128,8 @@ def failure_rate(
 
 @router.get("/rollouts/{rollout_id}", response=RolloutDetail, summary="One rollout")
 def get_rollout(request: HttpRequest, rollout_id: Id) -> RolloutDetail:
-    return _detail(selectors.get_rollout_for(actor_of(request), rollout_id))
+    actor = actor_of(request)
+    return _detail(actor, selectors.get_rollout_for(actor, rollout_id))
 
 
 @router.post(
@@ -144,4 +151,4 @@ def transition(request: HttpRequest, rollout_id: Id, payload: RolloutTransitionI
         note=payload.note,
         channel=RolloutChannel.API,
     )
-    return _detail(selectors.get_rollout_for(actor, rollout_id))
+    return _detail(actor, selectors.get_rollout_for(actor, rollout_id))

@@ -33,6 +33,8 @@ class RolloutTicketRef(Out):
 
 
 class RolloutOut(Out):
+    """A rollout; its notes are empty for customers (they are written for staff)."""
+
     id: int
     organisation: Ref
     product: Ref
@@ -51,7 +53,8 @@ class RolloutOut(Out):
     finished_by: UserRef | None
 
     @classmethod
-    def of(cls, row: Rollout, decision: ChangeApproval | None) -> RolloutOut:
+    def of(cls, row: Rollout, decision: ChangeApproval | None, *, staff: bool) -> RolloutOut:
+        """``staff`` False (a customer): the notes, written for staff, are left out."""
         ticket = row.change_ticket
         return cls(
             id=row.pk,
@@ -66,7 +69,7 @@ class RolloutOut(Out):
             ),
             status=RolloutStatus(row.status),
             planned_start=row.planned_start,
-            note=row.note,
+            note=row.note if staff else "",
             change_ticket=RolloutTicketRef(
                 number=ticket.number,
                 title=ticket.title,
@@ -131,13 +134,13 @@ class RolloutEventOut(Out):
     created_at: datetime
 
     @classmethod
-    def of(cls, row: RolloutEvent) -> RolloutEventOut:
+    def of(cls, row: RolloutEvent, *, staff: bool) -> RolloutEventOut:
         return cls(
             from_status=RolloutStatus(row.from_status) if row.from_status else None,
             to_status=RolloutStatus(row.to_status),
             actor=user_ref(row.actor),
             channel=RolloutChannel(row.channel),
-            note=row.note,
+            note=row.note if staff else "",
             created_at=row.created_at,
         )
 

@@ -62,9 +62,10 @@ def test_plan_approve_start_finish(api_client, planned, engineer, lead):
 
 
 def test_list_filters_and_customers_see_their_own(api_client, planned, bob, carol, gizmo):
-    assert [r["id"] for r in api_client(bob).get("/api/v1/rollouts").json()["items"]] == [
-        planned["id"]
-    ]
+    items = api_client(bob).get("/api/v1/rollouts").json()["items"]
+    assert [(r["id"], r["note"]) for r in items] == [(planned["id"], "")]  # notes are staff's
+    detail = api_client(bob).get(f"/api/v1/rollouts/{planned['id']}").json()
+    assert {e["note"] for e in detail["events"]} == {""}
     assert api_client(carol).get("/api/v1/rollouts").json()["items"] == []
     assert api_client(carol).get(f"/api/v1/rollouts/{planned['id']}").status_code == 404
     client = api_client(bob)
