@@ -182,3 +182,15 @@ def test_staff_who_cannot_read_the_change_ticket_still_read_the_rollout(
     page = signed_in(viewer).get(reverse("rollouts:detail", args=[rollout.pk]))
     assert page.status_code == 200
     assert "Approved" in page.content.decode()
+
+
+def test_filtering_with_htmx_redraws_only_the_results(viewer, make_rollout):
+    rollout = make_rollout()
+    client = signed_in(viewer)
+    part = client.get(
+        reverse("rollouts:list"), {"status": "planned"}, headers={"HX-Request": "true"}
+    )
+    html = part.content.decode()
+    assert html.lstrip().startswith('<div id="results">')
+    assert rollout.change_ticket.number in html
+    assert "Change failure rate" not in html
