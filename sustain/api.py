@@ -11,9 +11,11 @@ from sustain.mail.api import router as mail_router
 from sustain.releases.catalogue_api import router as catalogue_router
 from sustain.releases.deployments.api import router as deployments_router
 from sustain.releases.release_api import router as releases_router
+from sustain.releases.rollouts.api import router as rollouts_router
 from sustain.releases.upgrades.api import router as upgrades_router
 from sustain.sla.api import router as sla_router
 from sustain.tickets.api import router as tickets_router
+from sustain.tickets.approval_api import router as approvals_router
 
 api = DocumentedAPI(
     title="Sustain API",
@@ -30,11 +32,13 @@ api = DocumentedAPI(
 problems.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
+api.add_router("/", approvals_router)
 api.add_router("/", sla_router)
 api.add_router("/", backups_router)
 api.add_router("/", mail_router)
 api.add_router("/", kb_router)
 api.add_router("/", releases_router)
 api.add_router("/", deployments_router)
+api.add_router("/", rollouts_router)
 api.add_router("/", catalogue_router)
 api.add_router("/", upgrades_router)

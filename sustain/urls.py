@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kb/", include("sustain.kb.urls")),
     path("releases/", include("sustain.releases.release_urls")),
     path("deployments/", include("sustain.releases.deployments.urls")),
+    path("rollouts/", include("sustain.releases.rollouts.urls")),
     path("products/", include("sustain.releases.catalogue_urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -8,7 +8,7 @@ Used as the fixture ``api_world`` by the schemathesis run and the document's own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
@@ -30,6 +30,8 @@ from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.services import set_deployment
 from sustain.releases.line_services import LineData, create_line
+from sustain.releases.rollouts.choices import RolloutChannel
+from sustain.releases.rollouts.services import RolloutPlan, plan_rollout
 from sustain.releases.upgrades.models import UpgradeEdge
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
@@ -98,6 +100,13 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
         channel=DeploymentChannel.STAFF,
     ).deployment
     hook, _ = webhooks.create_hook(actor=admin, name="CI")
+    rollout = plan_rollout(
+        actor=admin,
+        plan=RolloutPlan(
+            organisation=acme, version=version, planned_start=datetime(2026, 12, 10, tzinfo=UTC)
+        ),
+        channel=RolloutChannel.API,
+    )
     newer = Version.objects.create(product=product, name="2.2")
     release = releases.create_release(actor=admin, version=newer)
     edge = UpgradeEdge.objects.create(product=product, from_version=version, to_version=newer)
@@ -124,6 +133,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "release_id": release.pk,
             "deployment_id": deployment.pk,
             "hook_id": hook.pk,
+            "rollout_id": rollout.pk,
             "product_id": product.pk,
             "component_id": component.pk,
             "version_id": version.pk,

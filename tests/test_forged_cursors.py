@@ -149,6 +149,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str, list[dic
     ("portal:deployment_hooks", lambda w: {}, "cursor", [{}]),
     ("products:products", lambda w: {}, "cursor", [{}]),
     ("products:product", lambda w: {"product_id": w["product"].pk}, "cursor", [{}]),
+    ("rollouts:list", lambda w: {}, "cursor", [{}, {"status": "planned"}]),
 ]
 
 

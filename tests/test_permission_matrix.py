@@ -389,6 +389,72 @@ MATRIX += [
 ]
 
 
+# Change approval: whoever reads the ticket reads its decisions; leads and administrators
+# decide (alice raised this change; the administrator may approve anyone's).
+MATRIX += [
+    Row("GET", f"{V1}/tickets/{{ref}}/approvals", TICKET_READ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/approvals",
+        expect(404, 404, 403, 403, 403, 201),
+        body=lambda w: {"decision": "approved"},
+        params=lambda w: {"ref": _change_ticket(w).number},
+    ),
+]
+
+
+def _change_ticket(w: World) -> Ticket:
+    from sustain.factories import open_ticket
+    from sustain.tickets.choices import Kind
+
+    return open_ticket(w.users["alice"], kind=Kind.CHANGE, title="Roll out", organisation=w.acme)
+
+
+# Rollouts: everyone reads their organisations'; engineers, leads and administrators plan and
+# move them (no such persona but the administrator here; see sustain/releases/tests/rollouts).
+MATRIX += [
+    Row("GET", f"{V1}/rollouts", EVERYONE_200),
+    Row(
+        "POST",
+        f"{V1}/rollouts",
+        expect(403, 422, 403, 403, 403, 201),
+        body=lambda w: {
+            "organisation_id": w.acme.pk,
+            "version_id": _gizmo_version().pk,
+            "planned_start": "2026-12-10T20:00:00Z",
+        },
+    ),
+    Row("GET", f"{V1}/rollouts/change-failure-rate", EVERYONE_200),
+    Row(
+        "GET",
+        f"{V1}/rollouts/{{rollout_id}}",
+        expect(200, 404, 200, 200, 200, 200),
+        params=lambda w: {"rollout_id": _rollout(w).pk},
+    ),
+    Row(
+        "POST",
+        f"{V1}/rollouts/{{rollout_id}}/transitions",
+        expect(403, 403, 403, 403, 403, 200),
+        body=lambda w: {"status": "cancelled"},
+        params=lambda w: {"rollout_id": _rollout(w).pk},
+    ),
+]
+
+
+def _rollout(w: World) -> Any:
+    from datetime import UTC, datetime
+
+    from sustain.releases.rollouts.choices import RolloutChannel
+    from sustain.releases.rollouts.services import RolloutPlan, plan_rollout
+
+    plan = RolloutPlan(
+        organisation=w.acme,
+        version=_gizmo_version(),
+        planned_start=datetime(2026, 12, 10, 20, tzinfo=UTC),
+    )
+    return plan_rollout(actor=w.users["admin"], plan=plan, channel=RolloutChannel.API)
+
+
 def _gizmo_version() -> Any:
     from sustain.catalog.models import Product, Version
 

@@ -64,6 +64,13 @@ class Capability(StrEnum):
     """A customer who sets their own organisation's deployments and its deployment webhooks."""
     DEPLOYMENT_HOOKS_MANAGE = "deployment_hooks.manage"
     """Create and revoke deployment webhooks for any organisation, or for all of them."""
+    ROLLOUTS_WRITE = "rollouts.write"
+    """Plan rollouts of a version to a deployment, start, finish, roll back and cancel them."""
+    CHANGES_APPROVE = "changes.approve"
+    """Approve or reject change tickets (a rollout starts only once its change is approved)."""
+    CHANGES_APPROVE_OWN = "changes.approve_own"
+    """Approve a change one raised oneself (otherwise another approver must: separation of
+    duties)."""
 
 
 _WORK_TICKETS = frozenset(
@@ -76,6 +83,8 @@ _LEAD = _WORK_TICKETS | {
     Capability.SLA_MANAGE,
     Capability.SETTINGS_READ,
     Capability.SAVED_VIEWS_SHARE_ANY_TEAM,
+    Capability.ROLLOUTS_WRITE,
+    Capability.CHANGES_APPROVE,
 }
 
 # Role code → what it may do. Spelled out per role rather than derived from a hierarchy: a new
@@ -92,12 +101,14 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.MAIL_MANAGE,
         Capability.BACKUPS_MANAGE,
         Capability.DEPLOYMENT_HOOKS_MANAGE,
+        Capability.CHANGES_APPROVE_OWN,
     },
     "lead": _LEAD,
     "agent": _WORK_TICKETS,
     # Maintenance engineers ship the patches: they add versions, keep the lifecycle, and write
-    # and publish the release notes.
-    "engineer": _WORK_TICKETS | {Capability.RELEASE_NOTES_WRITE, Capability.CATALOG_MANAGE},
+    # and publish the release notes, and roll versions out (a lead approves each change).
+    "engineer": _WORK_TICKETS
+    | {Capability.RELEASE_NOTES_WRITE, Capability.CATALOG_MANAGE, Capability.ROLLOUTS_WRITE},
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(

@@ -30,6 +30,8 @@ _FIELD_LABELS = {
     "assignee_reason": "assignment reason",
     "version": "affected version",
     "fixed_in_version": "fixed-in version",
+    "approval": "change approval",
+    "approval_comment": "approval comment",
 }
 
 

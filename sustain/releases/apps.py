@@ -13,6 +13,9 @@ class ReleasesConfig(AppConfig):
         from sustain.releases.upgrades.apps import ready as upgrades_ready
 
         upgrades_ready()
+        from sustain.releases.rollouts.apps import ready as rollouts_ready
+
+        rollouts_ready()
         from sustain.catalog.hooks import on_versions_changed
         from sustain.releases.line_services import sync_end_of_life
 

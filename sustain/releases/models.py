@@ -14,6 +14,7 @@ from sustain.releases.deployments.models import (
 )
 from sustain.releases.line_models import ReleaseLine
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
+from sustain.releases.rollouts.models import Rollout, RolloutEvent
 from sustain.releases.upgrades.models import UpgradeEdge
 
 __all__ = [
@@ -25,5 +26,7 @@ __all__ = [
     "Release",
     "ReleaseFix",
     "ReleaseLine",
+    "Rollout",
+    "RolloutEvent",
     "UpgradeEdge",
 ]

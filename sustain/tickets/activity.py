@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from sustain.accounts.actors import Actor, SystemActor, system_actor_label
 from sustain.core import fastsql
-from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Priority, Status
+from sustain.tickets.choices import (
+    ApprovalDecision,
+    Channel,
+    Kind,
+    Level,
+    MaintenanceType,
+    Priority,
+    Status,
+)
 from sustain.tickets.models import Activity, Message, Ticket
 
 # The logged fields whose values are codes, and the choices that name those codes.
@@ -29,6 +37,7 @@ CODED_FIELDS: dict[str, type[Choices]] = {
     "kind": Kind,
     "maintenance_type": MaintenanceType,
     "channel": Channel,
+    "approval": ApprovalDecision,
 }
 
 

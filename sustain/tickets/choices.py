@@ -73,3 +73,10 @@ OPEN_STATUSES = frozenset(
 )
 # A finished ticket may be reopened within the reopen period (rules.reopen_window).
 FINISHED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+class ApprovalDecision(models.TextChoices):
+    """A decision on a change ticket (``tickets.approvals``)."""
+
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.utils import timezone
 from sustain.accounts.models import Organisation, Team, User
 from sustain.catalog.models import Component, Product, Version
 from sustain.tickets.choices import (
+    ApprovalDecision,
     Channel,
     Kind,
     Level,
@@ -301,3 +304,36 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+APPROVAL_COMMENT_MAX_LENGTH = 1000
+
+
+class ChangeApproval(models.Model):
+    """One decision on a change ticket (``kind`` change): approved or rejected, by whom, when,
+    with a comment. Decisions are never changed or deleted; the latest one is the ticket's
+    approval state (``tickets.approvals``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="approvals")
+    decision = models.CharField(max_length=10, choices=ApprovalDecision.choices)
+    decided_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.CharField(max_length=APPROVAL_COMMENT_MAX_LENGTH, blank=True, default="")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "decided_at", "id"], name="change_approval_ticket_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} ticket {self.ticket_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("A decision on a change cannot be changed; record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("Decisions on changes cannot be deleted.")

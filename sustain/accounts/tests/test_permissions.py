@@ -35,6 +35,9 @@ release_notes.write           x    x     .      x       .       .           .
 deployments.write             x    x     x      x       .       .           .
 deployments.manage_own        .    .     .      .       .       .           x
 deployment_hooks.manage       x    .     .      .       .       .           .
+rollouts.write                x    x     .      x       .       .           .
+changes.approve               x    x     .      .       .       .           .
+changes.approve_own           x    .     .      .       .       .           .
 """
 
 

@@ -9,6 +9,7 @@ class DeploymentChannel(models.TextChoices):
     API = "api", "API"
     WEBHOOK = "webhook", "Deployment webhook"
     CLI = "cli", "Command line"
+    ROLLOUT = "rollout", "Rollout"
 
 
 class DeploymentChangeKind(models.TextChoices):
