@@ -12,7 +12,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import UnreadablePostError
 from ninja import NinjaAPI
@@ -102,6 +102,11 @@ def install(api: NinjaAPI) -> None:
     def on_http(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(exc.status_code, str(exc))
 
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Ninja's own answer to Django's Http404 (get_object_or_404 and the like) is
+        # {"detail": "Not Found"}, not a problem document.
+        return problem(404, str(exc) or "There is nothing at this address.")
+
     api.add_exception_handler(ServiceError, on_service_error)
     for refused in (
         SuspiciousOperation,
@@ -113,6 +118,7 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(AuthenticationError, on_auth)
     api.add_exception_handler(HttpError, on_http)
+    api.add_exception_handler(Http404, on_not_found)
 
 
 # Django refuses a body it will not read (too large, too many fields or files, malformed
