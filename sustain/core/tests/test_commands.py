@@ -5,6 +5,7 @@ import types
 from datetime import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from huey import MemoryHuey, crontab
@@ -71,18 +72,39 @@ def test_sustain_cli_runs_a_django_management_command():
     assert "System check identified no issues" in result.stdout
 
 
-def test_run_reads_demo_logins_from_the_list_the_settings_name(settings, monkeypatch):
+def test_run_prints_the_demo_logins_whose_accounts_exist_and_may_sign_in(settings, monkeypatch, db):
+    from sustain.factories import make_user
+
     demo_module = types.ModuleType("demo_logins_for_test")
-    demo_module.DEMO_LOGINS = [("agent", "agent@example.com", "s3cret")]  # type: ignore[attr-defined]
+    demo_module.DEMO_LOGINS = [  # type: ignore[attr-defined]
+        ("agent", "agent@example.com", "s3cret"),
+        ("lead", "lead@example.com", "s3cret"),
+        ("gone", "gone@example.com", "s3cret"),
+        ("locked", "locked@example.com", "s3cret"),
+    ]
     monkeypatch.setitem(sys.modules, "demo_logins_for_test", demo_module)
     settings.SUSTAIN_DEMO_LOGINS = "demo_logins_for_test.DEMO_LOGINS"
-    assert demo_logins() == [("agent", "agent@example.com", "s3cret")]
+    assert demo_logins() == []  # a database without the demo: nothing to offer
+
+    for email in ("Agent@example.com", "lead@example.com", "locked@example.com"):
+        user = make_user(email.lower(), role="agent")
+        user.set_password("s3cret")
+        user.save()
+    make_user("gone@example.com", role="agent", is_active=False)
+    locked = get_user_model().objects.get(email="locked@example.com")
+    locked.set_unusable_password()
+    locked.save()
+    assert demo_logins() == [
+        ("agent", "agent@example.com", "s3cret"),
+        ("lead", "lead@example.com", "s3cret"),
+    ]
 
 
-def test_run_prints_the_demo_apps_logins_by_default():
+def test_run_names_the_demo_apps_logins_by_default(settings):
     from sustain.demo.logins import DEMO_LOGINS
 
-    assert demo_logins() == DEMO_LOGINS
+    assert settings.SUSTAIN_DEMO_LOGINS == "sustain.demo.logins.DEMO_LOGINS"
+    assert DEMO_LOGINS
 
 
 def test_run_prints_no_logins_when_no_demo_is_named(settings):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import is_password_usable
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
@@ -49,11 +50,23 @@ def demo_logins() -> list[tuple[str, str, str]]:
     """The demo accounts to print: the list that ``SUSTAIN_DEMO_LOGINS`` names, if any.
 
     The demo is an app above core; it is named in the settings rather than imported here.
+    Only the accounts that exist and may sign in are printed: on a database where the demo
+    was never loaded (or its people were deactivated) there is nothing to offer.
     """
     if not settings.SUSTAIN_DEMO_LOGINS:
         return []
-    logins = import_string(settings.SUSTAIN_DEMO_LOGINS)
-    return [(str(role), str(email), str(pw)) for role, email, pw in logins]
+    logins = [
+        (str(role), str(email), str(pw))
+        for role, email, pw in import_string(settings.SUSTAIN_DEMO_LOGINS)
+    ]
+    present = {
+        email.lower()
+        for email, password in get_user_model()
+        .objects.filter(email__in=[email for _, email, _ in logins], is_active=True)
+        .values_list("email", "password")
+        if is_password_usable(password)
+    }
+    return [login for login in logins if login[1].lower() in present]
 
 
 class Command(BaseCommand):
