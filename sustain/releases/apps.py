@@ -13,6 +13,9 @@ class ReleasesConfig(AppConfig):
         from sustain.releases.upgrades.apps import ready as upgrades_ready
 
         upgrades_ready()
+        from sustain.releases.support_phases import register as register_support_phases
+
+        register_support_phases()  # the deployments' filter by support phase
         from sustain.catalog.hooks import on_versions_changed
         from sustain.releases.line_services import sync_end_of_life
 
