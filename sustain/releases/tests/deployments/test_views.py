@@ -325,3 +325,4 @@ def test_matrix_offers_the_lifecycle_phases_and_reads_the_lines_once(
     assert '<option value="none" selected>No lifecycle recorded</option>' in html
     assert response.context["matrix"].phase == "none"
     assert response.context["matrix"].total == 2
+    assert "in production, on versions in the support phase “No lifecycle recorded”." in html
