@@ -12,7 +12,7 @@ from sustain.releases.deployments.models import (
     DeploymentHook,
     HookDelivery,
 )
-from sustain.releases.line_models import ReleaseLine
+from sustain.releases.line_models import LineVersion, ReleaseLine
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 from sustain.releases.upgrades.models import UpgradeEdge
 
@@ -22,6 +22,7 @@ __all__ = [
     "DeploymentHook",
     "FixNotice",
     "HookDelivery",
+    "LineVersion",
     "Release",
     "ReleaseFix",
     "ReleaseLine",

@@ -51,7 +51,7 @@ def phases_of(versions: Sequence[Version], today: date) -> dict[int, str]:
     lines: dict[int, list[ReleaseLine]] = defaultdict(list)
     products = {v.product_id for v in versions}
     if products:
-        for line in ReleaseLine.objects.filter(product_id__in=products).only(*_FIELDS):
+        for line in ReleaseLine.objects.filter(product_id__in=products).order_by().only(*_FIELDS):
             lines[line.product_id].append(line)
     found: dict[int, str] = {}
     for version in versions:

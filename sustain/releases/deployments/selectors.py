@@ -117,7 +117,9 @@ def in_phase(rows: QuerySet[Deployment], phase: str, today: date) -> QuerySet[De
     the versions those rows run are read once (whatever the number of rows), the phase keeps
     some of them."""
     deployed = list(
-        Version.objects.filter(pk__in=rows.values("version_id")).only("id", "name", "product_id")
+        Version.objects.filter(pk__in=rows.values("version_id"))
+        .order_by()
+        .only("id", "name", "product_id")
     )
     kept = PHASES[phase].versions(deployed, today)
     return rows.filter(version_id__in=[v.pk for v in kept])

@@ -27,7 +27,7 @@ from sustain.core.errors import NotFound
 from sustain.releases.deployments.models import Deployment
 from sustain.releases.lifecycle import Phase, Status, deciding_line, site_today, status
 from sustain.releases.line_models import ReleaseLine
-from sustain.releases.line_selectors import held_versions
+from sustain.releases.line_selectors import latest_held
 from sustain.releases.release_models import ReleaseFix, ReleaseStatus
 from sustain.releases.upgrades.graph import Arc, Graph
 from sustain.releases.upgrades.models import UpgradeEdge
@@ -82,10 +82,10 @@ class Support:
 
 
 def _lines(product_ids: Iterable[int]) -> QuerySet[ReleaseLine]:
-    latest = held_versions().order_by(*version_order(newest_first=True))
+    latest = latest_held()
     return ReleaseLine.objects.filter(product_id__in=list(product_ids)).annotate(
-        latest_version_id=Subquery(latest.values("id")[:1]),
-        latest_version_name=Subquery(latest.values("name")[:1]),
+        latest_version_id=Subquery(latest.values("version_id")[:1]),
+        latest_version_name=Subquery(latest.values("version__name")[:1]),
         latest_version_key=Subquery(latest.values("sort_key")[:1]),
     )
 
