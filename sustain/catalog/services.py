@@ -125,6 +125,7 @@ def _rekey(product: Product, scheme: VersionScheme) -> None:
             errors={"version_scheme": bad},
         )
     Version.objects.bulk_update(changed, ["sort_key", "position"], batch_size=_REKEY_BATCH)
+    hooks.versions_rekeyed(product.pk)
 
 
 # --- components ----------------------------------------------------------------------------------
@@ -288,6 +289,7 @@ def move_version(*, actor: Actor, version: Version, after: Version | None) -> Ve
     version.position = position
     version.sort_key = sort_key(product.version_scheme, version.name, position=position)
     version.save(update_fields=["position", "sort_key"])
+    hooks.versions_rekeyed(product.pk, [version.pk])
     return version
 
 
@@ -310,3 +312,4 @@ def _renumber(product: Product) -> None:
         row.position = index * POSITION_GAP
         row.sort_key = sort_key(VersionScheme.FREEFORM, row.name, position=row.position)
     Version.objects.bulk_update(rows, ["position", "sort_key"], batch_size=_REKEY_BATCH)
+    hooks.versions_rekeyed(product.pk)

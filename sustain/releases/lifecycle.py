@@ -20,6 +20,7 @@ The derivations follow endoflife.date:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -108,6 +109,15 @@ def default_prefix(name: str) -> str:
 
 def holds(line_name: str, prefix: str, version_name: str) -> bool:
     return version_name == line_name or (bool(prefix) and version_name.startswith(prefix))
+
+
+def deciding_line(lines: Iterable[ReleaseLine], version_name: str) -> ReleaseLine | None:
+    """The line whose lifecycle a version follows: of the lines holding it, the most specific
+    (named as the version, else the longest prefix: "4.2" before "4.x"); None if none holds it."""
+    holding = [ln for ln in lines if holds(ln.name, ln.version_prefix, version_name)]
+    if not holding:
+        return None
+    return max(holding, key=lambda ln: (ln.name == version_name, len(ln.version_prefix or "")))
 
 
 _RUN = re.compile(r"(\d+)|(\D+)")

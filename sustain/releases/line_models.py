@@ -8,7 +8,9 @@ a date from which the line is LTS, or yes/no. What follows from them — maintai
 the phase, the latest version — is derived in ``lifecycle.py``, never stored.
 
 A line holds the versions of its product whose name is the line's name or starts with its
-``version_prefix`` ("4.2." holds 4.2.0 and 4.2.1-rc.1; "4." holds every 4.x).
+``version_prefix`` ("4.2." holds 4.2.0 and 4.2.1-rc.1; "4." holds every 4.x). Which versions
+each line holds is also stored (``LineVersion``, kept by ``line_membership.py``), so that a
+line's latest version is one index probe however many versions the product has.
 
 Kept in a module of its own (``models.py`` imports it) so the lifecycle and the deployments
 of the releases app grow side by side.
@@ -20,7 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from sustain.catalog.models import Product
+from sustain.catalog.models import Product, Version
 
 MILESTONES = ("eoas", "eol", "eoes", "discontinued")
 
@@ -71,3 +73,27 @@ class ReleaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.name} {self.name}"
+
+
+class LineVersion(models.Model):
+    """A version that a release line holds (``lifecycle.holds``), with the version's
+    ``sort_key``: a line's latest version is the first row of the index (line, sort_key,
+    version), newest first. Written only by ``line_membership.py``, in the transaction of every
+    change of a line, of a version's name and of a version's key."""
+
+    line = models.ForeignKey(
+        ReleaseLine, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    sort_key = models.CharField(max_length=512)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "version"], name="releases_line_version_once")
+        ]
+        indexes = [
+            models.Index(fields=["line", "sort_key", "version"], name="releases_line_version_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} holds {self.version_id}"

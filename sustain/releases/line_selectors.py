@@ -1,8 +1,9 @@
 """Reading release lines: a product's lines in order, each with its latest version and status.
 
-The latest version of every line comes from one query (a subquery per line row, which walks
-the product's versions down the (product, sort_key, id) index until one is held by the line),
-so a product page costs the same whether the product has ten versions or a million.
+The latest version of every line comes from one query: a subquery per line row reads the first
+of the versions the line holds, newest first, from the stored membership (``LineVersion``,
+index (line, sort_key, version)) — one index probe per line, whether the product has ten
+versions or a million.
 """
 
 from __future__ import annotations
@@ -10,39 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThan
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from sustain.catalog.models import Product, Version
-from sustain.catalog.selectors import version_order
+from sustain.catalog.models import Product
 from sustain.core.errors import NotFound
 from sustain.releases.lifecycle import Status, site_today, status
-from sustain.releases.line_models import ReleaseLine
+from sustain.releases.line_models import LineVersion, ReleaseLine
 
 
-def held_versions(line_ref: str = "") -> QuerySet[Version]:
-    """The versions held by the line that ``OuterRef`` reaches (``line_ref`` is the path from
-    the outer query to the line, empty when the outer query is of lines)."""
-    ref = f"{line_ref}__" if line_ref else ""
-    prefix = OuterRef(f"{ref}version_prefix")
-    return Version.objects.filter(product_id=OuterRef(f"{ref}product_id")).filter(
-        Q(name=OuterRef(f"{ref}name"))
-        | (Q(name__startswith=prefix) & Q(GreaterThan(Length(prefix), 0)))
+def latest_held() -> QuerySet[LineVersion]:
+    """The versions held by the line that ``OuterRef("pk")`` names, newest first (take
+    ``values("version_id")[:1]``, ``"version__name"``, ``"sort_key"`` …)."""
+    return LineVersion.objects.filter(line_id=OuterRef("pk")).order_by(
+        F("sort_key").desc(), F("version_id").desc()
     )
 
 
 def lines_of(product: Product | int) -> QuerySet[ReleaseLine]:
     """The product's lines, newest first (natural order of their names), each annotated with
-    ``latest_version_id`` and ``latest_version_name``."""
+    ``latest_version_id``, ``latest_version_name`` and ``latest_released_on``."""
     product_id = product if isinstance(product, int) else product.pk
-    latest = held_versions().order_by(*version_order(newest_first=True))
+    latest = latest_held()
     return (
         ReleaseLine.objects.filter(product_id=product_id)
         .annotate(
-            latest_version_id=Subquery(latest.values("id")[:1]),
-            latest_version_name=Subquery(latest.values("name")[:1]),
-            latest_released_on=Subquery(latest.values("released_on")[:1]),
+            latest_version_id=Subquery(latest.values("version_id")[:1]),
+            latest_version_name=Subquery(latest.values("version__name")[:1]),
+            latest_released_on=Subquery(latest.values("version__released_on")[:1]),
         )
         .order_by(F("sort_key").desc(), F("id").desc())
     )

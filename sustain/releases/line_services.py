@@ -33,6 +33,7 @@ from sustain.releases.lifecycle import (
     milestone,
     site_today,
 )
+from sustain.releases.line_membership import lock_product, refresh_line
 from sustain.releases.line_models import MILESTONES, ReleaseLine
 
 _BATCH = 2000
@@ -128,6 +129,7 @@ def _refuse_bad(data: LineData) -> None:
 def create_line(*, actor: Actor, product: Product, data: LineData) -> ReleaseLine:
     require_manager(actor)
     _refuse_bad(data)
+    lock_product(product.pk)
     if ReleaseLine.objects.filter(product=product, name=data.name.strip()).exists():
         raise Conflict(
             f"{product.name} has a release line '{data.name.strip()}'.",
@@ -136,6 +138,7 @@ def create_line(*, actor: Actor, product: Product, data: LineData) -> ReleaseLin
     line = ReleaseLine(product=product)
     _apply(line, data)
     line.save()
+    refresh_line(line)
     sync_end_of_life(product.pk, lines=[line])
     return line
 
@@ -146,6 +149,7 @@ def update_line(*, actor: Actor, line: ReleaseLine, data: LineData) -> ReleaseLi
     they were: ``dataclasses.replace(line_data(line), …)``)."""
     require_manager(actor)
     _refuse_bad(data)
+    lock_product(line.product_id)
     line = ReleaseLine.objects.select_for_update().get(pk=line.pk)
     taken = ReleaseLine.objects.filter(product_id=line.product_id, name=data.name.strip())
     if taken.exclude(pk=line.pk).exists():
@@ -156,6 +160,8 @@ def update_line(*, actor: Actor, line: ReleaseLine, data: LineData) -> ReleaseLi
     before = _former(line)
     _apply(line, data)
     line.save()
+    if (line.name, line.version_prefix) != (before.name, before.version_prefix):
+        refresh_line(line)
     sync_end_of_life(line.product_id, lines=[line], released=[before])
     return line
 

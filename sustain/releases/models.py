@@ -12,7 +12,7 @@ from sustain.releases.deployments.models import (
     DeploymentHook,
     HookDelivery,
 )
-from sustain.releases.line_models import ReleaseLine
+from sustain.releases.line_models import LineVersion, ReleaseLine
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 from sustain.releases.rollouts.models import Rollout, RolloutEvent
 from sustain.releases.upgrades.models import UpgradeEdge
@@ -23,6 +23,7 @@ __all__ = [
     "DeploymentHook",
     "FixNotice",
     "HookDelivery",
+    "LineVersion",
     "Release",
     "ReleaseFix",
     "ReleaseLine",

@@ -35,6 +35,7 @@ from sustain.releases.deployments.schemas import (
     DeploymentPageParams,
     DeploymentSetOut,
 )
+from sustain.releases.lifecycle import site_today
 
 router = Router(tags=["deployments"])
 
@@ -115,6 +116,8 @@ def list_deployments(
         rows = rows.filter(version_id=filters.version_id)
     if filters.environment:
         rows = rows.filter(environment=selectors.check_environment(filters.environment))
+    if phase := selectors.check_phase(filters.phase):
+        rows = selectors.in_phase(rows, phase, site_today())
     # In the order they were first recorded: a row's place does not move while a client pages.
     found = paginate(_listed(rows), order="id", cursor=page.cursor, limit=page.limit)
     return DeploymentPage(

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef
-from django.utils import timezone
 
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product, Version
@@ -24,6 +23,7 @@ from sustain.releases.deployments.selectors import (
     ordered_versions,
     visible_deployments,
 )
+from sustain.releases.lifecycle import site_today
 
 PAGE_SIZE = 50
 
@@ -63,7 +63,7 @@ def build_matrix(
     environment = check_environment(environment)
     versions = ordered_versions(product)
     if phase in PHASES:
-        versions = list(PHASES[phase].versions(product, versions, today or timezone.localdate()))
+        versions = list(PHASES[phase].versions(versions, today or site_today()))
     else:
         phase = ""
     rows = visible_deployments(viewer).filter(product=product, environment=environment)

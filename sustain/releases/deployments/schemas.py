@@ -62,6 +62,15 @@ class DeploymentFilters(In):
     organisation_id: Id | None = None
     version_id: Id | None = None
     environment: Text | None = Field(None, max_length=ENVIRONMENT_MAX_LENGTH)
+    phase: Text | None = Field(
+        None,
+        max_length=40,
+        description=(
+            "Only deployments of versions in this support phase on the site's day: "
+            "`maintained`, `active`, `security`, `extended`, `eol`, `upcoming` or `none` (no "
+            "release line holds the version); see docs/deployments.md."
+        ),
+    )
 
 
 class DeploymentPageParams(In):

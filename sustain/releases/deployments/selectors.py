@@ -86,12 +86,13 @@ def is_upgrade(old: Version, new: Version) -> bool:
 # --- support phases (a hook for the lifecycle) --------------------------------------------
 @dataclass(frozen=True)
 class Phase:
-    """A support phase the matrix may be narrowed to ("maintained", "end of life"): which of a
-    product's versions are in it on a day. Registered by the lifecycle part of releases."""
+    """A support phase the matrix and the lists may be narrowed to ("maintained", "end of
+    life"): which of the given versions (of one product or several) are in it on a day, in
+    their order. Registered by the lifecycle part of releases (``releases/support_phases.py``)."""
 
     name: str
     label: str
-    versions: Callable[[Product, Sequence[Version], date], Sequence[Version]]
+    versions: Callable[[Sequence[Version], date], Sequence[Version]]
 
 
 PHASES: dict[str, Phase] = {}
@@ -99,6 +100,29 @@ PHASES: dict[str, Phase] = {}
 
 def register_phase(phase: Phase) -> None:
     PHASES[phase.name] = phase
+
+
+def check_phase(name: str | None, field: str = "phase") -> str:
+    """``name`` if it is a registered phase ("" for None or empty: any phase)."""
+    if not name:
+        return ""
+    if name not in PHASES:
+        known = ", ".join(PHASES) or "none is registered"
+        raise ValidationFailed.field(field, f"'{name}' is not a support phase ({known}).")
+    return name
+
+
+def in_phase(rows: QuerySet[Deployment], phase: str, today: date) -> QuerySet[Deployment]:
+    """The deployments of ``rows`` whose version is in the registered ``phase`` on ``today``:
+    the versions those rows run are read once (whatever the number of rows), the phase keeps
+    some of them."""
+    deployed = list(
+        Version.objects.filter(pk__in=rows.values("version_id"))
+        .order_by()
+        .only("id", "name", "product_id")
+    )
+    kept = PHASES[phase].versions(deployed, today)
+    return rows.filter(version_id__in=[v.pk for v in kept])
 
 
 # --- what a viewer sees -------------------------------------------------------------------

@@ -40,8 +40,9 @@ from sustain.accounts import audit
 from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product, Version
+from sustain.catalog.services import VersionData, create_versions
 from sustain.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
-from sustain.core.permissions import Capability
+from sustain.core.permissions import OPERATOR, Capability
 from sustain.core.schemas import refuse_nul
 from sustain.releases.deployments import services
 from sustain.releases.deployments.choices import DeploymentChannel
@@ -301,7 +302,12 @@ def _version(product: Product, name: str) -> Version:
             f"{product.name} has no version '{name}'. Add it to the catalogue first "
             "(or set SUSTAIN_DEPLOYMENT_WEBHOOK_CREATES_VERSIONS).",
         )
-    version, _ = Version.objects.get_or_create(product=product, name=name)
+    # Through the catalogue, as any new version: read and keyed by the product's scheme (a name
+    # it does not read is refused), and taken into the release lines that hold it. The operator
+    # allowed it by the setting, so the catalogue's permission is the operator's.
+    [version] = create_versions(
+        actor=OPERATOR, product=product, versions=[VersionData(name)], field="data.version"
+    )
     return version
 
 

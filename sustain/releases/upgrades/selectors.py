@@ -25,9 +25,9 @@ from sustain.catalog.models import Product, Version
 from sustain.catalog.selectors import version_order
 from sustain.core.errors import NotFound
 from sustain.releases.deployments.models import Deployment
-from sustain.releases.lifecycle import Phase, Status, holds, site_today, status
+from sustain.releases.lifecycle import Phase, Status, deciding_line, site_today, status
 from sustain.releases.line_models import ReleaseLine
-from sustain.releases.line_selectors import held_versions
+from sustain.releases.line_selectors import latest_held
 from sustain.releases.release_models import ReleaseFix, ReleaseStatus
 from sustain.releases.upgrades.graph import Arc, Graph
 from sustain.releases.upgrades.models import UpgradeEdge
@@ -82,10 +82,10 @@ class Support:
 
 
 def _lines(product_ids: Iterable[int]) -> QuerySet[ReleaseLine]:
-    latest = held_versions().order_by(*version_order(newest_first=True))
+    latest = latest_held()
     return ReleaseLine.objects.filter(product_id__in=list(product_ids)).annotate(
-        latest_version_id=Subquery(latest.values("id")[:1]),
-        latest_version_name=Subquery(latest.values("name")[:1]),
+        latest_version_id=Subquery(latest.values("version_id")[:1]),
+        latest_version_name=Subquery(latest.values("version__name")[:1]),
         latest_version_key=Subquery(latest.values("sort_key")[:1]),
     )
 
@@ -116,10 +116,9 @@ def support_of(version_name: str, lines: Sequence[ReleaseLine], today: date) -> 
     """The support of a version named ``version_name`` by the product's ``lines``: the most
     specific line holding it decides (named as the version, else the longest prefix), as it
     decides the version's end of life (``line_services.sync_end_of_life``)."""
-    holding = [ln for ln in lines if holds(ln.name, ln.version_prefix, version_name)]
-    if not holding:
+    line = deciding_line(lines, version_name)
+    if line is None:
         return Support("No lifecycle recorded", "unknown")
-    line = max(holding, key=lambda ln: (ln.name == version_name, len(ln.version_prefix or "")))
     got = status(line, today)
     if got.in_extended_support:
         label = "Extended support only"

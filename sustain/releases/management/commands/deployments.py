@@ -11,9 +11,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sustain.accounts.models import Organisation
 from sustain.catalog.models import Product, Version
 from sustain.core.errors import ServiceError
-from sustain.releases.deployments import imports, services, webhooks
+from sustain.releases.deployments import imports, selectors, services, webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.models import Deployment
+from sustain.releases.lifecycle import site_today
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         listing = commands.add_parser("list", help="current deployments of a product")
         listing.add_argument("product")
         listing.add_argument("--environment", default=None)
+        listing.add_argument("--phase", default=None, help="a support phase, e.g. eol")
         load = commands.add_parser(
             "import", help="a CSV file: organisation,product,version[,environment,note]"
         )
@@ -92,6 +94,8 @@ class Command(BaseCommand):
         rows = Deployment.objects.filter(product=product).select_related("organisation", "version")
         if options["environment"]:
             rows = rows.filter(environment=options["environment"])
+        if phase := selectors.check_phase(options["phase"]):
+            rows = selectors.in_phase(rows, phase, site_today())
         for row in rows.order_by("organisation__name", "environment"):
             self.stdout.write(f"{row.organisation.name}\t{row.environment}\t{row.version.name}")
 

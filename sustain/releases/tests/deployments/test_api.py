@@ -269,3 +269,54 @@ def test_revoking_a_hook_is_audited(api_client, admin):
     assert response.status_code == 200
     assert response.json()["revoked_at"] is not None
     assert AuditEntry.objects.filter(action="deployment_hook.revoked").count() == 1
+
+
+def test_the_list_narrows_to_a_support_phase(api_client, alice, lead, versions, deployed):
+    from datetime import date, timedelta
+
+    from sustain.releases import line_services
+    from sustain.releases.lifecycle import site_today
+
+    gizmo = versions["4.1"].product
+    # 4.1 reaches its end of life today (the day itself counts); 4.2 a day later.
+    for name, eol in (("4.1", site_today()), ("4.2", site_today() + timedelta(days=1))):
+        line_services.create_line(
+            actor=lead,
+            product=gizmo,
+            data=line_services.LineData(name=name, release_date=date(2025, 1, 1), eol=eol),
+        )
+    client = api_client(alice)
+
+    def listed(phase: str) -> list[tuple[str, str]]:
+        response = client.get(f"{V1}/deployments", {"phase": phase})
+        assert response.status_code == 200, response.content
+        return sorted(
+            (d["organisation"]["name"], d["version"]["name"]) for d in response.json()["items"]
+        )
+
+    assert listed("eol") == [("Acme", "4.1")]
+    assert listed("active") == [("Acme", "4.2"), ("Globex", "4.2")]
+    assert listed("none") == []
+    refused = client.get(f"{V1}/deployments", {"phase": "retired"})
+    assert refused.status_code == 422
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "phase" in refused.json()["errors"]
+
+
+def test_the_phase_filter_reads_a_fixed_number_of_queries(
+    api_client, alice, versions, django_assert_max_num_queries
+):
+    from sustain.factories import make_organisation
+
+    for i in range(30):
+        set_deployment(
+            actor=alice,
+            organisation=make_organisation(f"Org {i:02}"),
+            version=versions["4.1" if i % 2 else "4.2"],
+            channel=Channel.STAFF,
+        )
+    client = api_client(alice)
+    # The token check, the versions deployed, the lines of their products, the page.
+    with django_assert_max_num_queries(6):
+        response = client.get(f"{V1}/deployments", {"limit": 30, "phase": "none"})
+    assert len(response.json()["items"]) == 30

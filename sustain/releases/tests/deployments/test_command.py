@@ -76,3 +76,21 @@ def test_hook_prints_its_secret_once(acme):
     assert f"/api/v1/deployment-hooks/{hook.pk}/deliveries" in out
     assert "whsec_" in out
     assert hook.organisation == acme
+
+
+def test_list_narrows_to_a_support_phase(acme, globex, lead, versions):
+    from datetime import date
+
+    from sustain.releases import line_services
+
+    run("set", "Acme", "Gizmo", "4.1")
+    run("set", "Globex", "Gizmo", "4.2")
+    line_services.create_line(
+        actor=lead,
+        product=versions["4.1"].product,
+        data=line_services.LineData(name="4.1", eol=date(2025, 12, 31)),
+    )
+    assert run("list", "Gizmo", "--phase", "eol") == "Acme\tproduction\t4.1\n"
+    assert run("list", "Gizmo", "--phase", "none") == "Globex\tproduction\t4.2\n"
+    with pytest.raises(CommandError, match="'old' is not a support phase"):
+        run("list", "Gizmo", "--phase", "old")

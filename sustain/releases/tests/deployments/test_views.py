@@ -63,7 +63,7 @@ def test_matrix_narrows_to_a_registered_support_phase(alice, fleet):
         Phase(
             name="recent",
             label="Recent versions",
-            versions=lambda product, versions, today: [v for v in versions if v.name != "4.1"],
+            versions=lambda versions, today: [v for v in versions if v.name != "4.1"],
         )
     )
     try:
@@ -309,3 +309,20 @@ def test_a_customer_sees_no_hooks_and_may_not_create_one(bob):
     client = signed_in(bob)
     assert "Deployment webhooks" not in client.get(reverse("portal:deployments")).content.decode()
     assert client.post(reverse("portal:deployment_hooks"), {"name": "x"}).status_code == 403
+
+
+def test_matrix_offers_the_lifecycle_phases_and_reads_the_lines_once(
+    alice, fleet, django_assert_max_num_queries
+):
+    client = signed_in(alice)
+    client.get(reverse("deployments:matrix"))
+    # As without a phase, plus the product's release lines.
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("deployments:matrix"), {"phase": "none"})
+
+    html = response.content.decode()
+    assert '<option value="eol" >End of life</option>' in html
+    assert '<option value="none" selected>No lifecycle recorded</option>' in html
+    assert response.context["matrix"].phase == "none"
+    assert response.context["matrix"].total == 2
+    assert "in production, on versions in the support phase “No lifecycle recorded”." in html

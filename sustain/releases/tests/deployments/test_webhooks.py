@@ -325,3 +325,24 @@ def test_an_overlong_delivery_id_is_refused_not_cut(vendor_pipeline):
     assert response.status_code == 422
     assert "webhook-id" in response.json()["errors"]
     assert not Deployment.objects.exists()
+
+
+def test_a_version_the_webhook_creates_is_keyed_and_joins_its_release_line(
+    settings, vendor_pipeline, acme, lead
+):
+    from sustain.catalog.models import Product
+    from sustain.releases import line_services
+    from sustain.releases.line_selectors import line_views
+
+    settings.SUSTAIN_DEPLOYMENT_WEBHOOK_CREATES_VERSIONS = True
+    gizmo = Product.objects.get(name="Gizmo")
+    line_services.create_line(actor=lead, product=gizmo, data=line_services.LineData(name="4.x"))
+    created = vendor_pipeline.send({"organisation": "Acme", "product": "Gizmo", "version": "4.11"})
+    refused = vendor_pipeline.send({"organisation": "Acme", "product": "Gizmo", "version": "four"})
+
+    assert created.status_code == 200, created.content
+    version = Deployment.objects.get(organisation=acme).version
+    assert version.sort_key  # keyed by the product's scheme, not left empty
+    assert [view.latest for view in line_views(gizmo)] == ["4.11"]
+    assert refused.status_code == 422
+    assert "data.version" in refused.json()["errors"]
