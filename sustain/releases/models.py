@@ -13,15 +13,19 @@ from sustain.releases.deployments.models import (
     HookDelivery,
 )
 from sustain.releases.line_models import ReleaseLine
+from sustain.releases.policy.models import Deprecation, EolNotice, UpdatePolicy
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 
 __all__ = [
     "Deployment",
     "DeploymentChange",
     "DeploymentHook",
+    "Deprecation",
+    "EolNotice",
     "FixNotice",
     "HookDelivery",
     "Release",
     "ReleaseFix",
     "ReleaseLine",
+    "UpdatePolicy",
 ]
