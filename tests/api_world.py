@@ -30,6 +30,7 @@ from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.services import set_deployment
 from sustain.releases.line_services import LineData, create_line
+from sustain.releases.policy.services import DeprecationData, create_deprecation
 from sustain.sla import services as sla
 from sustain.tickets.linking import link_tickets
 
@@ -97,6 +98,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
         channel=DeploymentChannel.STAFF,
     ).deployment
     hook, _ = webhooks.create_hook(actor=admin, name="CI")
+    deprecation = create_deprecation(
+        actor=admin, product=product, data=DeprecationData(feature="SOAP API")
+    )
     release = releases.create_release(
         actor=admin, version=Version.objects.create(product=product, name="2.2")
     )
@@ -127,6 +131,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "component_id": component.pk,
             "version_id": version.pk,
             "line_id": line.pk,
+            "deprecation_id": deprecation.pk,
         },
         kb_ids={
             "ref": ticket.number,

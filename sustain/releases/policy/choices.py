@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 
-class Channel(models.TextChoices):
+class UpdateChannel(models.TextChoices):
     """A channel of releases a product's policy supports.
 
     stable: the newest maintained release — a customer is measured against the product's
@@ -17,7 +17,7 @@ class Channel(models.TextChoices):
     LTS = "lts", "Long-term support lines"
 
 
-class Delivery(models.TextChoices):
+class UpdateDelivery(models.TextChoices):
     SELF_SERVICE = "self_service", "Customers download and install"
     MANAGED = "managed", "We install in a maintenance window"
     AUTOMATIC = "automatic", "Automatic updates"

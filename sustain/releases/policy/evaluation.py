@@ -31,7 +31,7 @@ from sustain.catalog.models import Product
 from sustain.catalog.selectors import ordered_versions
 from sustain.releases.lifecycle import holds, status
 from sustain.releases.line_models import ReleaseLine
-from sustain.releases.policy.choices import Channel
+from sustain.releases.policy.choices import UpdateChannel
 from sustain.releases.policy.models import UpdatePolicy
 from sustain.releases.policy.versions import Series, is_prerelease, series
 
@@ -157,11 +157,11 @@ class ProductFacts:
 
     def target_for(self, version: VersionFact) -> VersionFact | None:
         channels = set(self.policy.channels)
-        if Channel.LTS in channels:
+        if UpdateChannel.LTS in channels:
             line = self._lts_line_of(version.name)
             if line is not None:
                 return self._latest_release(self._held(line))
-        if Channel.STABLE in channels:
+        if UpdateChannel.STABLE in channels:
             return self.latest_supported()
         in_lts = [v for ln in self.lines if ln.pk in self.lts for v in self._held(ln)]
         return self._latest_release(sorted(set(in_lts), key=lambda v: v.key)) or (

@@ -11,7 +11,7 @@ from django.utils import timezone
 from sustain.accounts.models import Organisation, User
 from sustain.catalog.models import Product, Version
 from sustain.releases.line_models import ReleaseLine
-from sustain.releases.policy.choices import Channel, Delivery
+from sustain.releases.policy.choices import UpdateChannel, UpdateDelivery
 
 NOTES_MAX_LENGTH = 2000
 FEATURE_MAX_LENGTH = 200
@@ -19,7 +19,7 @@ TEXT_MAX_LENGTH = 4000
 
 
 def _stable() -> list[str]:
-    return [Channel.STABLE.value]
+    return [UpdateChannel.STABLE.value]
 
 
 class UpdatePolicy(models.Model):
@@ -38,7 +38,7 @@ class UpdatePolicy(models.Model):
     max_minor_behind = models.PositiveIntegerField(null=True, blank=True)
     max_days_behind = models.PositiveIntegerField(null=True, blank=True)
     delivery = models.CharField(
-        max_length=20, choices=Delivery.choices, default=Delivery.SELF_SERVICE
+        max_length=20, choices=UpdateDelivery.choices, default=UpdateDelivery.SELF_SERVICE
     )
     delivery_notes = models.TextField(max_length=NOTES_MAX_LENGTH, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)

@@ -15,7 +15,7 @@ from sustain.catalog.services import require_manager
 from sustain.core.errors import ValidationFailed
 from sustain.core.permissions import Actor
 from sustain.releases.lifecycle import site_today
-from sustain.releases.policy.choices import Channel, Delivery
+from sustain.releases.policy.choices import UpdateChannel, UpdateDelivery
 from sustain.releases.policy.models import (
     FEATURE_MAX_LENGTH,
     NOTES_MAX_LENGTH,
@@ -33,14 +33,14 @@ class PolicyData:
     channels: list[str]
     max_minor_behind: int | None = None
     max_days_behind: int | None = None
-    delivery: str = Delivery.SELF_SERVICE
+    delivery: str = UpdateDelivery.SELF_SERVICE
     delivery_notes: str = ""
 
 
 def check_policy(data: PolicyData) -> dict[str, list[str]]:
     """Every problem of ``data``, by field."""
     errors: dict[str, list[str]] = {}
-    known = set(Channel.values)
+    known = set(UpdateChannel.values)
     if not data.channels:
         errors["channels"] = ["Name at least one channel (stable, lts)."]
     elif unknown := [c for c in data.channels if c not in known]:
@@ -52,8 +52,8 @@ def check_policy(data: PolicyData) -> dict[str, list[str]]:
         value = getattr(data, name)
         if value is not None and not 0 <= value <= limit:
             errors[name] = [f"A whole number from 0 to {limit}, or empty for no limit."]
-    if data.delivery not in Delivery.values:
-        errors["delivery"] = [f"One of {', '.join(Delivery.values)}."]
+    if data.delivery not in UpdateDelivery.values:
+        errors["delivery"] = [f"One of {', '.join(UpdateDelivery.values)}."]
     if len(data.delivery_notes) > NOTES_MAX_LENGTH:
         errors["delivery_notes"] = [f"At most {NOTES_MAX_LENGTH} characters."]
     return errors
@@ -74,7 +74,7 @@ def set_policy(*, actor: Actor, product: Product, data: PolicyData) -> UpdatePol
     """Create or replace ``product``'s update policy."""
     require_manager(actor)
     _refuse(check_policy(data))
-    channels = [c for c in Channel.values if c in set(data.channels)]  # declared order, once
+    channels = [c for c in UpdateChannel.values if c in set(data.channels)]  # declared order, once
     policy, _ = UpdatePolicy.objects.select_for_update().get_or_create(product=product)
     policy.channels = channels
     policy.max_minor_behind = data.max_minor_behind

@@ -9,7 +9,7 @@ import pytest
 
 from sustain.catalog.choices import VersionScheme
 from sustain.core.permissions import OPERATOR
-from sustain.releases.policy.choices import Channel
+from sustain.releases.policy.choices import UpdateChannel
 from sustain.releases.policy.evaluation import ProductFacts
 from sustain.releases.policy.services import PolicyData, set_policy
 from sustain.releases.policy.versions import is_prerelease, series
@@ -18,7 +18,7 @@ from .conftest import TODAY
 
 
 def _facts(fleet, today=TODAY, **data):
-    data.setdefault("channels", [Channel.STABLE])
+    data.setdefault("channels", [UpdateChannel.STABLE])
     policy = set_policy(actor=OPERATOR, product=fleet, data=PolicyData(**data))
     return ProductFacts.load(policy, today)
 
@@ -69,7 +69,7 @@ def test_a_customer_on_a_maintained_lts_line_is_measured_against_that_line(fleet
     assert stable_only.standing(fv["4.2.0"].pk).minors_behind == 2
     assert stable_only.standing(fv["4.2.0"].pk).behind_policy
 
-    with_lts = _facts(fleet, channels=[Channel.STABLE, Channel.LTS], max_minor_behind=1)
+    with_lts = _facts(fleet, channels=[UpdateChannel.STABLE, UpdateChannel.LTS], max_minor_behind=1)
     on_lts = with_lts.standing(fv["4.2.0"].pk)
     assert (on_lts.target, on_lts.minors_behind, on_lts.behind_policy) == ("4.2.0", 0, False)
     # Not on an LTS line: still measured against the latest supported version.
@@ -77,7 +77,7 @@ def test_a_customer_on_a_maintained_lts_line_is_measured_against_that_line(fleet
 
 
 def test_lts_only_sends_everyone_else_to_the_newest_lts_release(fleet, fv, lines):
-    facts = _facts(fleet, channels=[Channel.LTS])
+    facts = _facts(fleet, channels=[UpdateChannel.LTS])
 
     assert facts.standing(fv["4.1.1"].pk).target == "4.2.0"
     assert facts.standing(fv["4.1.1"].pk).minors_behind == 1

@@ -9,7 +9,7 @@ import pytest
 
 from sustain.core.errors import ValidationFailed
 from sustain.core.permissions import OPERATOR
-from sustain.releases.policy.choices import Channel
+from sustain.releases.policy.choices import UpdateChannel
 from sustain.releases.policy.reports import behind_csv, behind_policy, eol_csv, nearing_eol
 from sustain.releases.policy.services import PolicyData, set_policy
 
@@ -26,7 +26,7 @@ def estate(deploy, acme, globex, fv, lines, fleet):
     set_policy(
         actor=OPERATOR,
         product=fleet,
-        data=PolicyData(channels=[Channel.STABLE], max_minor_behind=1, max_days_behind=180),
+        data=PolicyData(channels=[UpdateChannel.STABLE], max_minor_behind=1, max_days_behind=180),
     )
 
 
@@ -60,7 +60,7 @@ def test_products_without_a_policy_or_without_limits_are_not_reported(
     deploy(acme, fv["4.0.0"])
     assert behind_policy(alice, today=TODAY) == []
 
-    set_policy(actor=OPERATOR, product=fleet, data=PolicyData(channels=[Channel.STABLE]))
+    set_policy(actor=OPERATOR, product=fleet, data=PolicyData(channels=[UpdateChannel.STABLE]))
     assert behind_policy(alice, today=TODAY) == []
 
 
@@ -70,6 +70,7 @@ def test_nearing_eol_lists_deployments_whose_line_ends_within_the_days(alice, es
 
     assert within_default == []
     [row] = within_92
+    assert row.line is not None
     assert (row.deployment.organisation.name, row.line.name, row.eol_on, row.days_left) == (
         "Globex",
         "4.10",
@@ -77,7 +78,9 @@ def test_nearing_eol_lists_deployments_whose_line_ends_within_the_days(alice, es
         92,
     )
     # 4.1 ended on 2026-01-01: past, not "within".
-    assert all(r.line.name != "4.1" for r in nearing_eol(alice, days=3650, today=TODAY))
+    assert all(
+        r.line is None or r.line.name != "4.1" for r in nearing_eol(alice, days=3650, today=TODAY)
+    )
 
 
 @pytest.mark.parametrize("days", [-1, 3651])

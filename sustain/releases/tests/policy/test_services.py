@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from sustain.core.errors import PermissionDenied, ValidationFailed
-from sustain.releases.policy.choices import Channel, Delivery
+from sustain.releases.policy.choices import UpdateChannel, UpdateDelivery
 from sustain.releases.policy.models import UpdatePolicy
 from sustain.releases.policy.selectors import deprecations_affecting, policy_of
 from sustain.releases.policy.services import (
@@ -32,14 +32,15 @@ def test_an_engineer_sets_and_replaces_a_policy(engineer, fleet):
         data=PolicyData(
             channels=["stable"],
             max_days_behind=30,
-            delivery=Delivery.MANAGED,
+            delivery=UpdateDelivery.MANAGED,
             delivery_notes="  In the monthly window.  ",
         ),
     )
 
-    assert first.channels == [Channel.STABLE, Channel.LTS]
+    assert first.channels == [UpdateChannel.STABLE, UpdateChannel.LTS]
     assert UpdatePolicy.objects.count() == 1
     policy = policy_of(fleet)
+    assert policy is not None
     assert (policy.channels, policy.max_minor_behind, policy.max_days_behind) == (
         ["stable"],
         None,
