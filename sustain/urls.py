@@ -21,5 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("releases/", include("sustain.releases.release_urls")),
     path("deployments/", include("sustain.releases.deployments.urls")),
     path("products/", include("sustain.releases.catalogue_urls")),
+    path("update-policy/", include("sustain.releases.policy.urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -204,3 +204,55 @@ def eol_csv(rows: list[EolRow]) -> str:
             for r in rows
         ),
     )
+
+
+# --- one organisation --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeploymentStanding:
+    """A deployment as the organisation pages show it: against its product's policy (None
+    without one) and its line's end of life."""
+
+    deployment: Deployment
+    standing: Standing | None
+    line: ReleaseLine | None
+    eol_on: date | None
+    days_to_eol: int | None
+
+
+def standings_of(
+    viewer: User, organisation_id: int, today: date | None = None
+) -> list[DeploymentStanding]:
+    today = today or site_today()
+    rows = list(
+        _deployments(viewer, product_id=None, environment=None, organisation_id=organisation_id)
+    )
+    facts: dict[int, ProductFacts | None] = {}
+    lines: dict[int, list[ReleaseLine]] = {}
+    policies = {
+        p.product_id: p
+        for p in UpdatePolicy.objects.filter(
+            product_id__in={d.product_id for d in rows}
+        ).select_related("product")
+    }
+    found = []
+    for deployment in sorted(rows, key=lambda d: (d.product.name, d.environment)):
+        product = deployment.product_id
+        if product not in facts:
+            policy = policies.get(product)
+            facts[product] = ProductFacts.load(policy, today) if policy else None
+            lines[product] = list(
+                ReleaseLine.objects.filter(product_id=product).select_related("product")
+            )
+        product_facts = facts[product]
+        line = governing_line(deployment.version.name, lines[product])
+        eol = line.eol_on if line is not None else deployment.version.end_of_life
+        found.append(
+            DeploymentStanding(
+                deployment=deployment,
+                standing=product_facts.standing(deployment.version_id) if product_facts else None,
+                line=line,
+                eol_on=eol,
+                days_to_eol=(eol - today).days if eol else None,
+            )
+        )
+    return found
