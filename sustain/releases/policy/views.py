@@ -146,12 +146,14 @@ def deprecation_delete(request: HttpRequest, product_id: int, notice_id: int) ->
 def _filters(request: HttpRequest) -> tuple[ReportFilterForm, dict[str, Any]]:
     form = ReportFilterForm(request.GET or None, environments=environments())
     chosen: dict[str, Any] = {"product_id": None, "environment": None, "days": None}
-    if form.is_bound and form.is_valid():
-        product = form.cleaned_data["product"]
+    if form.is_bound:
+        form.is_valid()  # a bad field is shown on the form; the valid ones still filter
+        data = form.cleaned_data
+        product = data.get("product")
         chosen = {
             "product_id": product.pk if product else None,
-            "environment": form.cleaned_data["environment"] or None,
-            "days": form.cleaned_data["days"],
+            "environment": data.get("environment") or None,
+            "days": data.get("days"),
         }
     return form, chosen
 
