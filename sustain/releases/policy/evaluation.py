@@ -98,6 +98,7 @@ class ProductFacts:
     maintained: set[int] = field(default_factory=set)  # line ids
     lts: set[int] = field(default_factory=set)  # maintained LTS line ids
     _standings: dict[int, Standing | None] = field(default_factory=dict)
+    _memo: dict[str, VersionFact | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, policy: UpdatePolicy, today: date) -> ProductFacts:
@@ -134,6 +135,11 @@ class ProductFacts:
         return releases[-1] if releases else None
 
     def latest_supported(self) -> VersionFact | None:
+        if "latest" not in self._memo:
+            self._memo["latest"] = self._latest_supported()
+        return self._memo["latest"]
+
+    def _latest_supported(self) -> VersionFact | None:
         if not self.lines:
             return self._latest_release(self.versions)
         supported = [
