@@ -155,3 +155,40 @@ def test_the_staff_organisation_page_shows_its_standing(alice, acme, globex, est
     assert page.status_code == 200
     assert b"up to date" in page.content
     assert b"SOAP API" not in page.content  # Globex runs 5.0.0, where SOAP is gone
+
+
+def _many_customers(deploy, fv, start, count):
+    from sustain.factories import make_organisation
+
+    for n in range(start, start + count):
+        deploy(make_organisation(f"Customer {n:02}"), fv["4.1.1" if n % 2 else "4.10.0"])
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "listed"),
+    [("policy:behind", {}, b"Customer 21"), ("policy:eol", {"days": "3650"}, b"Customer 20")],
+)
+def test_the_reports_read_a_fixed_number_of_queries(
+    alice, estate, deploy, fv, django_assert_max_num_queries, name, params, listed
+):
+    client = signed_in(alice)
+    _many_customers(deploy, fv, 0, 2)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse(name), params)
+    _many_customers(deploy, fv, 2, 20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse(name), params)
+    assert listed in page.content
+
+
+def test_the_portal_panel_reads_a_fixed_number_of_queries(
+    bob, acme, estate, deploy, fv, django_assert_max_num_queries
+):
+    client = signed_in(bob)
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("portal:deployments"))
+    for environment in ("staging", "test"):
+        deploy(acme, fv["4.2.0"], environment)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("portal:deployments"))
+    assert page.content.count(b"SOAP API") == 1
