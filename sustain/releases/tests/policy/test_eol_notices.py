@@ -3,10 +3,13 @@ configured offsets, each once — however often or on however many workers the j
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import connection
 
 from sustain.accounts.choices import Role
 from sustain.core.models import OutboxMessage
@@ -142,7 +145,7 @@ def test_a_moved_end_of_life_gets_the_offsets_not_used_yet(running, lines):
 
 
 def test_the_command_dry_run_writes_nothing_and_says_what_it_would_send(
-    running, settings, capsys, monkeypatch
+    running, capsys, monkeypatch
 ):
     from sustain.releases.policy import eol_notices
 
@@ -166,3 +169,34 @@ def test_the_offsets_come_from_the_setting(running, settings):
     run = send_eol_notices(today=date(2026, 5, 25))  # 99 days ahead
 
     assert [n.offset_days for n in run.planned] == [100]
+
+
+@pytest.mark.postgres
+# available_apps makes the teardown flush TRUNCATE ... CASCADE (tables made outside the ORM).
+@pytest.mark.django_db(transaction=True, available_apps=list(django_settings.INSTALLED_APPS))
+def test_four_workers_at_once_send_each_notice_once(deploy, fv, lines):
+    from sustain.factories import make_organisation
+
+    for n in range(6):
+        org = make_organisation(f"Customer {n}")
+        make_user(f"admin{n}@customer{n}.test", role=Role.CUSTOMER_ADMIN, organisation=org)
+        deploy(org, fv["4.10.0"])
+    barrier = threading.Barrier(4)
+    sent: list[int] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            sent.append(send_eol_notices(today=date(2026, 6, 5), offsets=OFFSETS).sent)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(sent) == 6
+    assert EolNotice.objects.count() == 6
+    assert len(_mails()) == 6
