@@ -44,7 +44,8 @@ def check_policy(data: PolicyData) -> dict[str, list[str]]:
     if not data.channels:
         errors["channels"] = ["Name at least one channel (stable, lts)."]
     elif unknown := [c for c in data.channels if c not in known]:
-        errors["channels"] = [f"Unknown channel {unknown[0]!r}: one of {', '.join(known)}."]
+        listed = ", ".join(UpdateChannel.values)
+        errors["channels"] = [f"Unknown channel {unknown[0]!r}: one of {listed}."]
     for name, limit in (
         ("max_minor_behind", MAX_MINOR_BEHIND),
         ("max_days_behind", MAX_DAYS_BEHIND),
