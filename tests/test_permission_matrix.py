@@ -854,6 +854,11 @@ MATRIX += [
         f"{V1}/organisations/{{organisation_id}}/deprecations",
         expect(200, 404, 200, 200, 200, 200),
     ),
+    Row(
+        "GET",
+        f"{V1}/organisations/{{organisation_id}}/lifecycle-feed",
+        expect(200, 404, 200, 200, 200, 200),
+    ),
     Row("GET", f"{V1}/update-policy/behind", EVERYONE_200),
     Row("GET", f"{V1}/update-policy/end-of-life", EVERYONE_200),
 ]

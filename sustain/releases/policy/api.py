@@ -21,6 +21,7 @@ from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, Ref
 from sustain.releases.deployments.schemas import DeploymentPageParams
 from sustain.releases.policy import reports, selectors, services
+from sustain.releases.policy.calendar import feed_url
 from sustain.releases.policy.models import Deprecation, UpdatePolicy
 from sustain.releases.policy.schemas import (
     DeprecationAffectingOut,
@@ -28,6 +29,7 @@ from sustain.releases.policy.schemas import (
     DeprecationOut,
     DeprecationPage,
     DeprecationVersionRef,
+    PolicyLifecycleFeedOut,
     PolicyReportBehindPage,
     PolicyReportBehindRow,
     PolicyReportEolPage,
@@ -232,6 +234,21 @@ def organisation_deprecations(
         )
         for a in selectors.deprecations_affecting(actor, organisation)
     ]
+
+
+@router.get(
+    "/organisations/{organisation_id}/lifecycle-feed",
+    response={200: PolicyLifecycleFeedOut, 404: Problem},
+    summary="The address of the lifecycle calendar of what an organisation runs, with your key",
+    description="An iCalendar feed of the release lines of the versions the organisation runs. "
+    "The key is yours: it opens the feed while you may see the organisation.",
+)
+def organisation_lifecycle_feed(
+    request: HttpRequest, organisation_id: Id
+) -> PolicyLifecycleFeedOut:
+    actor = actor_of(request)
+    organisation = get_organisation_for(actor, organisation_id)
+    return PolicyLifecycleFeedOut(url=feed_url(actor, organisation))
 
 
 # --- reports ---------------------------------------------------------------------------------

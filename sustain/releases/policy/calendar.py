@@ -12,7 +12,9 @@ Changing ``SECRET_KEY`` changes every key.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from sustain.accounts.models import Organisation, User
@@ -33,6 +35,12 @@ def _signature(organisation_id: int, user_id: int) -> str:
 def feed_key(user: User, organisation_id: int) -> str:
     """The key ``user`` subscribes to ``organisation_id``'s feed with."""
     return f"{user.pk}-{_signature(organisation_id, user.pk)}"
+
+
+def feed_url(user: User, organisation: Organisation) -> str:
+    """The address ``user`` subscribes to ``organisation``'s feed at (with their key)."""
+    path = reverse("policy:organisation_feed", args=[organisation.pk])
+    return f"{settings.SUSTAIN_BASE_URL.rstrip('/')}{path}?key={feed_key(user, organisation.pk)}"
 
 
 def key_holder(organisation_id: int, key: str) -> User | None:

@@ -90,6 +90,10 @@ class DeprecationAffectingOut(Out):
     deployment_ids: list[int]
 
 
+class PolicyLifecycleFeedOut(Out):
+    url: str = Field(description="The feed's address with the caller's key: for calendar apps.")
+
+
 class PolicyReportParams(In):
     product_id: Id | None = None
     organisation_id: Id | None = None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +24,12 @@ from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
 from sustain.releases.deployments.selectors import environments
 from sustain.releases.policy import reports, selectors, services
-from sustain.releases.policy.calendar import feed_key, key_holder, may_read, organisation_calendar
+from sustain.releases.policy.calendar import (
+    feed_url,
+    key_holder,
+    may_read,
+    organisation_calendar,
+)
 from sustain.releases.policy.forms import DeprecationForm, PolicyForm, ReportFilterForm
 from sustain.releases.policy.models import Deprecation
 
@@ -51,11 +55,6 @@ def product_panel(actor: User, product: Product) -> dict[str, Any]:
         "deprecations": list(selectors.deprecations_of(product)),
         "can_edit_policy": actor.can(Capability.CATALOG_MANAGE),
     }
-
-
-def feed_url(user: User, organisation: Organisation) -> str:
-    path = reverse("policy:organisation_feed", args=[organisation.pk])
-    return f"{settings.SUSTAIN_BASE_URL.rstrip('/')}{path}?key={feed_key(user, organisation.pk)}"
 
 
 def portal_panel(user: User, organisation: Organisation) -> dict[str, Any]:

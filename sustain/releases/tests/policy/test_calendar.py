@@ -3,6 +3,8 @@ person's key while that person may see the organisation, or by anyone signed in 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -58,6 +60,16 @@ def test_a_key_is_refused_for_another_organisation_when_forged_or_when_its_holde
     bob.is_active = False
     bob.save()
     assert Client().get(_url(acme, bobs)).status_code == 404
+
+
+def test_the_api_gives_the_address_with_the_callers_key(acme_runs, acme, bob, carol, api_client):
+    url = f"/api/v1/organisations/{acme.pk}/lifecycle-feed"
+    address = api_client(bob).get(url).json()["url"]
+
+    assert address.endswith(_url(acme, feed_key(bob, acme.pk)))
+    parts = urlsplit(address)
+    assert Client().get(f"{parts.path}?{parts.query}").status_code == 200
+    assert api_client(carol).get(url).status_code == 404
 
 
 def test_staff_keys_open_any_organisation_and_signed_in_people_need_none(
