@@ -92,12 +92,6 @@ class Deprecation(models.Model):
     def __str__(self) -> str:
         return self.feature or f"version {self.version_id}"
 
-    @property
-    def subject(self) -> str:
-        if self.version_id is not None:
-            return f"{self.product.name} {self.version.name}"  # type: ignore[union-attr]
-        return self.feature
-
 
 class EolNotice(models.Model):
     """An end-of-life notice sent: to the customer admins of ``organisation``, about
