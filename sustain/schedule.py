@@ -21,6 +21,7 @@ from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
 from sustain.releases.deployments import webhooks as deployment_webhooks
+from sustain.releases.policy import eol_notices
 from sustain.sla import escalation
 
 
@@ -79,3 +80,10 @@ def poll_mailboxes_task() -> int:
 @db_periodic_task(crontab(minute="41", hour="3"), retries=0)  # type: ignore[untyped-decorator]
 def prune_deployment_deliveries_task() -> int:
     return deployment_webhooks.prune_deliveries()
+
+
+# Daily: end-of-life notices due today, to the customer admins of the organisations running
+# the line (each once per organisation, line and offset: SUSTAIN_EOL_NOTICE_DAYS).
+@db_periodic_task(crontab(minute="10", hour="6"), retries=0)  # type: ignore[untyped-decorator]
+def send_eol_notices_task() -> int:
+    return eol_notices.send_eol_notices().sent

@@ -342,6 +342,20 @@ SUSTAIN_DEPLOYMENT_WEBHOOK_CREATES_VERSIONS = env_bool(
     "SUSTAIN_DEPLOYMENT_WEBHOOK_CREATES_VERSIONS", default=False
 )
 
+
+# --- Update policies and end-of-life notices (docs/update-policy.md) ----------------------
+def _notice_days(name: str, default: list[str]) -> list[int]:
+    raw = env_list(name, default)
+    if not raw or not all(item.isdigit() and 1 <= int(item) <= 3650 for item in raw):
+        raise EnvError(
+            f"{name}={','.join(raw)!r}: whole numbers of days from 1 to 3650, e.g. 90,30,7."
+        )
+    return sorted({int(item) for item in raw}, reverse=True)
+
+
+# How many days before a release line's end of life its customers' admins are told (once each).
+SUSTAIN_EOL_NOTICE_DAYS = _notice_days("SUSTAIN_EOL_NOTICE_DAYS", ["90", "30", "7"])
+
 # --- Backups (docs/operations/backup-and-recovery.md) -------------------------------------
 SUSTAIN_BACKUP_ENABLED = env_bool("SUSTAIN_BACKUP_ENABLED", default=True)
 SUSTAIN_BACKUP_HOUR = env_int("SUSTAIN_BACKUP_HOUR", 2, minimum=0, maximum=23)

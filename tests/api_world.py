@@ -30,6 +30,7 @@ from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.services import set_deployment
 from sustain.releases.line_services import LineData, create_line
+from sustain.releases.policy.services import DeprecationData, create_deprecation
 from sustain.releases.rollouts.choices import RolloutChannel
 from sustain.releases.rollouts.services import RolloutPlan, plan_rollout
 from sustain.releases.upgrades.models import UpgradeEdge
@@ -107,6 +108,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
         ),
         channel=RolloutChannel.API,
     )
+    deprecation = create_deprecation(
+        actor=admin, product=product, data=DeprecationData(feature="SOAP API")
+    )
     newer = Version.objects.create(product=product, name="2.2")
     release = releases.create_release(actor=admin, version=newer)
     edge = UpgradeEdge.objects.create(product=product, from_version=version, to_version=newer)
@@ -139,6 +143,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "version_id": version.pk,
             "line_id": line.pk,
             "edge_id": edge.pk,
+            "deprecation_id": deprecation.pk,
         },
         kb_ids={
             "ref": ticket.number,

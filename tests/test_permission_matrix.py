@@ -911,6 +911,75 @@ def documented_security(method: str, path: str) -> list[dict[str, Any]]:
     return security
 
 
+# update policies and deprecation notices: read like the catalogue, changed by catalog.manage;
+# the reports and an organisation's notices show each caller the organisations they may see.
+def _policy(w: World) -> dict[str, Any]:
+    from sustain.catalog.models import Product
+    from sustain.releases.policy.models import Deprecation
+    from sustain.releases.policy.services import (
+        DeprecationData,
+        PolicyData,
+        create_deprecation,
+        set_policy,
+    )
+
+    ids = _catalogue(w)
+    product = Product.objects.get(pk=ids["product_id"])
+    admin = w.users["admin"]
+    set_policy(actor=admin, product=product, data=PolicyData(channels=["stable"]))
+    notice = Deprecation.objects.filter(product=product).first() or create_deprecation(
+        actor=admin, product=product, data=DeprecationData(feature="SOAP API")
+    )
+    return {**ids, "deprecation_id": notice.pk}
+
+
+MATRIX += [
+    Row("GET", f"{V1}/products/{{product_id}}/update-policy", EVERYONE_200, params=_policy),
+    Row(
+        "PUT",
+        f"{V1}/products/{{product_id}}/update-policy",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"channels": ["stable", "lts"], "max_minor_behind": 2},
+        params=_policy,
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/products/{{product_id}}/update-policy",
+        CATALOGUE_WRITER_204,
+        params=_policy,
+    ),
+    Row("GET", f"{V1}/products/{{product_id}}/deprecations", EVERYONE_200, params=_policy),
+    Row(
+        "POST",
+        f"{V1}/products/{{product_id}}/deprecations",
+        CATALOGUE_WRITER_201,
+        body=lambda w: {"feature": "XML export", "text": "Use JSON."},
+        params=_policy,
+    ),
+    Row("GET", f"{V1}/deprecations/{{deprecation_id}}", EVERYONE_200, params=_policy),
+    Row(
+        "PUT",
+        f"{V1}/deprecations/{{deprecation_id}}",
+        CATALOGUE_WRITER_200,
+        body=lambda w: {"feature": "SOAP API", "text": "Gone in 3.0."},
+        params=_policy,
+    ),
+    Row("DELETE", f"{V1}/deprecations/{{deprecation_id}}", CATALOGUE_WRITER_204, params=_policy),
+    Row(
+        "GET",
+        f"{V1}/organisations/{{organisation_id}}/deprecations",
+        expect(200, 404, 200, 200, 200, 200),
+    ),
+    Row(
+        "GET",
+        f"{V1}/organisations/{{organisation_id}}/lifecycle-feed",
+        expect(200, 404, 200, 200, 200, 200),
+    ),
+    Row("GET", f"{V1}/update-policy/behind", EVERYONE_200),
+    Row("GET", f"{V1}/update-policy/end-of-life", EVERYONE_200),
+]
+
+
 def test_a_read_declares_403_only_where_a_role_is_refused():
     # A change may always answer 403 (a session without its CSRF token); a read only when
     # its service refuses some role, which the matrix then shows.

@@ -22,6 +22,7 @@ from sustain.releases.deployments.views import (
     revoke_hook_from_form,
     set_from_form,
 )
+from sustain.releases.policy.views import portal_panel
 from sustain.releases.rollouts.selectors import upcoming_of
 
 
@@ -44,6 +45,7 @@ def deployments(request: HttpRequest) -> HttpResponse:
         "nav": "portal-deployments",
         **organisation_context(request, user, organisation, form=form),
         "rollouts": upcoming_of(user, organisation.pk),
+        **portal_panel(user, organisation),
     }
     status = 422 if form is not None and form.errors else 200
     return render_page(

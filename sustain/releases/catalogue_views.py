@@ -33,6 +33,7 @@ from sustain.releases.lifecycle_io import ImportRefused, Problem, export_lifecyc
 from sustain.releases.line_models import ReleaseLine
 from sustain.releases.line_selectors import line_views
 from sustain.releases.line_services import line_data
+from sustain.releases.policy.views import product_panel
 from sustain.releases.timeline import build_timeline
 
 
@@ -85,6 +86,7 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
         "component_form": ComponentForm(),
         "version_form": VersionForm(),
         "feed_key": feed_key(item.pk),
+        **product_panel(actor, item),
     }
     return render_page(request, "releases/product.html", context)
 

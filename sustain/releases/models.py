@@ -13,6 +13,7 @@ from sustain.releases.deployments.models import (
     HookDelivery,
 )
 from sustain.releases.line_models import LineVersion, ReleaseLine
+from sustain.releases.policy.models import Deprecation, EolNotice, UpdatePolicy
 from sustain.releases.release_models import FixNotice, Release, ReleaseFix
 from sustain.releases.rollouts.models import Rollout, RolloutEvent
 from sustain.releases.upgrades.models import UpgradeEdge
@@ -21,6 +22,8 @@ __all__ = [
     "Deployment",
     "DeploymentChange",
     "DeploymentHook",
+    "Deprecation",
+    "EolNotice",
     "FixNotice",
     "HookDelivery",
     "LineVersion",
@@ -29,5 +32,6 @@ __all__ = [
     "ReleaseLine",
     "Rollout",
     "RolloutEvent",
+    "UpdatePolicy",
     "UpgradeEdge",
 ]

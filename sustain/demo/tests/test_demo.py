@@ -170,3 +170,14 @@ def test_demo_has_service_levels_and_help_articles():
     index.purge_orphans()  # rows an earlier committing test may have left in the index
     hits = search(customer, "password", log=False).articles
     assert [hit.article.title for hit in hits] == ["Reset a forgotten password"]
+
+
+def test_demo_has_update_policies_and_a_customer_behind_one():
+    from sustain.releases.policy.models import Deprecation, UpdatePolicy
+    from sustain.releases.policy.reports import behind_policy
+
+    load(tickets=5)
+    agent = User.objects.get(email="priya@sustain.example")
+    assert UpdatePolicy.objects.count() == 2
+    assert Deprecation.objects.filter(feature="SOAP tracking API").exists()
+    assert {r.deployment.product.name for r in behind_policy(agent)} >= {"Fleetwise"}

@@ -4,6 +4,7 @@
     sustain releases export-lifecycle PRODUCT [--format yaml|json] [--output FILE]
     sustain releases import-catalogue FILE.csv
     sustain releases export-catalogue [--output FILE.csv]
+    sustain releases send-eol-notices [--dry-run]             end-of-life notices due today
 
 PRODUCT is a product's name or id. FILE may be ``-`` for standard input. A refused file
 prints every problem (line, field, why) and exits with status 1, having written nothing.
@@ -22,6 +23,7 @@ from sustain.core.errors import ServiceError
 from sustain.core.permissions import OPERATOR
 from sustain.releases.catalogue_csv import export_catalogue, import_catalogue
 from sustain.releases.lifecycle_io import ImportRefused, export_lifecycle, import_lifecycle
+from sustain.releases.policy.eol_notices import send_eol_notices
 
 
 def _product(value: str) -> Product:
@@ -61,6 +63,10 @@ class Command(BaseCommand):
         csv_in.add_argument("file")
         csv_out = sub.add_parser("export-catalogue", help="Write the catalogue as CSV.")
         csv_out.add_argument("--output", "-o")
+        eol = sub.add_parser(
+            "send-eol-notices", help="Tell customer admins of the end-of-life notices due today."
+        )
+        eol.add_argument("--dry-run", action="store_true", help="List them; send nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -78,6 +84,8 @@ class Command(BaseCommand):
                     export_lifecycle(_product(options["product"]), options["format"]),
                     options["output"],
                 )
+            elif action == "send-eol-notices":
+                self._send_eol_notices(dry_run=options["dry_run"])
             elif action == "import-catalogue":
                 self.stdout.write(
                     import_catalogue(actor=OPERATOR, text=_read(options["file"])).summary()
@@ -90,6 +98,15 @@ class Command(BaseCommand):
             raise CommandError("The file was refused; nothing was imported.") from None
         except ServiceError as exc:
             raise CommandError(exc.detail) from None
+
+    def _send_eol_notices(self, *, dry_run: bool) -> None:
+        run = send_eol_notices(dry_run=dry_run)
+        for notice in run.planned:
+            self.stdout.write(notice.describe())
+        if dry_run:
+            self.stdout.write(f"{len(run.planned)} notice(s) due; dry run, nothing sent.")
+        else:
+            self.stdout.write(f"Sent {run.sent} notice(s), {run.emails} e-mail(s).")
 
     def _write(self, text: str, output: str | None) -> None:
         if output:
