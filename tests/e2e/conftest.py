@@ -117,3 +117,11 @@ def screenshot(page: Page, name: str) -> Path:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if SCREENSHOT_DIR.exists() and any(SCREENSHOT_DIR.glob("*.png")):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOT_DIR}")
+
+
+def open_from_nav(page: Page, group: str, link: str) -> None:
+    """Follow ``link`` of the main navigation's ``group`` ("Releases", "Knowledge base"): open
+    the group's menu, then click the page in it, as a person does."""
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("summary", has_text=group).click()
+    nav.get_by_role("link", name=link, exact=True).click()

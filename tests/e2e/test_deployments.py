@@ -15,7 +15,7 @@ from sustain.factories import make_organisation, make_product
 from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.models import DeploymentChange
 from sustain.releases.deployments.services import set_deployment
-from tests.e2e.conftest import check_accessibility, htmx_idle, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, htmx_idle, open_from_nav, screenshot, sign_in
 
 SIZE = {"width": 1280, "height": 800}
 
@@ -60,7 +60,7 @@ def no_horizontal_scroll(page: Page) -> None:
 def test_agent_reads_the_matrix_and_filters_it(new_page: Any, alice: User, fleet: Product) -> None:
     page: Page = new_page(viewport=SIZE)
     sign_in(page, alice.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Deployments").click()
+    open_from_nav(page, "Releases", "Deployments")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Deployments")
     expect(page.get_by_text("31 organisations run Gizmo in production")).to_be_visible()

@@ -13,7 +13,7 @@ from sustain.accounts.models import User
 from sustain.kb import index, services
 from sustain.kb.models import Article, ArticleAttachment
 from sustain.kb.tests.test_attachments import png_bytes
-from tests.e2e.conftest import check_accessibility, htmx_idle, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, htmx_idle, open_from_nav, screenshot, sign_in
 
 
 def test_a_writer_publishes_an_article_with_an_image_that_a_customer_sees(
@@ -23,7 +23,7 @@ def test_a_writer_publishes_an_article_with_an_image_that_a_customer_sees(
     index.purge_orphans()
     page: Page = new_page()
     sign_in(page, alice.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Articles").click()
+    open_from_nav(page, "Knowledge base", "Articles")
     page.get_by_role("link", name="New article").click()
 
     page.get_by_label("Title").fill("Set up the dashboard")

@@ -9,7 +9,7 @@ from sustain.accounts.models import User
 from sustain.catalog.models import Version
 from sustain.factories import make_product
 from sustain.releases.line_models import ReleaseLine
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, open_from_nav, screenshot, sign_in
 
 GOOD = """\
 releases:
@@ -39,7 +39,7 @@ def test_a_lead_imports_a_lifecycle_and_reads_the_timeline(page: Page, lead: Use
     )
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, lead.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Products").click()
+    open_from_nav(page, "Releases", "Products")
     page.get_by_role("link", name="Fleetwise").click()
     page.get_by_role("link", name="Import an endoflife.date file").click()
 

@@ -16,7 +16,7 @@ from sustain.core.models import OutboxMessage
 from sustain.factories import make_user
 from sustain.releases.tests.conftest import fix
 from sustain.tickets.models import Ticket
-from tests.e2e.conftest import check_accessibility, htmx_idle, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, htmx_idle, open_from_nav, screenshot, sign_in
 
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -37,7 +37,7 @@ def test_an_engineer_publishes_notes_that_the_customer_reads(
 
     page: Page = new_page(viewport=VIEWPORT)
     sign_in(page, engineer.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Releases").click()
+    open_from_nav(page, "Releases", "Release notes")
     page.get_by_label("Version").select_option(label="Gizmo 2.2")
     page.get_by_label("Kind").select_option("hotfix")
     page.get_by_role("button", name="Draft the release notes").click()

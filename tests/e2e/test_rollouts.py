@@ -20,7 +20,7 @@ from sustain.releases.rollouts.choices import RolloutStatus as S
 from sustain.releases.rollouts.models import Rollout
 from sustain.releases.rollouts.services import RolloutPlan, plan_rollout, transition_rollout
 from sustain.tickets.approvals import decide_change
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import check_accessibility, open_from_nav, screenshot, sign_in
 
 SIZE = {"width": 1280, "height": 800}
 
@@ -96,7 +96,7 @@ def test_lead_approves_and_engineer_rolls_out(
 ) -> None:
     page: Page = new_page(viewport=SIZE)
     sign_in(page, lead.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rollouts").click()
+    open_from_nav(page, "Releases", "Rollouts")
     expect(page.get_by_role("heading", level=1)).to_have_text("Rollouts")
     expect(page.locator(".cfr-figure")).to_have_text("25 %")
     no_horizontal_scroll(page)

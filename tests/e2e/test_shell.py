@@ -36,3 +36,39 @@ def test_staff_land_in_the_workspace_and_customers_in_the_portal(new_page, alice
     sign_in(customer, bob.email)
     assert customer.url.endswith("/portal/")
     expect(customer.get_by_role("link", name="Tickets")).to_have_count(0)
+
+
+def test_the_navigations_groups_open_one_at_a_time_and_close_on_escape_or_elsewhere(
+    page: Page, alice
+) -> None:
+    sign_in(page, alice.email)
+    nav = page.get_by_role("navigation", name="Main")
+    releases, knowledge = (
+        nav.locator("summary", has_text="Releases"),
+        nav.locator("summary", has_text="Knowledge base"),
+    )
+    expect(nav.get_by_role("link", name="Deployments")).to_be_hidden()
+
+    releases.click()
+    expect(nav.get_by_role("link", name="Deployments")).to_be_visible()
+    check_accessibility(page, "navigation group open")
+    screenshot(page, "navigation-group-open")
+    knowledge.click()  # one open at a time
+    expect(nav.get_by_role("link", name="Deployments")).to_be_hidden()
+    expect(nav.get_by_role("link", name="Articles", exact=True)).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(nav.get_by_role("link", name="Articles", exact=True)).to_be_hidden()
+    expect(knowledge).to_be_focused()
+
+    releases.click()
+    page.locator("main").click(position={"x": 5, "y": 5})  # a click elsewhere
+    expect(nav.get_by_role("link", name="Deployments")).to_be_hidden()
+
+    releases.click()
+    nav.get_by_role("link", name="Deployments").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deployments")
+    # The group of the page shown is marked, its page too once the menu is open.
+    expect(releases).to_have_class(re.compile(r"\bcurrent\b"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280

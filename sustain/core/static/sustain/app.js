@@ -20,4 +20,27 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// The main navigation's groups: one open at a time, closed by a click elsewhere or Escape.
+const navGroups = () => Array.from(document.querySelectorAll("details[data-nav-group]"));
+document.addEventListener("toggle", (event) => {
+  const opened = event.target;
+  if (opened instanceof HTMLDetailsElement && opened.open && opened.dataset.navGroup !== undefined) {
+    navGroups().filter((group) => group !== opened).forEach((group) => { group.open = false; });
+  }
+}, true);
+document.addEventListener("click", (event) => {
+  navGroups()
+    .filter((group) => group.open && !group.contains(event.target))
+    .forEach((group) => { group.open = false; });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") {
+    return;
+  }
+  navGroups().filter((group) => group.open).forEach((group) => {
+    group.open = false;
+    group.querySelector("summary")?.focus();
+  });
+});
+
 window.sustain = { isTyping };
