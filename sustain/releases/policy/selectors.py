@@ -13,7 +13,7 @@ from sustain.catalog.models import Product
 from sustain.core.errors import NotFound
 from sustain.releases.deployments.models import Deployment
 from sustain.releases.deployments.selectors import visible_deployments
-from sustain.releases.lifecycle import holds, milestone
+from sustain.releases.lifecycle import deciding_line, milestone
 from sustain.releases.line_models import ReleaseLine
 from sustain.releases.policy.models import Deprecation, UpdatePolicy
 
@@ -90,11 +90,4 @@ def governing_line(version_name: str, lines: Iterable[ReleaseLine]) -> ReleaseLi
     """The line whose end of life a version takes: the most specific line holding it that
     states one (a line named as the version, else the longest prefix) — the rule of
     ``line_services.sync_end_of_life``."""
-    holding = [
-        ln
-        for ln in lines
-        if milestone(ln, "eol") is not None and holds(ln.name, ln.version_prefix, version_name)
-    ]
-    if not holding:
-        return None
-    return max(holding, key=lambda ln: (ln.name == version_name, len(ln.version_prefix or "")))
+    return deciding_line([ln for ln in lines if milestone(ln, "eol") is not None], version_name)
