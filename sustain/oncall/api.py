@@ -1,0 +1,289 @@
+"""On-call through the API: who is on call (now or at an instant), a team's schedule,
+rotations, overrides and shift swaps. Staff read; leads and administrators change rotations
+and overrides; any staff member of a team asks for and answers swaps. Customers get 403."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Status
+
+from sustain.accounts.api import actor_of
+from sustain.accounts.models import Team, User
+from sustain.core.errors import ValidationFailed
+from sustain.core.openapi import Problem
+from sustain.core.pagination import paginate
+from sustain.core.schemas import Id
+from sustain.oncall import selectors, services
+from sustain.oncall.models import Override, ShiftSwap
+from sustain.oncall.schemas import (
+    OnCallAt,
+    OnCallNowOut,
+    OnCallOverrideFilters,
+    OnCallOverrideIn,
+    OnCallOverrideOut,
+    OnCallOverridePage,
+    OnCallPeriod,
+    OnCallPieceOut,
+    OnCallRotationIn,
+    OnCallRotationOut,
+    OnCallSwapDecisionIn,
+    OnCallSwapFilters,
+    OnCallSwapIn,
+    OnCallSwapOut,
+    OnCallSwapPage,
+)
+
+router = Router(tags=["on-call"])
+# The longest schedule one request computes.
+MAX_PERIOD = timedelta(days=92)
+
+
+def _team(actor: User, team_id: int, field: str = "team_id") -> Team:
+    selectors.require_view(actor)
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationFailed.field(field, f"No team with id {team_id}.")
+    return team
+
+
+def _member(team_id_field: str, user_id: int) -> User:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationFailed.field(team_id_field, f"No user with id {user_id}.")
+    return user
+
+
+@router.get(
+    "/oncall/now",
+    response={200: list[OnCallNowOut], 403: Problem},
+    summary="Who is on call for every team, now or at `at`",
+)
+def now_all(request: HttpRequest, query: Query[OnCallAt]) -> list[OnCallNowOut]:
+    actor = actor_of(request)
+    selectors.require_view(actor)
+    at = query.at or timezone.now()
+    return [OnCallNowOut.of(row) for row in selectors.current(Team.objects.order_by("name"), at)]
+
+
+@router.get(
+    "/oncall/teams/{team_id}/now",
+    response={200: OnCallNowOut, 403: Problem},
+    summary="Who is on call for a team, now or at `at`",
+    description="The handover instant belongs to the incoming person.",
+)
+def now_team(request: HttpRequest, team_id: Id, query: Query[OnCallAt]) -> OnCallNowOut:
+    team = selectors.get_team_for(actor_of(request), team_id)
+    return OnCallNowOut.of(selectors.current([team], query.at or timezone.now())[0])
+
+
+@router.get(
+    "/oncall/teams/{team_id}/schedule",
+    response={200: list[OnCallPieceOut], 403: Problem},
+    summary="A team's final schedule in [start, end): who, and which layer or override",
+    description=(
+        "At most 92 days; the coming week by default. Gaps (nobody on call) are left out."
+    ),
+)
+def team_schedule(
+    request: HttpRequest, team_id: Id, period: Query[OnCallPeriod]
+) -> list[OnCallPieceOut]:
+    team = selectors.get_team_for(actor_of(request), team_id)
+    start = period.start or timezone.now()
+    end = period.end or start + timedelta(days=7)
+    if end <= start:
+        raise ValidationFailed.field("end", "Must be after the start.")
+    if end - start > MAX_PERIOD:
+        raise ValidationFailed.field("end", "At most 92 days after the start.")
+    pieces = selectors.team_schedule(team, start, end)
+    users = User.objects.in_bulk({p.user_id for p in pieces})
+    return [OnCallPieceOut.of(p, users) for p in pieces]
+
+
+# --- rotations ------------------------------------------------------------------------------
+def _rotation_data(payload: OnCallRotationIn) -> services.RotationData:
+    return services.RotationData(
+        name=payload.name,
+        handover_time=payload.handover_time,
+        start_date=payload.start_date,
+        member_ids=list(payload.member_ids),
+        time_zone=payload.time_zone,
+        handover=payload.handover,
+        every=payload.every,
+        layer=payload.layer,
+        restriction=payload.restriction,
+        windows=[(w.weekday, w.start_minute, w.end_minute) for w in payload.windows],
+    )
+
+
+@router.get(
+    "/oncall/rotations",
+    response={200: list[OnCallRotationOut], 403: Problem},
+    summary="Rotations (the layers of the teams' schedules), by team and highest layer first",
+)
+def list_rotations(request: HttpRequest, team_id: Id | None = None) -> list[OnCallRotationOut]:
+    actor = actor_of(request)
+    selectors.require_view(actor)
+    teams = [team_id] if team_id else Team.objects.values_list("pk", flat=True)
+    return [OnCallRotationOut.of(r) for r in selectors.rotations_of(teams)]
+
+
+@router.post(
+    "/oncall/rotations",
+    response={201: OnCallRotationOut, 403: Problem, 409: Problem},
+    summary="Create a rotation (leads and administrators)",
+)
+def create_rotation(request: HttpRequest, payload: OnCallRotationIn) -> Status[OnCallRotationOut]:
+    actor = actor_of(request)
+    selectors.require_manage(actor)
+    team = _team(actor, payload.team_id)
+    rotation = services.create_rotation(actor=actor, team=team, data=_rotation_data(payload))
+    return Status(201, OnCallRotationOut.of(selectors.get_rotation_for(actor, rotation.pk)))
+
+
+@router.get(
+    "/oncall/rotations/{rotation_id}",
+    response={200: OnCallRotationOut, 403: Problem},
+    summary="One rotation",
+)
+def get_rotation(request: HttpRequest, rotation_id: Id) -> OnCallRotationOut:
+    return OnCallRotationOut.of(selectors.get_rotation_for(actor_of(request), rotation_id))
+
+
+@router.put(
+    "/oncall/rotations/{rotation_id}",
+    response={200: OnCallRotationOut, 403: Problem, 409: Problem},
+    summary="Change a rotation (leads and administrators); `team_id` must stay the same",
+)
+def update_rotation(
+    request: HttpRequest, rotation_id: Id, payload: OnCallRotationIn
+) -> OnCallRotationOut:
+    actor = actor_of(request)
+    selectors.require_manage(actor)
+    rotation = selectors.get_rotation_for(actor, rotation_id)
+    if rotation.team_id != payload.team_id:
+        raise ValidationFailed.field("team_id", "A rotation stays in its team.")
+    services.update_rotation(actor=actor, rotation_id=rotation_id, data=_rotation_data(payload))
+    return OnCallRotationOut.of(selectors.get_rotation_for(actor, rotation_id))
+
+
+@router.delete(
+    "/oncall/rotations/{rotation_id}",
+    response={204: None, 403: Problem},
+    summary="Delete a rotation (leads and administrators)",
+)
+def delete_rotation(request: HttpRequest, rotation_id: Id) -> Status[None]:
+    services.delete_rotation(actor=actor_of(request), rotation_id=rotation_id)
+    return Status(204, None)
+
+
+# --- overrides ------------------------------------------------------------------------------
+@router.get(
+    "/oncall/overrides",
+    response={200: OnCallOverridePage, 403: Problem},
+    summary="Overrides (swaps included) that end after `ending_after` (now), soonest first",
+)
+def list_overrides(
+    request: HttpRequest, filters: Query[OnCallOverrideFilters]
+) -> OnCallOverridePage:
+    selectors.require_view(actor_of(request))
+    rows = Override.objects.select_related(
+        "team", "user", "replaces", "agreed_by", "created_by"
+    ).filter(ends_at__gt=filters.ending_after or timezone.now())
+    if filters.team_id is not None:
+        rows = rows.filter(team_id=filters.team_id)
+    page = paginate(rows, order="starts_at", cursor=filters.cursor, limit=filters.limit)
+    return OnCallOverridePage(
+        items=[OnCallOverrideOut.of(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/oncall/overrides",
+    response={201: OnCallOverrideOut, 403: Problem},
+    summary="Put somebody on call for a period, whatever the rotations say (leads)",
+)
+def create_override(request: HttpRequest, payload: OnCallOverrideIn) -> Status[OnCallOverrideOut]:
+    actor = actor_of(request)
+    selectors.require_manage(actor)
+    team = _team(actor, payload.team_id)
+    override = services.create_override(
+        actor=actor,
+        team=team,
+        user=_member("user_id", payload.user_id),
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+    )
+    return Status(201, OnCallOverrideOut.of(selectors.get_override_for(actor, override.pk)))
+
+
+@router.delete(
+    "/oncall/overrides/{override_id}",
+    response={204: None, 403: Problem},
+    summary="Remove an override (leads and administrators)",
+)
+def delete_override(request: HttpRequest, override_id: Id) -> Status[None]:
+    services.delete_override(actor=actor_of(request), override_id=override_id)
+    return Status(204, None)
+
+
+# --- swaps ----------------------------------------------------------------------------------
+@router.get(
+    "/oncall/swaps",
+    response={200: OnCallSwapPage, 403: Problem},
+    summary="Shift swaps, newest first",
+)
+def list_swaps(request: HttpRequest, filters: Query[OnCallSwapFilters]) -> OnCallSwapPage:
+    selectors.require_view(actor_of(request))
+    rows = ShiftSwap.objects.select_related("team", "requester", "partner", "decided_by")
+    if filters.status is not None:
+        rows = rows.filter(status=filters.status)
+    page = paginate(rows, order="-created_at", cursor=filters.cursor, limit=filters.limit)
+    return OnCallSwapPage(
+        items=[OnCallSwapOut.of(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/oncall/swaps",
+    response={201: OnCallSwapOut, 403: Problem},
+    summary="Ask a teammate to take your shift (and give you theirs)",
+    description=(
+        "`give_*` must be wholly the requester's on the schedule, `take_*` (optional: "
+        "without it, a plain cover) wholly the partner's. Nothing changes until the partner "
+        "(or a lead) accepts."
+    ),
+)
+def request_swap(request: HttpRequest, payload: OnCallSwapIn) -> Status[OnCallSwapOut]:
+    actor = actor_of(request)
+    team = _team(actor, payload.team_id)
+    swap = services.request_swap(
+        actor=actor,
+        request=services.SwapRequest(
+            team=team,
+            partner=_member("partner_id", payload.partner_id),
+            give_start=payload.give_start,
+            give_end=payload.give_end,
+            take_start=payload.take_start,
+            take_end=payload.take_end,
+            note=payload.note,
+            requester=(
+                _member("requester_id", payload.requester_id) if payload.requester_id else None
+            ),
+        ),
+    )
+    return Status(201, OnCallSwapOut.of(selectors.get_swap_for(actor, swap.pk)))
+
+
+@router.post(
+    "/oncall/swaps/{swap_id}/decision",
+    response={200: OnCallSwapOut, 403: Problem, 409: Problem},
+    summary="Accept or decline a swap (the partner or a lead), or cancel it (the requester)",
+)
+def decide_swap(request: HttpRequest, swap_id: Id, payload: OnCallSwapDecisionIn) -> OnCallSwapOut:
+    actor = actor_of(request)
+    services.decide_swap(actor=actor, swap_id=swap_id, status=payload.status)
+    return OnCallSwapOut.of(selectors.get_swap_for(actor, swap_id))
