@@ -1,0 +1,225 @@
+"""On-call pages of the agent workspace: who is on call now (all teams), a team's schedule
+with its rotations, overrides and swaps, and the rotation editor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from sustain.accounts.access import capability_required, signed_in_user, staff_required
+from sustain.accounts.models import Team, User
+from sustain.core.errors import ServiceError, ValidationFailed
+from sustain.core.htmx import render_page
+from sustain.core.permissions import Capability
+from sustain.core.web_errors import add_service_error
+from sustain.oncall import selectors, services
+from sustain.oncall.choices import SwapStatus
+from sustain.oncall.forms import OverrideForm, RotationForm, SwapForm
+from sustain.oncall.models import Override, ShiftSwap
+
+# How far ahead a team's page shows the schedule.
+AHEAD = timedelta(days=14)
+
+
+@staff_required
+def now(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    at = timezone.now()
+    rows = selectors.current(Team.objects.order_by("name"), at)
+    mine = [row for row in rows if row.user is not None and row.user.pk == actor.pk]
+    context = {"nav": "oncall", "rows": rows, "at": at, "mine": mine}
+    return render_page(request, "oncall/now.html", context)
+
+
+def _team_context(actor: User, team: Team, **extra: Any) -> dict[str, Any]:
+    at = timezone.now()
+    pieces = selectors.team_schedule(team, at, at + AHEAD)
+    overrides = list(
+        Override.objects.filter(team=team, ends_at__gt=at)
+        .select_related("user", "replaces", "agreed_by")
+        .order_by("starts_at")[:50]
+    )
+    swaps = list(
+        ShiftSwap.objects.filter(team=team, status=SwapStatus.REQUESTED)
+        .select_related("requester", "partner")
+        .order_by("give_start")[:50]
+    )
+    users = User.objects.in_bulk({p.user_id for p in pieces})
+    is_member = team.members.filter(pk=actor.pk).exists()
+    return {
+        "nav": "oncall",
+        "team": team,
+        "current": selectors.current([team], at)[0],
+        "pieces": [(p, users.get(p.user_id)) for p in pieces],
+        "rotations": list(selectors.rotations_of([team.pk])),
+        "overrides": overrides,
+        "swaps": swaps,
+        "may_manage": selectors.may_manage(actor),
+        "is_member": is_member,
+        "override_form": extra.pop("override_form", None) or OverrideForm(team=team),
+        "swap_form": extra.pop("swap_form", None) or SwapForm(team=team, actor=actor),
+        **extra,
+    }
+
+
+@staff_required
+def team_page(request: HttpRequest, team_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    team = selectors.get_team_for(actor, team_id)
+    return render_page(request, "oncall/team.html", _team_context(actor, team))
+
+
+# --- the rotation editor --------------------------------------------------------------------
+@capability_required(Capability.ONCALL_MANAGE)
+def rotation_new(request: HttpRequest, team_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    team = selectors.get_team_for(actor, team_id)
+    if request.method == "POST":
+        form = RotationForm(request.POST, team=team)
+        if form.is_valid():
+            try:
+                services.create_rotation(actor=actor, team=team, data=form.data_for_service())
+            except ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, "Rotation created.")
+                return redirect(reverse("oncall:team", args=[team.pk]))
+    else:
+        form = RotationForm(
+            team=team,
+            initial={"time_zone": actor.time_zone, "start_date": timezone.localdate()},
+        )
+    context = {"nav": "oncall", "team": team, "form": form, "rotation": None}
+    return render_page(
+        request, "oncall/rotation_form.html", context, status=422 if form.errors else 200
+    )
+
+
+@capability_required(Capability.ONCALL_MANAGE)
+def rotation_edit(request: HttpRequest, rotation_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    rotation = selectors.get_rotation_for(actor, rotation_id)
+    team = rotation.team
+    if request.method == "POST":
+        form = RotationForm(request.POST, team=team)
+        if form.is_valid():
+            try:
+                services.update_rotation(
+                    actor=actor, rotation_id=rotation.pk, data=form.data_for_service()
+                )
+            except ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, "Rotation saved.")
+                return redirect(reverse("oncall:team", args=[team.pk]))
+    else:
+        form = RotationForm(team=team, initial=RotationForm.initial_of(rotation))
+    context = {"nav": "oncall", "team": team, "form": form, "rotation": rotation}
+    return render_page(
+        request, "oncall/rotation_form.html", context, status=422 if form.errors else 200
+    )
+
+
+@capability_required(Capability.ONCALL_MANAGE)
+@require_POST
+def rotation_delete(request: HttpRequest, rotation_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    rotation = selectors.get_rotation_for(actor, rotation_id)
+    services.delete_rotation(actor=actor, rotation_id=rotation.pk)
+    messages.success(request, f"Rotation “{rotation.name}” deleted.")
+    return redirect(reverse("oncall:team", args=[rotation.team_id]))
+
+
+# --- overrides and swaps --------------------------------------------------------------------
+@capability_required(Capability.ONCALL_MANAGE)
+@require_POST
+def override_create(request: HttpRequest, team_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    team = selectors.get_team_for(actor, team_id)
+    form = OverrideForm(request.POST, team=team)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_override(
+                actor=actor,
+                team=team,
+                user=data["user"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                reason=data["reason"],
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc, {"user_id": "user"})
+            status = exc.status
+        else:
+            messages.success(request, f"{data['user'].display_name} covers that period.")
+            return redirect(reverse("oncall:team", args=[team.pk]))
+    context = _team_context(actor, team, override_form=form)
+    return render_page(request, "oncall/team.html", context, status=status)
+
+
+@capability_required(Capability.ONCALL_MANAGE)
+@require_POST
+def override_delete(request: HttpRequest, override_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    override = selectors.get_override_for(actor, override_id)
+    services.delete_override(actor=actor, override_id=override.pk)
+    messages.success(request, "Override removed.")
+    return redirect(reverse("oncall:team", args=[override.team_id]))
+
+
+@staff_required
+@require_POST
+def swap_create(request: HttpRequest, team_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    team = selectors.get_team_for(actor, team_id)
+    form = SwapForm(request.POST, team=team, actor=actor)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_swap(
+                actor=actor,
+                request=services.SwapRequest(
+                    team=team,
+                    partner=data["partner"],
+                    give_start=data["give_start"],
+                    give_end=data["give_end"],
+                    take_start=data["take_start"],
+                    take_end=data["take_end"],
+                    note=data["note"],
+                ),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc, {"partner_id": "partner"})
+            status = exc.status
+        else:
+            messages.success(request, f"Asked {data['partner'].display_name} to swap.")
+            return redirect(reverse("oncall:team", args=[team.pk]))
+    context = _team_context(actor, team, swap_form=form)
+    return render_page(request, "oncall/team.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def swap_decide(request: HttpRequest, swap_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    swap = selectors.get_swap_for(actor, swap_id)
+    status = request.POST.get("status", "")
+    try:
+        if status not in SwapStatus.values:
+            raise ValidationFailed("Accept, decline or cancel the swap.")
+        services.decide_swap(actor=actor, swap_id=swap.pk, status=status)
+    except ServiceError as exc:
+        context = _team_context(actor, swap.team, swap_error=exc.detail)
+        return render_page(request, "oncall/team.html", context, status=exc.status)
+    messages.success(request, f"Swap {SwapStatus(status).label.lower()}.")
+    return redirect(reverse("oncall:team", args=[swap.team_id]))
