@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from sustain.accounts.access import capability_required, signed_in_user, staff_required
 from sustain.accounts.models import Team, User
-from sustain.core.errors import ServiceError, ValidationFailed
+from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
-from sustain.oncall import selectors, services
+from sustain.oncall import ical, selectors, services
 from sustain.oncall.choices import SwapStatus
 from sustain.oncall.forms import OverrideForm, RotationForm, SwapForm
 from sustain.oncall.models import Override, ShiftSwap
@@ -223,3 +223,34 @@ def swap_decide(request: HttpRequest, swap_id: int) -> HttpResponse:
         return render_page(request, "oncall/team.html", context, status=exc.status)
     messages.success(request, f"Swap {SwapStatus(status).label.lower()}.")
     return redirect(reverse("oncall:team", args=[swap.team_id]))
+
+
+# --- calendar feeds -------------------------------------------------------------------------
+@staff_required
+@require_POST
+def feed_create(request: HttpRequest) -> HttpResponse:
+    """A new calendar address (the actor's shifts, or a team's with ``team``), shown once."""
+    actor = signed_in_user(request)
+    team_id = request.POST.get("team", "")
+    team = selectors.get_team_for(actor, int(team_id)) if team_id.isdigit() else None
+    made = ical.create_feed(actor=actor, team=team)
+    address = request.build_absolute_uri(reverse("oncall:feed", args=[made.key]))
+    messages.success(
+        request,
+        f"Subscribe to this address in your calendar app; it is shown only now: {address}",
+    )
+    back = reverse("oncall:team", args=[team.pk]) if team else reverse("oncall:now")
+    return redirect(back)
+
+
+def feed(request: HttpRequest, key: str) -> HttpResponse:
+    """A calendar feed, opened by its secret key (calendar apps cannot sign in)."""
+    try:
+        found = ical.feed_for_key(key)
+    except NotFound:
+        raise Http404("No such calendar.") from None
+    body = ical.feed_calendar(found, domain=request.get_host().split(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="on-call.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
