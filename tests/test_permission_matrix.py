@@ -1232,6 +1232,7 @@ MATRIX += [
         params=_oncall_override,
     ),
     Row("GET", f"{V1}/oncall/swaps", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/fairness", STAFF_ONLY_200),
     # alice asks on her own behalf; dave and the viewer may not ask for her.
     Row(
         "POST",

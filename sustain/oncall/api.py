@@ -12,14 +12,18 @@ from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
 from sustain.accounts.models import Team, User
+from sustain.accounts.schemas import UserRef
 from sustain.core.errors import ValidationFailed
 from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
-from sustain.core.schemas import Id
-from sustain.oncall import selectors, services
+from sustain.core.schemas import Id, Ref
+from sustain.oncall import fairness, selectors, services
 from sustain.oncall.models import Override, ShiftSwap
 from sustain.oncall.schemas import (
     OnCallAt,
+    OnCallFairnessOut,
+    OnCallFairnessQuery,
+    OnCallFairnessRow,
     OnCallNowOut,
     OnCallOverrideFilters,
     OnCallOverrideIn,
@@ -287,3 +291,28 @@ def decide_swap(request: HttpRequest, swap_id: Id, payload: OnCallSwapDecisionIn
     actor = actor_of(request)
     services.decide_swap(actor=actor, swap_id=swap_id, status=payload.status)
     return OnCallSwapOut.of(selectors.get_swap_for(actor, swap_id))
+
+
+@router.get(
+    "/oncall/fairness",
+    response={200: OnCallFairnessOut, 403: Problem},
+    summary="On-call hours per person and team in a month (weekend and night hours apart)",
+)
+def fairness_report(request: HttpRequest, query: Query[OnCallFairnessQuery]) -> OnCallFairnessOut:
+    selectors.require_view(actor_of(request))
+    first = fairness.parse_month(query.month)
+    rows = fairness.monthly_hours(first, [query.team_id] if query.team_id else None)
+    return OnCallFairnessOut(
+        month=f"{first:%Y-%m}",
+        rows=[
+            OnCallFairnessRow(
+                team=Ref(id=r.team.pk, name=r.team.name),
+                user=UserRef(id=r.user.pk, name=r.user.display_name, email=r.user.email),
+                hours=round(r.hours, 2),
+                weekend_hours=round(r.weekend_hours, 2),
+                night_hours=round(r.night_hours, 2),
+                stretches=r.shifts,
+            )
+            for r in rows
+        ],
+    )

@@ -242,3 +242,22 @@ class OnCallSwapIn(In):
 
 class OnCallSwapDecisionIn(In):
     status: SwapStatus = Field(..., description="accepted, declined or cancelled")
+
+
+class OnCallFairnessRow(Out):
+    team: Ref
+    user: UserRef
+    hours: float
+    weekend_hours: float
+    night_hours: float
+    stretches: int = Field(..., description="Stretches of the schedule the person held")
+
+
+class OnCallFairnessOut(Out):
+    month: str = Field(..., description="YYYY-MM, in the site's time zone")
+    rows: list[OnCallFairnessRow]
+
+
+class OnCallFairnessQuery(In):
+    month: Text | None = Field(None, description="YYYY-MM; the current month when left out")
+    team_id: Id | None = None

@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rotations/<id:rotation_id>/delete", views.rotation_delete, name="rotation_delete"),
     path("overrides/<id:override_id>/delete", views.override_delete, name="override_delete"),
     path("swaps/<id:swap_id>/decision", views.swap_decide, name="swap_decide"),
+    path("fairness", views.fairness_page, name="fairness"),
+    path("fairness.csv", views.fairness_csv, name="fairness_csv"),
     path("feeds", views.feed_create, name="feed_create"),
     path("feeds/<str:key>.ics", views.feed, name="feed"),
 ]

@@ -19,7 +19,7 @@ from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
-from sustain.oncall import ical, selectors, services
+from sustain.oncall import fairness, ical, selectors, services
 from sustain.oncall.choices import SwapStatus
 from sustain.oncall.forms import OverrideForm, RotationForm, SwapForm
 from sustain.oncall.models import Override, ShiftSwap
@@ -253,4 +253,36 @@ def feed(request: HttpRequest, key: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="on-call.ics"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- fairness -------------------------------------------------------------------------------
+@staff_required
+def fairness_page(request: HttpRequest) -> HttpResponse:
+    error = ""
+    try:
+        first = fairness.parse_month(request.GET.get("month"))
+    except ValidationFailed as exc:
+        error, first = exc.detail, fairness.parse_month(None)
+    rows = fairness.monthly_hours(first)
+    most = max((r.hours for r in rows), default=0.0)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    context = {
+        "nav": "oncall",
+        "month": first,
+        "rows": [(r, round(100 * r.hours / most) if most else 0) for r in rows],
+        "previous": f"{previous:%Y-%m}",
+        "following": f"{following:%Y-%m}",
+        "error": error,
+    }
+    return render_page(request, "oncall/fairness.html", context, status=422 if error else 200)
+
+
+@staff_required
+def fairness_csv(request: HttpRequest) -> HttpResponse:
+    first = fairness.parse_month(request.GET.get("month"))
+    body = fairness.as_csv(first, fairness.monthly_hours(first))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="on-call-hours-{first:%Y-%m}.csv"'
     return response
