@@ -1233,6 +1233,13 @@ MATRIX += [
     ),
     Row("GET", f"{V1}/oncall/swaps", STAFF_ONLY_200),
     Row("GET", f"{V1}/oncall/fairness", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/workload", STAFF_ONLY_200),
+    Row(
+        "PUT",
+        f"{V1}/oncall/teams/{{team_id}}/capacity",
+        ADMIN_ONLY_200,
+        body=lambda w: {"hours_per_member_week": 32},
+    ),
     # alice asks on her own behalf; dave and the viewer may not ask for her.
     Row(
         "POST",

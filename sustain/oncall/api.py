@@ -17,10 +17,11 @@ from sustain.core.errors import ValidationFailed
 from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, Ref
-from sustain.oncall import fairness, selectors, services
+from sustain.oncall import fairness, selectors, services, workload
 from sustain.oncall.models import Override, ShiftSwap
 from sustain.oncall.schemas import (
     OnCallAt,
+    OnCallCapacityIn,
     OnCallFairnessOut,
     OnCallFairnessQuery,
     OnCallFairnessRow,
@@ -30,6 +31,7 @@ from sustain.oncall.schemas import (
     OnCallOverrideOut,
     OnCallOverridePage,
     OnCallPeriod,
+    OnCallPersonLoad,
     OnCallPieceOut,
     OnCallRotationIn,
     OnCallRotationOut,
@@ -38,6 +40,8 @@ from sustain.oncall.schemas import (
     OnCallSwapIn,
     OnCallSwapOut,
     OnCallSwapPage,
+    OnCallTeamLoad,
+    OnCallWorkloadQuery,
 )
 
 router = Router(tags=["on-call"])
@@ -316,3 +320,59 @@ def fairness_report(request: HttpRequest, query: Query[OnCallFairnessQuery]) -> 
             for r in rows
         ],
     )
+
+
+@router.get(
+    "/oncall/workload",
+    response={200: list[OnCallTeamLoad], 403: Problem},
+    summary="Open tickets, SLA risk and planned hours this week, per team and person",
+    description="Capacity is hours per member per week times the members who are not away.",
+)
+def workload_report(
+    request: HttpRequest, query: Query[OnCallWorkloadQuery]
+) -> list[OnCallTeamLoad]:
+    selectors.require_view(actor_of(request))
+    teams = Team.objects.order_by("name")
+    if query.team_id is not None:
+        teams = teams.filter(pk=query.team_id)
+    return [_team_load(load) for load in workload.workload(list(teams))]
+
+
+def _team_load(load: workload.TeamLoad) -> OnCallTeamLoad:
+    return OnCallTeamLoad(
+        team=Ref(id=load.team.pk, name=load.team.name),
+        open_tickets=load.open_tickets,
+        sla_near=load.sla_near,
+        sla_over=load.sla_over,
+        hours_per_member=load.hours_per_member,
+        available_members=load.available,
+        capacity_hours=load.capacity,
+        on_call_hours=round(load.on_call_hours, 2),
+        planned={k: round(v, 2) for k, v in load.planned.items()},
+        planned_hours=round(load.planned_hours, 2),
+        people=[
+            OnCallPersonLoad(
+                user=UserRef(id=p.user.pk, name=p.user.display_name, email=p.user.email),
+                open_tickets=p.open_tickets,
+                sla_near=p.sla_near,
+                sla_over=p.sla_over,
+                on_call_hours=round(p.on_call_hours, 2),
+                planned={k: round(v, 2) for k, v in p.planned.items()},
+            )
+            for p in load.people
+        ],
+    )
+
+
+@router.put(
+    "/oncall/teams/{team_id}/capacity",
+    response={200: OnCallTeamLoad, 403: Problem},
+    summary="Set a team's hours per member per week (leads and administrators)",
+)
+def set_capacity(request: HttpRequest, team_id: Id, payload: OnCallCapacityIn) -> OnCallTeamLoad:
+    actor = actor_of(request)
+    team = selectors.get_team_for(actor, team_id)
+    services.set_capacity(
+        actor=actor, team=team, hours_per_member_week=payload.hours_per_member_week
+    )
+    return _team_load(workload.workload([team])[0])

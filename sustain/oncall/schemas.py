@@ -261,3 +261,36 @@ class OnCallFairnessOut(Out):
 class OnCallFairnessQuery(In):
     month: Text | None = Field(None, description="YYYY-MM; the current month when left out")
     team_id: Id | None = None
+
+
+class OnCallPersonLoad(Out):
+    user: UserRef
+    open_tickets: int
+    sla_near: int = Field(..., description="Open tickets with a clock due within 4 hours")
+    sla_over: int = Field(..., description="Open tickets with a breached clock")
+    on_call_hours: float = Field(..., description="This week (Monday to Monday, site time)")
+    planned: dict[str, float] = Field(
+        ..., description="Hours of each other planned-work source (maintenance windows …)"
+    )
+
+
+class OnCallTeamLoad(Out):
+    team: Ref
+    open_tickets: int
+    sla_near: int
+    sla_over: int
+    hours_per_member: int
+    available_members: int
+    capacity_hours: int
+    on_call_hours: float
+    planned: dict[str, float]
+    planned_hours: float
+    people: list[OnCallPersonLoad]
+
+
+class OnCallWorkloadQuery(In):
+    team_id: Id | None = None
+
+
+class OnCallCapacityIn(In):
+    hours_per_member_week: int = Field(..., ge=0, le=168)

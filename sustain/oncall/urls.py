@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("overrides/<id:override_id>/delete", views.override_delete, name="override_delete"),
     path("swaps/<id:swap_id>/decision", views.swap_decide, name="swap_decide"),
     path("fairness", views.fairness_page, name="fairness"),
+    path("workload", views.workload_page, name="workload"),
     path("fairness.csv", views.fairness_csv, name="fairness_csv"),
     path("feeds", views.feed_create, name="feed_create"),
     path("feeds/<str:key>.ics", views.feed, name="feed"),

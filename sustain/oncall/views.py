@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 
 from sustain.accounts.access import capability_required, signed_in_user, staff_required
 from sustain.accounts.models import Team, User
+from sustain.accounts.planned_work import planned_work_sources
 from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
-from sustain.oncall import fairness, ical, selectors, services
+from sustain.oncall import fairness, ical, selectors, services, workload
 from sustain.oncall.choices import SwapStatus
-from sustain.oncall.forms import OverrideForm, RotationForm, SwapForm
+from sustain.oncall.forms import CapacityForm, OverrideForm, RotationForm, SwapForm
 from sustain.oncall.models import Override, ShiftSwap
 
 # How far ahead a team's page shows the schedule.
@@ -286,3 +287,40 @@ def fairness_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="on-call-hours-{first:%Y-%m}.csv"'
     return response
+
+
+# --- workload -------------------------------------------------------------------------------
+@staff_required
+def workload_page(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    form = CapacityForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        team = selectors.get_team_for(actor, _id(request.POST.get("team")))
+        try:
+            if not form.is_valid():
+                raise ValidationFailed.field("hours_per_member_week", "From 0 to 168.")
+            services.set_capacity(
+                actor=actor,
+                team=team,
+                hours_per_member_week=form.cleaned_data["hours_per_member_week"],
+            )
+        except ServiceError as exc:
+            messages.error(request, f"{team.name}: {exc.detail}")
+            status = exc.status
+        else:
+            messages.success(request, f"{team.name}: capacity saved.")
+            return redirect(reverse("oncall:workload"))
+    loads = workload.workload(list(Team.objects.order_by("name")))
+    sources = [s.name for s in planned_work_sources()]
+    context = {
+        "nav": "oncall",
+        "loads": loads,
+        "sources": sources,
+        "may_manage": selectors.may_manage(actor),
+    }
+    return render_page(request, "oncall/workload.html", context, status=status)
+
+
+def _id(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else 0
