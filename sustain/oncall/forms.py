@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from sustain.accounts.choices import STAFF_ROLES
 from sustain.accounts.models import Team, User
 from sustain.accounts.settings.forms import time_zone_choices
 from sustain.oncall.choices import Handover, Restriction
@@ -176,3 +177,20 @@ class CapacityForm(forms.Form):
     hours_per_member_week = forms.IntegerField(
         min_value=0, max_value=168, label="Hours per member per week"
     )
+
+
+class AwayForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Who")
+    starts_at = forms.DateTimeField(label="Away from", widget=_LOCAL)
+    ends_at = forms.DateTimeField(label="Back at", widget=_LOCAL)
+    reason = forms.CharField(required=False, max_length=200, help_text="e.g. holiday")
+
+    def __init__(self, *args: Any, actor: User, everyone: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        people = User.objects.filter(role__in=list(STAFF_ROLES), is_active=True)
+        field.queryset = (people if everyone else people.filter(pk=actor.pk)).order_by(
+            "full_name", "email"
+        )
+        field.initial = actor.pk

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from sustain.accounts import away
 from sustain.accounts.access import capability_required, signed_in_user, staff_required
-from sustain.accounts.models import Team, User
+from sustain.accounts.models import AwayPeriod, Team, User
 from sustain.accounts.planned_work import planned_work_sources
 from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
@@ -22,7 +23,7 @@ from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
 from sustain.oncall import fairness, ical, selectors, services, workload
 from sustain.oncall.choices import SwapStatus
-from sustain.oncall.forms import CapacityForm, OverrideForm, RotationForm, SwapForm
+from sustain.oncall.forms import AwayForm, CapacityForm, OverrideForm, RotationForm, SwapForm
 from sustain.oncall.models import Override, ShiftSwap
 
 # How far ahead a team's page shows the schedule.
@@ -324,3 +325,49 @@ def workload_page(request: HttpRequest) -> HttpResponse:
 
 def _id(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and len(raw) < 19 else 0
+
+
+# --- away periods ---------------------------------------------------------------------------
+@staff_required
+def away_page(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    everyone = selectors.may_manage(actor) or actor.can(Capability.PEOPLE_MANAGE)
+    form = AwayForm(request.POST or None, actor=actor, everyone=everyone)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                away.add_away_period(
+                    actor=actor,
+                    user=data["user"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    reason=data["reason"],
+                )
+            except ServiceError as exc:
+                add_service_error(form, exc, {"user_id": "user"})
+                status = exc.status
+            else:
+                messages.success(request, f"{data['user'].display_name} is marked away.")
+                return redirect(reverse("oncall:away"))
+    periods = (
+        AwayPeriod.objects.filter(ends_at__gt=timezone.now())
+        .select_related("user")
+        .order_by("starts_at")[:200]
+    )
+    context = {
+        "nav": "oncall",
+        "form": form,
+        "periods": [(p, away.may_record_for(actor, p.user)) for p in periods],
+    }
+    return render_page(request, "oncall/away.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def away_delete(request: HttpRequest, period_id: int) -> HttpResponse:
+    away.delete_away_period(actor=signed_in_user(request), period_id=period_id)
+    messages.success(request, "Away period removed.")
+    return redirect(reverse("oncall:away"))

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from sustain.accounts.away import away_at
 from sustain.accounts.models import Team, User
 from sustain.accounts.planned_work import planned_work_sources
 from sustain.oncall.models import TeamCapacity
@@ -44,6 +45,7 @@ def week_of(day: date) -> tuple[datetime, datetime]:
 @dataclass
 class PersonLoad:
     user: User
+    away: bool = False
     open_tickets: int = 0
     sla_near: int = 0
     sla_over: int = 0
@@ -123,15 +125,25 @@ def workload(teams: list[Team], *, now: datetime | None = None) -> list[TeamLoad
         for pk, value in hours.items():
             if pk in people:
                 people[pk].on_call_hours += value
+    away = away_at(ids, now)
+    for pk in away:
+        people[pk].away = True
     for source in planned_work_sources():
         for pk, value in source.hours(ids, start, end).items():
             if pk in people:
                 people[pk].planned[source.name] = value
-    return [_team_load(team, members[team.pk], people, team_hours[team.pk], now) for team in teams]
+    return [
+        _team_load(team, members[team.pk], people, team_hours[team.pk], now, away) for team in teams
+    ]
 
 
 def _team_load(
-    team: Team, members: list[User], people: dict[int, PersonLoad], on_call: float, now: datetime
+    team: Team,
+    members: list[User],
+    people: dict[int, PersonLoad],
+    on_call: float,
+    now: datetime,
+    away: set[int],
 ) -> TeamLoad:
     loads = [people[u.pk] for u in members]
     in_team = Q(ticket__status__in=OPEN_STATUSES, ticket__team_id=team.pk)
@@ -153,7 +165,7 @@ def _team_load(
         sla_near=counts["near"],
         sla_over=counts["over"],
         hours_per_member=capacity.hours_per_member_week if capacity else DEFAULT_CAPACITY,
-        available=sum(1 for u in members if not u.is_away),
+        available=sum(1 for u in members if u.pk not in away),
         on_call_hours=on_call,
         planned=planned,
     )
