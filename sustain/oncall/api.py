@@ -72,7 +72,7 @@ def _member(team_id_field: str, user_id: int) -> User:
 def now_all(request: HttpRequest, query: Query[OnCallAt]) -> list[OnCallNowOut]:
     actor = actor_of(request)
     selectors.require_view(actor)
-    at = query.at or timezone.now()
+    at = services.check_instant(query.at, "at") if query.at else timezone.now()
     return [OnCallNowOut.of(row) for row in selectors.current(Team.objects.order_by("name"), at)]
 
 
@@ -84,7 +84,8 @@ def now_all(request: HttpRequest, query: Query[OnCallAt]) -> list[OnCallNowOut]:
 )
 def now_team(request: HttpRequest, team_id: Id, query: Query[OnCallAt]) -> OnCallNowOut:
     team = selectors.get_team_for(actor_of(request), team_id)
-    return OnCallNowOut.of(selectors.current([team], query.at or timezone.now())[0])
+    at = services.check_instant(query.at, "at") if query.at else timezone.now()
+    return OnCallNowOut.of(selectors.current([team], at)[0])
 
 
 @router.get(
@@ -99,8 +100,8 @@ def team_schedule(
     request: HttpRequest, team_id: Id, period: Query[OnCallPeriod]
 ) -> list[OnCallPieceOut]:
     team = selectors.get_team_for(actor_of(request), team_id)
-    start = period.start or timezone.now()
-    end = period.end or start + timedelta(days=7)
+    start = services.check_instant(period.start, "start") if period.start else timezone.now()
+    end = services.check_instant(period.end, "end") if period.end else start + timedelta(days=7)
     if end <= start:
         raise ValidationFailed.field("end", "Must be after the start.")
     if end - start > MAX_PERIOD:
@@ -197,9 +198,10 @@ def list_overrides(
     request: HttpRequest, filters: Query[OnCallOverrideFilters]
 ) -> OnCallOverridePage:
     selectors.require_view(actor_of(request))
+    after = filters.ending_after or timezone.now()
     rows = Override.objects.select_related(
         "team", "user", "replaces", "agreed_by", "created_by"
-    ).filter(ends_at__gt=filters.ending_after or timezone.now())
+    ).filter(ends_at__gt=after)
     if filters.team_id is not None:
         rows = rows.filter(team_id=filters.team_id)
     page = paginate(rows, order="starts_at", cursor=filters.cursor, limit=filters.limit)

@@ -38,7 +38,7 @@ from sustain.oncall.selectors import (
     require_view,
     team_schedule,
 )
-from sustain.oncall.shifts import MINUTES_PER_DAY
+from sustain.oncall.shifts import EARLIEST, LATEST, MINUTES_PER_DAY
 
 MAX_MEMBERS = 100
 MAX_EVERY_DAYS = 366
@@ -74,6 +74,15 @@ class RotationData:
     windows: list[tuple[int, int, int]] = field(default_factory=list)
 
 
+def check_instant(value: datetime, name: str) -> datetime:
+    """An aware instant within the years a schedule is computed for (422 otherwise)."""
+    if timezone.is_naive(value):
+        raise ValidationFailed.field(name, "Give a time zone (or UTC).")
+    if not EARLIEST <= value < LATEST:
+        raise ValidationFailed.field(name, "Give a time between 1971 and 2199.")
+    return value
+
+
 def _clean(data: RotationData, team: Team) -> tuple[RotationData, list[User]]:
     name = data.name.strip()
     if not name:
@@ -81,6 +90,8 @@ def _clean(data: RotationData, team: Team) -> tuple[RotationData, list[User]]:
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed.field("name", f"At most {NAME_MAX_LENGTH} characters.")
     check_zone(data.time_zone)
+    if not EARLIEST.date() <= data.start_date < LATEST.date() - timedelta(days=3 * 366):
+        raise ValidationFailed.field("start_date", "Give a date between 1971 and 2196.")
     if data.handover not in Handover.values:
         raise ValidationFailed.field("handover", f"One of: {', '.join(Handover.values)}.")
     if data.restriction not in Restriction.values:
@@ -205,8 +216,7 @@ def _set_members(rotation: Rotation, members: list[User]) -> None:
 # --- overrides ------------------------------------------------------------------------------
 def _check_period(start: datetime, end: datetime, names: tuple[str, str]) -> None:
     for value, name in zip((start, end), names, strict=True):
-        if timezone.is_naive(value):
-            raise ValidationFailed.field(name, "Give a time zone (or UTC).")
+        check_instant(value, name)
     if end <= start:
         raise ValidationFailed.field(names[1], "Must be after the start.")
     if end - start > MAX_SPAN:

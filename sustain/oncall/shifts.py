@@ -34,6 +34,11 @@ MINUTES_PER_DAY = 24 * 60
 # Weekdays 09:00–17:00, Monday = 0.
 BUSINESS_HOURS: tuple[tuple[int, int, int], ...] = tuple((day, 9 * 60, 17 * 60) for day in range(5))
 
+# The instants and dates a schedule is computed for: far enough for any plan, near enough
+# that a handover a few years on never leaves the range of ``datetime``.
+EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
 LAYER = "layer"
 OVERRIDE = "override"
 

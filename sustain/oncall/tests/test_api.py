@@ -166,3 +166,40 @@ def test_a_rotation_stays_in_its_team(api_client, make_rotation, lead, alice, su
     )
     assert moved.status_code == 422
     assert "team_id" in moved.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/now", {"at": "9999-12-31T23:59:59Z"}),
+        ("/now", {"at": "0001-01-01T00:00:00Z"}),
+        ("/teams/{team}/schedule", {"start": "9999-12-20T00:00:00Z"}),
+        ("/teams/{team}/now", {"at": "9999-12-31T23:00:00-05:00"}),
+    ],
+)
+def test_instants_beyond_the_planning_range_are_refused_not_crashed(
+    api_client, make_rotation, alice, support, path, params
+):
+    make_rotation([alice], time_zone="America/New_York")
+    response = api_client(alice).get(V1 + path.format(team=support.pk), params)
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_a_rotation_or_override_far_in_the_future_is_refused(api_client, lead, alice, support):
+    far = post(
+        api_client(lead), f"{V1}/rotations", rotation_body(support, alice, start_date="9999-12-31")
+    )
+    assert far.status_code == 422
+    assert "start_date" in far.json()["errors"]
+    override = post(
+        api_client(lead),
+        f"{V1}/overrides",
+        {
+            "team_id": support.pk,
+            "user_id": alice.pk,
+            "starts_at": "9999-12-30T00:00:00Z",
+            "ends_at": "9999-12-31T00:00:00Z",
+        },
+    )
+    assert override.status_code == 422
