@@ -187,4 +187,17 @@ def _on_call(admin, alice, support) -> dict[str, int]:
             give_end=datetime(2026, 12, 11, 9, tzinfo=UTC),
         ),
     )
-    return {"rotation_id": rotation.pk, "override_id": override.pk, "swap_id": swap.pk}
+    from sustain.accounts.away import add_away_period
+
+    period = add_away_period(
+        actor=admin,
+        user=admin,
+        starts_at=datetime(2026, 12, 21, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 4, tzinfo=UTC),
+    )
+    return {
+        "rotation_id": rotation.pk,
+        "override_id": override.pk,
+        "swap_id": swap.pk,
+        "period_id": period.pk,
+    }

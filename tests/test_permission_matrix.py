@@ -1177,6 +1177,21 @@ def _oncall_swap(w: World) -> dict[str, Any]:
     return {"swap_id": swap.pk}
 
 
+def _oncall_away(w: World) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sustain.accounts.away import add_away_period
+
+    alice = w.users["alice"]
+    period = add_away_period(
+        actor=alice,
+        user=alice,
+        starts_at=datetime(2026, 12, 21, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 4, tzinfo=UTC),
+    )
+    return {"period_id": period.pk}
+
+
 ONCALL_ROTATION = {
     "name": "Follow the sun",
     "time_zone": "Europe/Berlin",
@@ -1234,6 +1249,21 @@ MATRIX += [
     Row("GET", f"{V1}/oncall/swaps", STAFF_ONLY_200),
     Row("GET", f"{V1}/oncall/fairness", STAFF_ONLY_200),
     Row("GET", f"{V1}/oncall/workload", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/away", STAFF_ONLY_200),
+    Row(
+        "POST",
+        f"{V1}/oncall/away",
+        expect(403, 403, 201, 201, 201, 201),
+        body=lambda w: {"starts_at": "2026-12-21T00:00:00Z", "ends_at": "2027-01-04T00:00:00Z"},
+    ),
+    # alice's own: the administrator may remove it too, other staff may not.
+    Row(
+        "DELETE",
+        f"{V1}/oncall/away/{{period_id}}",
+        expect(404, 404, 204, 403, 403, 204),
+        params=_oncall_away,
+    ),
+    Row("POST", f"{V1}/oncall/feeds", expect(403, 403, 201, 201, 201, 201), body=lambda w: {}),
     Row(
         "PUT",
         f"{V1}/oncall/teams/{{team_id}}/capacity",

@@ -7,24 +7,32 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from sustain.accounts import away
 from sustain.accounts.api import actor_of
-from sustain.accounts.models import Team, User
+from sustain.accounts.models import AwayPeriod, Team, User
 from sustain.accounts.schemas import UserRef
 from sustain.core.errors import ValidationFailed
 from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, Ref
-from sustain.oncall import fairness, selectors, services, workload
+from sustain.oncall import fairness, ical, selectors, services, workload
 from sustain.oncall.models import Override, ShiftSwap
 from sustain.oncall.schemas import (
     OnCallAt,
+    OnCallAwayFilters,
+    OnCallAwayIn,
+    OnCallAwayOut,
+    OnCallAwayPage,
     OnCallCapacityIn,
     OnCallFairnessOut,
     OnCallFairnessQuery,
     OnCallFairnessRow,
+    OnCallFeedIn,
+    OnCallFeedOut,
     OnCallNowOut,
     OnCallOverrideFilters,
     OnCallOverrideIn,
@@ -378,3 +386,77 @@ def set_capacity(request: HttpRequest, team_id: Id, payload: OnCallCapacityIn) -
         actor=actor, team=team, hours_per_member_week=payload.hours_per_member_week
     )
     return _team_load(workload.workload([team])[0])
+
+
+# --- away periods and calendar addresses ----------------------------------------------------
+@router.get(
+    "/oncall/away",
+    response={200: OnCallAwayPage, 403: Problem},
+    summary="Away periods that have not ended, soonest first",
+)
+def list_away(request: HttpRequest, filters: Query[OnCallAwayFilters]) -> OnCallAwayPage:
+    selectors.require_view(actor_of(request))
+    rows = AwayPeriod.objects.select_related("user", "created_by").filter(
+        ends_at__gt=timezone.now()
+    )
+    if filters.user_id is not None:
+        rows = rows.filter(user_id=filters.user_id)
+    page = paginate(rows, order="starts_at", cursor=filters.cursor, limit=filters.limit)
+    return OnCallAwayPage(
+        items=[OnCallAwayOut.of(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/oncall/away",
+    response={201: OnCallAwayOut, 403: Problem},
+    summary="Record an away period (yours; leads and administrators: anyone's)",
+    description="Automatic assignment passes over people while they are away.",
+)
+def add_away(request: HttpRequest, payload: OnCallAwayIn) -> Status[OnCallAwayOut]:
+    actor = actor_of(request)
+    selectors.require_view(actor)
+    user = _member("user_id", payload.user_id) if payload.user_id else actor
+    period = away.add_away_period(
+        actor=actor,
+        user=user,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        reason=payload.reason,
+    )
+    return Status(201, OnCallAwayOut.of(period))
+
+
+@router.delete(
+    "/oncall/away/{period_id}",
+    response={204: None, 403: Problem},
+    summary="Remove an away period (yours; leads and administrators: anyone's)",
+)
+def delete_away(request: HttpRequest, period_id: Id) -> Status[None]:
+    away.delete_away_period(actor=actor_of(request), period_id=period_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/oncall/feeds",
+    response={201: OnCallFeedOut, 403: Problem},
+    summary="Make a secret iCalendar address of your shifts, or of a team's schedule",
+    description=(
+        "The address is shown only in this answer (only a digest is kept); a new one revokes "
+        "your previous address for the same target."
+    ),
+)
+def create_feed(request: HttpRequest, payload: OnCallFeedIn) -> Status[OnCallFeedOut]:
+    actor = actor_of(request)
+    team = _team(actor, payload.team_id) if payload.team_id else None
+    made = ical.create_feed(actor=actor, team=team)
+    address = request.build_absolute_uri(reverse("oncall:feed", args=[made.key]))
+    return Status(
+        201,
+        OnCallFeedOut(
+            id=made.feed.pk,
+            team=Ref(id=team.pk, name=team.name) if team else None,
+            address=address,
+            created_at=made.feed.created_at,
+        ),
+    )

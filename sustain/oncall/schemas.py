@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, Field
 
-from sustain.accounts.models import User
+from sustain.accounts.models import AwayPeriod, User
 from sustain.accounts.schemas import UserRef, user_ref
 from sustain.core.schemas import Id, In, Out, Ref, Text
 from sustain.oncall.choices import Handover, Restriction, SwapStatus
@@ -294,3 +294,52 @@ class OnCallWorkloadQuery(In):
 
 class OnCallCapacityIn(In):
     hours_per_member_week: int = Field(..., ge=0, le=168)
+
+
+class OnCallAwayOut(Out):
+    id: int
+    user: UserRef | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    created_by: UserRef | None
+
+    @classmethod
+    def of(cls, row: AwayPeriod) -> OnCallAwayOut:
+        return cls(
+            id=row.pk,
+            user=user_ref(row.user),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            reason=row.reason,
+            created_by=user_ref(row.created_by),
+        )
+
+
+class OnCallAwayPage(Out):
+    items: list[OnCallAwayOut]
+    next_cursor: str | None
+
+
+class OnCallAwayFilters(In):
+    user_id: Id | None = None
+    cursor: Text | None = Field(None, description="`next_cursor` of the previous page")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class OnCallAwayIn(In):
+    user_id: Id | None = Field(None, description="Yourself when left out")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: Text = Field("", max_length=200)
+
+
+class OnCallFeedIn(In):
+    team_id: Id | None = Field(None, description="A team's schedule; your own shifts if left out")
+
+
+class OnCallFeedOut(Out):
+    id: int
+    team: Ref | None
+    address: str = Field(..., description="The secret address; shown only in this answer")
+    created_at: datetime

@@ -71,3 +71,27 @@ def test_the_away_page(alice: User, erik: User, bob: User):
     assert erik_client.post(reverse("oncall:away_delete", args=[period.pk])).status_code == 403
     assert client.post(reverse("oncall:away_delete", args=[period.pk])).status_code == 302
     assert not AwayPeriod.objects.exists()
+
+
+def test_away_periods_through_the_api(api_client, lead: User, alice: User, erik: User, bob):
+    body = {"starts_at": "2026-12-21T00:00:00Z", "ends_at": "2027-01-04T00:00:00Z"}
+    own = api_client(alice).post("/api/v1/oncall/away", body, content_type="application/json")
+    assert own.status_code == 201
+    assert own.json()["user"]["id"] == alice.pk
+    for_erik = body | {"user_id": erik.pk}
+    refused = api_client(alice).post(
+        "/api/v1/oncall/away", for_erik, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    allowed = api_client(lead).post(
+        "/api/v1/oncall/away", for_erik, content_type="application/json"
+    )
+    assert allowed.status_code == 201
+    backwards = body | {"ends_at": "2026-12-20T00:00:00Z"}
+    bad = api_client(alice).post("/api/v1/oncall/away", backwards, content_type="application/json")
+    assert bad.status_code == 422
+    listed = api_client(erik).get("/api/v1/oncall/away").json()["items"]
+    assert len(listed) == 2
+    assert api_client(bob).get("/api/v1/oncall/away").status_code == 403
+    gone = api_client(alice).delete(f"/api/v1/oncall/away/{own.json()['id']}")
+    assert gone.status_code == 204

@@ -86,3 +86,19 @@ def test_customers_cannot_make_feeds_and_the_page_shows_the_address_once(alice: 
     client.force_login(alice)
     page = client.post(reverse("oncall:feed_create"), follow=True).content.decode()
     assert "/oncall/feeds/" in page
+
+
+def test_a_calendar_address_through_the_api_is_shown_once(api_client, alice: User, support):
+    made = api_client(alice).post(
+        "/api/v1/oncall/feeds", {"team_id": support.pk}, content_type="application/json"
+    )
+    assert made.status_code == 201
+    address = made.json()["address"]
+    assert made.json()["team"]["id"] == support.pk
+    key = address.rsplit("/", 1)[1].removesuffix(".ics")
+    assert ical.feed_for_key(key).team == support
+    assert key not in CalendarFeed.objects.values_list("digest", flat=True)
+    missing = api_client(alice).post(
+        "/api/v1/oncall/feeds", {"team_id": 999_999}, content_type="application/json"
+    )
+    assert missing.status_code == 422
