@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sustain.accounts.models import Team, User
+from sustain.factories import make_team
 from sustain.oncall.models import Override, Rotation, ShiftSwap
+from sustain.oncall.services import RotationData, create_rotation
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +131,28 @@ def test_a_member_asks_for_a_swap_and_the_partner_accepts(
     assert refused.status_code == 403
     assert client_for(erik).post(url, {"status": "accepted"}).status_code == 302
     assert Override.objects.get().agreed_by == erik
+
+
+def test_the_now_page_reads_a_fixed_number_of_queries_however_many_teams(
+    lead: User, alice: User, erik: User, support: Team, django_assert_max_num_queries
+):
+    def add_team(n: int) -> None:
+        team = make_team(f"Team {n}", members=[alice, erik])
+        data = RotationData(
+            name="Primary",
+            handover_time=time(9),
+            start_date=date(2026, 1, 1),
+            member_ids=[alice.pk, erik.pk],
+            handover="daily",
+        )
+        create_rotation(actor=lead, team=team, data=data)
+
+    client = client_for(lead)
+    add_team(1)
+    client.get(reverse("oncall:now"))  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("oncall:now"))
+    for n in range(2, 6):
+        add_team(n)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(reverse("oncall:now"))
