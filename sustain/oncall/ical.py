@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from sustain.accounts import audit
+from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import Team, User
 from sustain.core.errors import NotFound
 from sustain.oncall.models import CalendarFeed
@@ -48,10 +50,9 @@ def create_feed(*, actor: User, team: Team | None = None) -> NewFeed:
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         mine = CalendarFeed.objects.filter(created_by=actor, revoked_at__isnull=True)
-        if team is None:
-            mine.filter(user=actor).update(revoked_at=timezone.now())
-        else:
-            mine.filter(team=team).update(revoked_at=timezone.now())
+        mine = mine.filter(user=actor) if team is None else mine.filter(team=team)
+        for old in mine:
+            _revoke(actor, old)
         feed = CalendarFeed.objects.create(
             user=None if team else actor,
             team=team,
@@ -59,15 +60,27 @@ def create_feed(*, actor: User, team: Team | None = None) -> NewFeed:
             prefix=key[:8],
             created_by=actor,
         )
+        target = {"team": team.name} if team else {"user": actor.email}
+        audit.record(actor, AuditAction.CALENDAR_FEED_CREATED, feed, target)
     return NewFeed(feed, key)
 
 
+def _revoke(actor: User, feed: CalendarFeed) -> None:
+    feed.revoked_at = timezone.now()
+    feed.save(update_fields=["revoked_at"])
+    audit.record(actor, AuditAction.CALENDAR_FEED_REVOKED, feed, {})
+
+
 def revoke_feed(*, actor: User, feed_id: int) -> None:
-    updated = CalendarFeed.objects.filter(
-        pk=feed_id, created_by=actor, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    if not updated:
-        raise NotFound(f"No calendar address {feed_id} of yours.")
+    with transaction.atomic():
+        feed = (
+            CalendarFeed.objects.select_for_update()
+            .filter(pk=feed_id, created_by=actor, revoked_at__isnull=True)
+            .first()
+        )
+        if feed is None:
+            raise NotFound(f"No calendar address {feed_id} of yours.")
+        _revoke(actor, feed)
 
 
 def feed_for_key(key: str) -> CalendarFeed:

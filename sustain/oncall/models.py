@@ -180,7 +180,9 @@ class CalendarFeed(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Feed {self.prefix}…"
+        # Never the prefix: it is a piece of the key (this is what the audit log shows).
+        owner = f"team {self.team_id}" if self.team_id else f"user {self.user_id}"
+        return f"Calendar address {self.pk} ({owner})"
 
 
 class TeamCapacity(models.Model):

@@ -102,3 +102,21 @@ def test_a_calendar_address_through_the_api_is_shown_once(api_client, alice: Use
         "/api/v1/oncall/feeds", {"team_id": 999_999}, content_type="application/json"
     )
     assert missing.status_code == 422
+
+
+def test_making_and_revoking_addresses_is_audited_without_the_key(alice: User):
+    from sustain.accounts.models import AuditEntry
+
+    first = ical.create_feed(actor=alice)
+    second = ical.create_feed(actor=alice)
+    entries = list(
+        AuditEntry.objects.filter(target_type="calendar_feed")
+        .order_by("id")
+        .values_list("action", "target_id", "target_label")
+    )
+    assert [(a, t) for a, t, _ in entries] == [
+        ("calendar_feed.created", first.feed.pk),
+        ("calendar_feed.revoked", first.feed.pk),
+        ("calendar_feed.created", second.feed.pk),
+    ]
+    assert all(first.key[:8] not in label and second.key[:8] not in label for *_, label in entries)
