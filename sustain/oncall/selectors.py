@@ -48,11 +48,16 @@ def get_team_for(user: User, team_id: int) -> Team:
     return team
 
 
-def rotations_of(team_ids: Iterable[int]) -> QuerySet[Rotation]:
+def rotations_of(team_ids: Iterable[int] | None) -> QuerySet[Rotation]:
+    """Rotations of the teams (all teams: None) with their turns, highest layer first."""
     turns = RotationMember.objects.select_related("user").order_by("position")
+    rows = (
+        Rotation.objects.all()
+        if team_ids is None
+        else Rotation.objects.filter(team_id__in=list(team_ids))
+    )
     return (
-        Rotation.objects.filter(team_id__in=list(team_ids))
-        .select_related("team")
+        rows.select_related("team")
         .prefetch_related(Prefetch("turns", queryset=turns))
         .order_by("team_id", "-layer", "id")
     )
@@ -60,7 +65,7 @@ def rotations_of(team_ids: Iterable[int]) -> QuerySet[Rotation]:
 
 def get_rotation_for(user: User, rotation_id: int) -> Rotation:
     require_view(user)
-    found = rotations_of(Team.objects.values_list("pk", flat=True)).filter(pk=rotation_id).first()
+    found = rotations_of(None).filter(pk=rotation_id).first()
     if found is None:
         raise NotFound(f"No rotation with id {rotation_id}.")
     return found
