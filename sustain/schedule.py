@@ -20,6 +20,7 @@ from huey.contrib.djhuey import db_periodic_task
 from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
+from sustain.oncall import notices as oncall_notices
 from sustain.releases.deployments import webhooks as deployment_webhooks
 from sustain.releases.policy import eol_notices
 from sustain.sla import escalation
@@ -87,3 +88,10 @@ def prune_deployment_deliveries_task() -> int:
 @db_periodic_task(crontab(minute="10", hour="6"), retries=0)  # type: ignore[untyped-decorator]
 def send_eol_notices_task() -> int:
     return eol_notices.send_eol_notices().sent
+
+
+# Every five minutes: on-call handovers of the next half hour told to the incoming and outgoing
+# people, once each.
+@db_periodic_task(crontab(minute="*/5"), retries=0)  # type: ignore[untyped-decorator]
+def send_handover_notices_task() -> int:
+    return oncall_notices.send_handover_notices()

@@ -23,5 +23,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rollouts/", include("sustain.releases.rollouts.urls")),
     path("products/", include("sustain.releases.catalogue_urls")),
     path("update-policy/", include("sustain.releases.policy.urls")),
+    path("oncall/", include("sustain.oncall.urls")),
     path("", include("sustain.core.urls")),
 ]

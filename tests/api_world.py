@@ -114,6 +114,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     newer = Version.objects.create(product=product, name="2.2")
     release = releases.create_release(actor=admin, version=newer)
     edge = UpgradeEdge.objects.create(product=product, from_version=version, to_version=newer)
+    on_call = _on_call(admin, alice, support)
 
     tokens = {persona: make_token(user)[1] for persona, user in (("admin", admin), ("bob", bob))}
     # The token DELETE /tokens/{token_id} may revoke (bob's, which the administrator may
@@ -144,6 +145,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "line_id": line.pk,
             "edge_id": edge.pk,
             "deprecation_id": deprecation.pk,
+            **on_call,
         },
         kb_ids={
             "ref": ticket.number,
@@ -154,3 +156,53 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "link_id": kb_link.pk,
         },
     )
+
+
+def _on_call(admin, alice, support) -> dict[str, int]:
+    """A rotation of alice, an override and a swap she asked the administrator for."""
+    from datetime import date
+
+    from sustain.oncall import services as oncall
+
+    support.members.add(admin)
+    rotation = oncall.create_rotation(
+        actor=admin,
+        team=support,
+        data=oncall.RotationData(
+            name="Primary",
+            handover_time=time(9),
+            start_date=date(2026, 12, 1),
+            member_ids=[alice.pk],
+            handover="daily",
+        ),
+    )
+    override = oncall.create_override(
+        actor=admin,
+        team=support,
+        user=alice,
+        starts_at=datetime(2026, 12, 20, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 21, tzinfo=UTC),
+    )
+    swap = oncall.request_swap(
+        actor=alice,
+        request=oncall.SwapRequest(
+            team=support,
+            partner=admin,
+            give_start=datetime(2026, 12, 10, 9, tzinfo=UTC),
+            give_end=datetime(2026, 12, 11, 9, tzinfo=UTC),
+        ),
+    )
+    from sustain.accounts.away import add_away_period
+
+    period = add_away_period(
+        actor=admin,
+        user=admin,
+        starts_at=datetime(2026, 12, 21, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 4, tzinfo=UTC),
+    )
+    return {
+        "rotation_id": rotation.pk,
+        "override_id": override.pk,
+        "swap_id": swap.pk,
+        "period_id": period.pk,
+    }

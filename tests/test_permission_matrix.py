@@ -1182,3 +1182,177 @@ def test_docs_page_renders_without_any_cdn(db):
     # Not a bare "cdn" search: the page carries a random CSRF token that may contain it.
     assert not any(host in html for host in ("jsdelivr", "unpkg.com", "cdnjs", "googleapis"))
     assert "//" not in "".join(urls)
+
+
+# On-call: staff read the schedules; leads and administrators change rotations and overrides
+# (no lead persona here: see sustain/oncall/tests); a member asks a teammate to swap, the
+# teammate (the viewer, here) or a lead answers.
+def _oncall_rotation(w: World) -> dict[str, Any]:
+    from datetime import date, time
+
+    from sustain.oncall.services import RotationData, create_rotation
+
+    data = RotationData(
+        name="Primary",
+        handover_time=time(9),
+        start_date=date(2026, 12, 1),
+        member_ids=[w.users["alice"].pk],
+        handover="daily",
+    )
+    rotation = create_rotation(actor=w.users["admin"], team=w.support, data=data)
+    return {"rotation_id": rotation.pk}
+
+
+def _oncall_override(w: World) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sustain.oncall.services import create_override
+
+    override = create_override(
+        actor=w.users["admin"],
+        team=w.support,
+        user=w.users["alice"],
+        starts_at=datetime(2026, 12, 10, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 11, tzinfo=UTC),
+    )
+    return {"override_id": override.pk}
+
+
+def _oncall_swap_body(w: World) -> dict[str, Any]:
+    return {
+        "team_id": w.support.pk,
+        "partner_id": w.users["viewer"].pk,
+        "requester_id": w.users["alice"].pk,
+        "give_start": "2026-12-10T09:00:00Z",
+        "give_end": "2026-12-11T09:00:00Z",
+    }
+
+
+def _oncall_swap(w: World) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sustain.oncall.services import SwapRequest, request_swap
+
+    _oncall_rotation(w)
+    swap = request_swap(
+        actor=w.users["alice"],
+        request=SwapRequest(
+            team=w.support,
+            partner=w.users["viewer"],
+            give_start=datetime(2026, 12, 10, 9, tzinfo=UTC),
+            give_end=datetime(2026, 12, 11, 9, tzinfo=UTC),
+        ),
+    )
+    return {"swap_id": swap.pk}
+
+
+def _oncall_away(w: World) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from sustain.accounts.away import add_away_period
+
+    alice = w.users["alice"]
+    period = add_away_period(
+        actor=alice,
+        user=alice,
+        starts_at=datetime(2026, 12, 21, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 4, tzinfo=UTC),
+    )
+    return {"period_id": period.pk}
+
+
+ONCALL_ROTATION = {
+    "name": "Follow the sun",
+    "time_zone": "Europe/Berlin",
+    "handover": "weekly",
+    "handover_time": "09:00",
+    "start_date": "2026-12-07",
+}
+MATRIX += [
+    Row("GET", f"{V1}/oncall/now", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/teams/{{team_id}}/now", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/teams/{{team_id}}/schedule", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/rotations", STAFF_ONLY_200),
+    Row(
+        "POST",
+        f"{V1}/oncall/rotations",
+        ADMIN_ONLY_201,
+        body=lambda w: (
+            ONCALL_ROTATION | {"team_id": w.support.pk, "member_ids": [w.users["alice"].pk]}
+        ),
+    ),
+    Row("GET", f"{V1}/oncall/rotations/{{rotation_id}}", STAFF_ONLY_200, params=_oncall_rotation),
+    Row(
+        "PUT",
+        f"{V1}/oncall/rotations/{{rotation_id}}",
+        ADMIN_ONLY_200,
+        body=lambda w: (
+            ONCALL_ROTATION | {"team_id": w.support.pk, "member_ids": [w.users["alice"].pk]}
+        ),
+        params=_oncall_rotation,
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/oncall/rotations/{{rotation_id}}",
+        expect(403, 403, 403, 403, 403, 204),
+        params=_oncall_rotation,
+    ),
+    Row("GET", f"{V1}/oncall/overrides", STAFF_ONLY_200),
+    Row(
+        "POST",
+        f"{V1}/oncall/overrides",
+        ADMIN_ONLY_201,
+        body=lambda w: {
+            "team_id": w.support.pk,
+            "user_id": w.users["alice"].pk,
+            "starts_at": "2026-12-10T08:00:00Z",
+            "ends_at": "2026-12-10T20:00:00Z",
+        },
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/oncall/overrides/{{override_id}}",
+        expect(403, 403, 403, 403, 403, 204),
+        params=_oncall_override,
+    ),
+    Row("GET", f"{V1}/oncall/swaps", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/fairness", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/workload", STAFF_ONLY_200),
+    Row("GET", f"{V1}/oncall/away", STAFF_ONLY_200),
+    Row(
+        "POST",
+        f"{V1}/oncall/away",
+        expect(403, 403, 201, 201, 201, 201),
+        body=lambda w: {"starts_at": "2026-12-21T00:00:00Z", "ends_at": "2027-01-04T00:00:00Z"},
+    ),
+    # alice's own: the administrator may remove it too, other staff may not.
+    Row(
+        "DELETE",
+        f"{V1}/oncall/away/{{period_id}}",
+        expect(404, 404, 204, 403, 403, 204),
+        params=_oncall_away,
+    ),
+    Row("POST", f"{V1}/oncall/feeds", expect(403, 403, 201, 201, 201, 201), body=lambda w: {}),
+    Row(
+        "PUT",
+        f"{V1}/oncall/teams/{{team_id}}/capacity",
+        ADMIN_ONLY_200,
+        body=lambda w: {"hours_per_member_week": 32},
+    ),
+    # alice asks on her own behalf; dave and the viewer may not ask for her.
+    Row(
+        "POST",
+        f"{V1}/oncall/swaps",
+        expect(403, 403, 201, 403, 403, 201),
+        body=_oncall_swap_body,
+        params=_oncall_rotation,
+    ),
+    # The viewer was asked: they (or the administrator) answer, not alice who asked.
+    Row(
+        "POST",
+        f"{V1}/oncall/swaps/{{swap_id}}/decision",
+        expect(403, 403, 403, 403, 200, 200),
+        body=lambda w: {"status": "accepted"},
+        params=_oncall_swap,
+    ),
+]

@@ -46,3 +46,6 @@ class AuditAction(models.TextChoices):
     # Registered by sustain.releases: deployment webhooks hold signing secrets.
     DEPLOYMENT_HOOK_CREATED = "deployment_hook.created", "Deployment webhook created"
     DEPLOYMENT_HOOK_REVOKED = "deployment_hook.revoked", "Deployment webhook revoked"
+    # Registered by sustain.oncall: a calendar address opens a schedule without signing in.
+    CALENDAR_FEED_CREATED = "calendar_feed.created", "Calendar address created"
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoked", "Calendar address revoked"

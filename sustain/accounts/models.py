@@ -246,3 +246,34 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.address or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AwayPeriod(models.Model):
+    """A person away (holiday, leave, training) from one instant to another: automatic
+    assignment passes them over meanwhile, as it does a person marked away
+    (``tickets/assignment.py``), and the workload counts no capacity for them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="away_periods")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="accounts_away_period_positive",
+            )
+        ]
+        indexes = [
+            # "Is this member away now?" in the statements of automatic assignment.
+            models.Index(fields=["user", "ends_at", "starts_at"], name="away_period_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} away {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"

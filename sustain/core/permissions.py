@@ -71,6 +71,8 @@ class Capability(StrEnum):
     CHANGES_APPROVE_OWN = "changes.approve_own"
     """Approve a change one raised oneself (otherwise another approver must: separation of
     duties)."""
+    ONCALL_MANAGE = "oncall.manage"
+    """Change on-call rotations, overrides and team capacity; record shift swaps for others."""
 
 
 _WORK_TICKETS = frozenset(
@@ -85,6 +87,7 @@ _LEAD = _WORK_TICKETS | {
     Capability.SAVED_VIEWS_SHARE_ANY_TEAM,
     Capability.ROLLOUTS_WRITE,
     Capability.CHANGES_APPROVE,
+    Capability.ONCALL_MANAGE,
 }
 
 # Role code → what it may do. Spelled out per role rather than derived from a hierarchy: a new

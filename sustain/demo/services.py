@@ -25,6 +25,7 @@ from sustain.catalog import services as catalog
 from sustain.catalog.models import Component, Product, Version
 from sustain.demo.deployments import create_deployments
 from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from sustain.demo.oncall import plan_on_call
 from sustain.demo.phrases import PHRASES
 from sustain.demo.policies import create_update_policies
 from sustain.demo.service_levels import create_help_articles, create_service_levels
@@ -165,6 +166,7 @@ def load_demo(*, tickets: int = DEFAULT_TICKETS, seed: int = SEED) -> DemoSummar
             _create_people_and_products()
     with transaction.atomic():
         _Stories(_cast(), random.Random(seed), tickets).play()
+    plan_on_call()
     return DemoSummary(
         organisations=Organisation.objects.count(),
         users=User.objects.count(),

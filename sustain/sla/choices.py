@@ -27,3 +27,6 @@ class EscalationAction(models.TextChoices):
     NOTIFY_TEAM_LEAD = "notify_team_lead", "Notify the team lead"
     REASSIGN = "reassign", "Reassign to a person"
     RAISE_PRIORITY = "raise_priority", "Raise the priority by one"
+    # The person on call for the ticket's team at the escalation (accounts/on_call.py).
+    NOTIFY_ON_CALL = "notify_on_call", "Notify the team's on-call person"
+    ASSIGN_ON_CALL = "assign_on_call", "Assign to the team's on-call person"

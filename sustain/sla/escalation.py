@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sustain.accounts.actors import SLA_ESCALATION
 from sustain.accounts.models import User
+from sustain.accounts.on_call import on_call_for
 from sustain.core import outbox
 from sustain.core.errors import ValidationFailed
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
@@ -106,7 +107,7 @@ def _sweep_batch(
     for (clock, threshold), activity in zip(pending, activities, strict=True):
         if clock.policy_id not in rules:
             rules[clock.policy_id] = _rules_of(clock.policy_id)
-        result.escalations += _run_rules(clock, threshold, rules[clock.policy_id], activity)
+        result.escalations += _run_rules(clock, threshold, rules[clock.policy_id], activity, now)
     _repair_deadlines([pk for pk in clock_ids if pk not in claimed], now)
     return result
 
@@ -193,11 +194,15 @@ def _event(clock: TicketClock, threshold: str) -> TicketEvent:
 
 
 def _run_rules(
-    clock: TicketClock, threshold: str, rules: list[EscalationRule], activity: Activity
+    clock: TicketClock,
+    threshold: str,
+    rules: list[EscalationRule],
+    activity: Activity,
+    now: datetime,
 ) -> int:
     matching = [r for r in rules if r.threshold == threshold and r.target in ("", clock.target)]
     for rule in matching:
-        _run(rule, clock, clock.ticket, activity, activity.new_value)
+        _run(rule, clock, clock.ticket, activity.new_value, now)
     return len(matching)
 
 
@@ -210,7 +215,7 @@ def _describe(clock: TicketClock, threshold: str) -> str:
 
 
 def _run(
-    rule: EscalationRule, clock: TicketClock, ticket: Ticket, activity: Activity, what: str
+    rule: EscalationRule, clock: TicketClock, ticket: Ticket, what: str, now: datetime
 ) -> None:
     if rule.action == EscalationAction.NOTIFY_USER:
         _notify(rule, clock, ticket, rule.user, what)
@@ -220,6 +225,10 @@ def _run(
         _reassign(ticket, rule.user, what)
     elif rule.action == EscalationAction.RAISE_PRIORITY:
         _raise_priority(ticket)
+    elif rule.action == EscalationAction.NOTIFY_ON_CALL:
+        _notify(rule, clock, ticket, on_call_for(ticket.team_id, now), what)
+    elif rule.action == EscalationAction.ASSIGN_ON_CALL:
+        _reassign(ticket, on_call_for(ticket.team_id, now), what)
 
 
 def _notify(

@@ -190,7 +190,8 @@ class PolicyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=(
             "One per line: THRESHOLD ACTION [E-MAIL] [TARGET], e.g. 'warning notify_team_lead', "
-            "'breach reassign lead@example.com resolution', 'breach raise_priority'."
+            "'breach reassign lead@example.com resolution', 'breach raise_priority', "
+            "'breach assign_on_call' (the team's on-call person)."
         ),
     )
 

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sustain.accounts.choices import AssignmentStrategy
-from sustain.accounts.models import Team, User
+from sustain.accounts.models import AwayPeriod, Team, User
 from sustain.core import fastsql
 from sustain.core.permissions import Capability, roles_with
 from sustain.tickets.choices import OPEN_STATUSES
@@ -130,13 +130,22 @@ def _take_turn(team: Team) -> User | None:
 def _available_sql(db: BaseDatabaseWrapper, team_id: str) -> str:
     """Who may take work, the one rule of both strategies: the FROM and WHERE of the members
     of the team ``team_id`` (an SQL expression) who may be assigned (``may_be_assigned``:
-    active, a role that holds tickets) and are not away."""
+    active, a role that holds tickets) and are not away (marked away, or in a dated away
+    period)."""
     quote = db.ops.quote_name
     users, links = quote(User._meta.db_table), quote(Team.members.through._meta.db_table)
+    away = quote(AwayPeriod._meta.db_table)
     roles = ", ".join(["%s"] * len(_ROLES))
+    # Away now: marked away, or inside a dated away period. CURRENT_TIMESTAMP is UTC text on
+    # SQLite, in the form Django stores its datetimes, so the comparison holds on both.
+    on_leave = (
+        f"EXISTS (SELECT 1 FROM {away} ap WHERE ap.user_id = u.id "  # noqa: S608 (names, not input)
+        "AND ap.ends_at > CURRENT_TIMESTAMP AND ap.starts_at <= CURRENT_TIMESTAMP)"
+    )
     return (
         f"FROM {links} tm JOIN {users} u ON u.id = tm.user_id "
-        f"WHERE tm.team_id = {team_id} AND u.is_active AND NOT u.is_away AND u.role IN ({roles})"
+        f"WHERE tm.team_id = {team_id} AND u.is_active AND NOT u.is_away AND NOT {on_leave} "
+        f"AND u.role IN ({roles})"
     )
 
 

@@ -6,11 +6,13 @@ active, not away, in the team, and in a role that writes tickets.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from sustain.accounts.choices import AssignmentStrategy, Role
-from sustain.accounts.models import Team, User
+from sustain.accounts.models import AwayPeriod, Team, User
 from sustain.core.models import OutboxMessage
 from sustain.factories import make_team
 from sustain.tickets import assignment
@@ -24,6 +26,13 @@ STRATEGIES = [
 
 def _away(team: Team, user: User) -> None:
     User.objects.filter(pk=user.pk).update(is_away=True)
+
+
+def _on_leave(team: Team, user: User) -> None:
+    now = timezone.now()
+    AwayPeriod.objects.create(
+        user=user, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=1)
+    )
 
 
 def _inactive(team: Team, user: User) -> None:
@@ -41,6 +50,7 @@ def _read_only(team: Team, user: User) -> None:
 # Every way of not being available. A new rule belongs here, and then holds for both.
 UNAVAILABLE = [
     pytest.param(_away, id="away"),
+    pytest.param(_on_leave, id="in-an-away-period"),
     pytest.param(_inactive, id="inactive"),
     pytest.param(_removed, id="removed-from-team"),
     pytest.param(_read_only, id="read-only-role"),
