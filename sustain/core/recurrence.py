@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -306,6 +307,7 @@ SIMPLE_PARTS = {
     "DAILY": {"FREQ", "INTERVAL", "COUNT", "UNTIL"},
     "WEEKLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"},
     "MONTHLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "WKST"},
+    "YEARLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "WKST"},
 }
 
 
@@ -382,9 +384,20 @@ def _plain_weekdays(byday: str | None, default: int) -> tuple[int, ...] | None:
 
 
 def _monthly_days(rule: Rule, start: date, first: date, last: date) -> Iterator[int] | None:
+    """Monthly rules, and yearly ones that pick days within given months (a yearly BYDAY
+    without BYMONTH counts weekdays of the year: dateutil's)."""
     byday, bymonthday = rule.part("BYDAY"), rule.part("BYMONTHDAY")
     if byday and bymonthday:
         return None
+    months: frozenset[int] | None = None
+    if rule.freq == "YEARLY":
+        bymonth = rule.part("BYMONTH")
+        if byday and not bymonth:
+            return None
+        if bymonth:
+            months = frozenset(int(month) for month in bymonth.split(","))
+        else:  # a yearly BYMONTHDAY alone runs through every month, as in dateutil
+            months = frozenset(range(1, 13)) if bymonthday else frozenset({start.month})
     pickers: list[tuple[int, int | None]] = []  # (monthday, None) or (nth, weekday)
     if byday:
         for item in byday.split(","):
@@ -397,7 +410,10 @@ def _monthly_days(rule: Rule, start: date, first: date, last: date) -> Iterator[
         if any(not 1 <= abs(day) <= 31 for day in days):
             return None
         pickers = [(day, None) for day in days]
-    return _monthly(start, rule.interval, rule.count, tuple(pickers), first, last)
+    return _monthly(start, rule.interval, rule.count, tuple(pickers), months, first, last)
+
+
+MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _monthly(
@@ -405,21 +421,31 @@ def _monthly(
     interval: int,
     count: int | None,
     pickers: tuple[tuple[int, int | None], ...],
+    months: frozenset[int] | None,
     first: date,
     last: date,
 ) -> Iterator[int]:
     origin, end = start.toordinal(), last.toordinal()
     month_index = start.year * 12 + start.month - 1
-    if count is None:  # jump to the period before the range, keeping the rule's phase
+    # Monthly rules step by INTERVAL months; yearly ones walk every month of every
+    # INTERVAL-th year and keep the months named.
+    step = interval if months is None else 1
+    if count is None and months is None:  # jump to the period before the range, in phase
         wanted = first.year * 12 + first.month - 2
         month_index += max(0, (wanted - month_index) // interval) * interval
+    elif count is None and first.year - 1 > start.year:
+        month_index = (start.year + (first.year - 1 - start.year) // interval * interval) * 12
     produced = 0
     for _ in range(MAX_LOCAL_STEPS):
         year, month0 = divmod(month_index, 12)
-        first_weekday, length = calendar.monthrange(year, month0 + 1)
+        month_index += step
         month_start = date(year, month0 + 1, 1).toordinal()
         if month_start > end:
             return
+        if months is not None and (month0 + 1 not in months or (year - start.year) % interval):
+            continue
+        first_weekday = (month_start + 6) % 7
+        length = MONTH_LENGTHS[month0] + (month0 == 1 and calendar.isleap(year))
         for ordinal in sorted(_month_days(month_start, first_weekday, length, pickers)):
             if ordinal < origin:
                 continue
@@ -427,7 +453,6 @@ def _monthly(
                 return
             produced += 1
             yield ordinal
-        month_index += interval
 
 
 def _month_days(
@@ -445,6 +470,162 @@ def _month_days(
         if 1 <= day <= length:
             days.add(month_start + day - 1)
     return days
+
+
+# --- the bulk form: instants as epoch seconds, for calendars of thousands of windows ---------
+
+EPOCH = date(1970, 1, 1).toordinal()
+
+
+def spans(
+    rrule: str | Rule | None,
+    dtstart_local: datetime,
+    zone: str,
+    duration: Duration,
+    window_start: datetime,
+    window_end: datetime,
+    exdates: Iterable[datetime] = (),
+) -> list[tuple[int, int]]:
+    """What ``occurrences`` gives, as (start, end) UTC epoch seconds: the same instants
+    (a property test holds them together), computed with integers and a per-zone table of
+    offsets, for pages that lay out many windows and build datetimes only for those shown."""
+    rule = parse_rule(rrule) if isinstance(rrule, str) else rrule
+    lookback = timedelta(days=duration.days + 2) + duration.exact
+    first = (window_start - lookback).date()
+    last = (window_end + timedelta(days=2)).date()
+    days = None if rule is None else _fast_days(rule, dtstart_local, first, last)
+    if days is None or dtstart_local.second or dtstart_local.microsecond:
+        return [
+            (int(o.start.timestamp()), int(o.end.timestamp()))
+            for o in occurrences(
+                rule, dtstart_local, zone, duration, window_start, window_end, exdates
+            )
+        ]
+    assert rule is not None
+    table = _offsets(zone, first.year - 1, last.year + 1)
+    tz = _zone(zone)
+    excluded = {int(_instant(moment, tz).timestamp()) for moment in exdates}
+    low, high = int(window_start.timestamp()), int(window_end.timestamp())
+    until = int(rule.until.timestamp()) if rule.until is not None else None
+    tod = dtstart_local.hour * 3600 + dtstart_local.minute * 60
+    nominal, exact = duration.days * 86400, int(duration.exact.total_seconds())
+    locals_ = _arithmetic_locals(rule, dtstart_local, low - 2 * 86400 - nominal - exact, high)
+    if locals_ is not None:
+        starts = table.to_utc_sorted(locals_)
+        ends = table.to_utc_sorted([local + nominal for local in locals_]) if nominal else starts
+        return [
+            (start, end + exact)
+            for start, end in zip(starts, ends, strict=True)
+            if start < high
+            and end + exact > low
+            and (until is None or start <= until)
+            and start not in excluded
+        ]
+    found: list[tuple[int, int]] = []
+    previous = None
+    for ordinal in days:
+        local = (ordinal - EPOCH) * 86400 + tod
+        start = table.to_utc(local)
+        if start >= high:
+            if start > high + 2 * 86400:
+                break
+            continue
+        if (until is not None and start > until) or start in excluded or start == previous:
+            continue
+        previous = start
+        end = (table.to_utc(local + nominal) if nominal else start) + exact
+        if end > low:
+            found.append((start, end))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _OffsetTable:
+    """A zone's UTC offsets by local wall time (seconds), read the RFC's way: the offset
+    changes at the later of the two local readings of a transition, so gap and fold times
+    both take the offset from before the transition (what ``fold=0`` gives)."""
+
+    boundaries: tuple[int, ...]
+    offsets: tuple[int, ...]
+
+    def to_utc(self, local: int) -> int:
+        return local - self.offsets[bisect_right(self.boundaries, local)]
+
+    def to_utc_sorted(self, locals_: list[int]) -> list[int]:
+        """``to_utc`` of each of an ascending list, a slice per offset."""
+        found: list[int] = []
+        done = 0
+        for index, offset in enumerate(self.offsets):
+            upto = (
+                bisect_left(locals_, self.boundaries[index], done)
+                if index < len(self.boundaries)
+                else len(locals_)
+            )
+            found.extend([local - offset for local in locals_[done:upto]])
+            done = upto
+        return found
+
+
+def _arithmetic_locals(rule: Rule, dtstart: datetime, low: int, high: int) -> list[int] | None:
+    """Local start times (epoch seconds of wall time) of a daily or weekly rule without COUNT
+    between ``low`` and ``high`` (plus two days), as ranges: no per-instance Python work."""
+    if rule.count is not None or rule.freq not in ("DAILY", "WEEKLY"):
+        return None
+    if any(key not in SIMPLE_PARTS[rule.freq] for key, _ in rule.parts):
+        return None
+    origin = dtstart.toordinal()
+    if rule.freq == "DAILY":
+        base, offsets, period = origin, [0], rule.interval
+    else:
+        weekdays = _plain_weekdays(rule.part("BYDAY"), dtstart.weekday())
+        if weekdays is None:
+            return None
+        wkst = WEEKDAYS.index(rule.part("WKST") or "MO")
+        base = origin - (dtstart.weekday() - wkst) % 7
+        offsets = sorted({(weekday - wkst) % 7 for weekday in weekdays})
+        period = 7 * rule.interval
+    step = period * 86400
+    tod = dtstart.hour * 3600 + dtstart.minute * 60
+    stop = high + 2 * 86400
+    runs: list[range] = []
+    for offset in offsets:
+        first = (base + offset - EPOCH) * 86400 + tod
+        if base + offset < origin:
+            first += step
+        if low > first:
+            first += -(-(low - first) // step) * step
+        runs.append(range(first, stop + 1, step))
+    if len(runs) == 1:
+        return list(runs[0])
+    return sorted(local for run in runs for local in run)
+
+
+@lru_cache(maxsize=256)
+def _offsets(zone: str, first_year: int, last_year: int) -> _OffsetTable:
+    tz = _zone(zone)
+
+    def offset(moment: int) -> int:
+        found = datetime.fromtimestamp(moment, tz).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    moment = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    stop = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    current = offset(moment)
+    boundaries: list[int] = []
+    offsets = [current]
+    while moment < stop:
+        following = moment + 86400
+        if offset(following) != current:
+            low, high = moment, following  # the transition is in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == current else (low, middle)
+            new = offset(high)
+            boundaries.append(high + max(current, new))
+            offsets.append(new)
+            current = new
+        moment = following
+    return _OffsetTable(tuple(boundaries), tuple(offsets))
 
 
 def first_after(
@@ -469,6 +650,7 @@ __all__ = [
     "first_after",
     "occurrences",
     "parse_rule",
+    "spans",
     "to_instant",
     "zone_named",
 ]

@@ -13,6 +13,7 @@ from sustain.core.recurrence import (
     first_after,
     occurrences,
     parse_rule,
+    spans,
     to_instant,
 )
 
@@ -284,7 +285,7 @@ WEEKDAY = st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"])
 
 @st.composite
 def simple_rules(draw):
-    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY"]))
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
     parts = [f"FREQ={freq}"]
     if draw(st.booleans()):
         parts.append(f"INTERVAL={draw(st.integers(1, 4))}")
@@ -294,7 +295,10 @@ def simple_rules(draw):
         parts.append("BYDAY=" + ",".join(draw(st.sets(WEEKDAY, min_size=1))))
         if draw(st.booleans()):
             parts.append(f"WKST={draw(WEEKDAY)}")
-    if freq == "MONTHLY":
+    if freq == "YEARLY" and draw(st.booleans()):
+        months = draw(st.sets(st.integers(1, 12), min_size=1, max_size=3))
+        parts.append("BYMONTH=" + ",".join(map(str, months)))
+    if freq in ("MONTHLY", "YEARLY"):
         pick = draw(st.sampled_from(["none", "monthday", "nth"]))
         if pick == "monthday":
             days = draw(st.sets(st.integers(-31, 31).filter(bool), min_size=1, max_size=3))
@@ -323,3 +327,48 @@ def test_fast_path_matches_dateutil(rule, dtstart, offset_days, span_days):
         if local_from <= local <= local_to
     ]
     assert ours == reference
+
+
+ZONES = st.sampled_from(
+    ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC", "America/St_Johns"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rule=st.one_of(st.none(), simple_rules()),
+    zone=ZONES,
+    dtstart=st.datetimes(min_value=wall(2024, 1, 1), max_value=wall(2026, 12, 31)),
+    duration=st.sampled_from(["PT2H", "P1D", "PT30M", "P1DT1H", "P1W"]),
+    offset_days=st.integers(0, 700),
+    span_days=st.integers(1, 400),
+    exclude=st.integers(0, 5),
+)
+def test_spans_give_the_instants_occurrences_give(
+    rule, zone, dtstart, duration, offset_days, span_days, exclude
+):
+    dtstart = dtstart.replace(second=0, microsecond=0)
+    start = (dtstart + timedelta(days=offset_days)).replace(tzinfo=UTC)
+    end = start + timedelta(days=span_days)
+    length = Duration.parse(duration)
+    expected = list(occurrences(rule, dtstart, zone, length, start, end))
+    exdates = [o.start for o in expected[exclude : exclude + 1]]
+    expected = [o for o in expected if o.start not in exdates]
+    found = spans(rule, dtstart, zone, length, start, end, exdates)
+    assert found == [(int(o.start.timestamp()), int(o.end.timestamp())) for o in expected]
+
+
+def test_spans_across_berlin_transitions_match_the_rfc():
+    found = spans(
+        "FREQ=DAILY",
+        wall(2026, 3, 28, 2, 30),
+        "Europe/Berlin",
+        Duration.parse("P1D"),
+        utc(2026, 3, 28),
+        utc(2026, 3, 30),
+    )
+    as_utc = [(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC)) for a, b in found]
+    assert as_utc[:2] == [
+        (utc(2026, 3, 28, 1, 30), utc(2026, 3, 29, 1, 30)),  # ends at 02:30 read pre-gap
+        (utc(2026, 3, 29, 1, 30), utc(2026, 3, 30, 0, 30)),
+    ]
