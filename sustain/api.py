@@ -16,6 +16,7 @@ from sustain.releases.upgrades.api import router as upgrades_router
 from sustain.sla.api import router as sla_router
 from sustain.tickets.api import router as tickets_router
 from sustain.tickets.approval_api import router as approvals_router
+from sustain.tickets.checklist_api import router as checklist_router
 
 api = DocumentedAPI(
     title="Sustain API",
@@ -33,6 +34,7 @@ problems.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
 api.add_router("/", approvals_router)
+api.add_router("/", checklist_router)
 api.add_router("/", sla_router)
 api.add_router("/", backups_router)
 api.add_router("/", mail_router)

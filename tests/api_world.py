@@ -34,6 +34,7 @@ from sustain.releases.rollouts.choices import RolloutChannel
 from sustain.releases.rollouts.services import RolloutPlan, plan_rollout
 from sustain.releases.upgrades.models import UpgradeEdge
 from sustain.sla import services as sla
+from sustain.tickets.checklists import NewItem, add_checklist_items
 from sustain.tickets.linking import link_tickets
 
 
@@ -56,6 +57,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     public = make_message(ticket, alice, "Here is the log.", attachments=[Upload("sync.log", b"x")])
     make_message(ticket, alice, "Unsupported database.", internal=True)
     link = link_tickets(actor=alice, source_ref=other.pk, target_ref=ticket.pk, kind="related")
+    (item,) = add_checklist_items(actor=alice, ref=ticket.pk, items=[NewItem("Check the log")])
 
     category = kb.create_category(actor=admin, name="Upgrades")
     article = kb.create_article(
@@ -139,6 +141,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "version_id": version.pk,
             "line_id": line.pk,
             "edge_id": edge.pk,
+            "item_id": item.pk,
         },
         kb_ids={
             "ref": ticket.number,

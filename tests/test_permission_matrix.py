@@ -403,6 +403,35 @@ MATRIX += [
 ]
 
 
+# Checklists: whoever reads the ticket reads its checklist; staff who change tickets add and
+# tick items (a customer who reads the ticket is refused, 403).
+MATRIX += [
+    Row("GET", f"{V1}/tickets/{{ref}}/checklist", TICKET_READ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/checklist",
+        expect(403, 404, 201, 404, 403, 201),
+        body=lambda w: {"items": [{"text": "Check the log", "mandatory": True}]},
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/tickets/{{ref}}/checklist/{{item_id}}",
+        expect(403, 404, 200, 404, 403, 200),
+        body=lambda w: {"done": True},
+        params=lambda w: {"item_id": _checklist_item(w).pk},
+    ),
+]
+
+
+def _checklist_item(w: World) -> Any:
+    from sustain.tickets.checklists import NewItem, add_checklist_items
+
+    (item,) = add_checklist_items(
+        actor=w.users["alice"], ref=w.ticket.pk, items=[NewItem("Check the log")]
+    )
+    return item
+
+
 def _change_ticket(w: World) -> Ticket:
     from sustain.factories import open_ticket
     from sustain.tickets.choices import Kind
