@@ -20,6 +20,7 @@ from huey.contrib.djhuey import db_periodic_task
 from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
+from sustain.preventive import sweep as preventive
 from sustain.releases.deployments import webhooks as deployment_webhooks
 from sustain.sla import escalation
 
@@ -79,3 +80,9 @@ def poll_mailboxes_task() -> int:
 @db_periodic_task(crontab(minute="41", hour="3"), retries=0)  # type: ignore[untyped-decorator]
 def prune_deployment_deliveries_task() -> int:
     return deployment_webhooks.prune_deliveries()
+
+
+# Every minute: preventive-maintenance tickets whose lead time has come, and missed occurrences.
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def sweep_preventive_schedules_task() -> int:
+    return preventive.sweep().opened

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sustain.backups",
     "sustain.mail",
     "sustain.kb",
+    "sustain.preventive",
     # The user interfaces sit on top: they compose the apps above this line.
     "sustain.portal",
     "sustain.desk",

@@ -71,6 +71,8 @@ class Capability(StrEnum):
     CHANGES_APPROVE_OWN = "changes.approve_own"
     """Approve a change one raised oneself (otherwise another approver must: separation of
     duties)."""
+    PREVENTIVE_MANAGE = "preventive.manage"
+    """Create, change, pause and delete preventive-maintenance schedules; skip an occurrence."""
 
 
 _WORK_TICKETS = frozenset(
@@ -85,6 +87,7 @@ _LEAD = _WORK_TICKETS | {
     Capability.SAVED_VIEWS_SHARE_ANY_TEAM,
     Capability.ROLLOUTS_WRITE,
     Capability.CHANGES_APPROVE,
+    Capability.PREVENTIVE_MANAGE,
 }
 
 # Role code → what it may do. Spelled out per role rather than derived from a hierarchy: a new
@@ -108,7 +111,12 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Maintenance engineers ship the patches: they add versions, keep the lifecycle, and write
     # and publish the release notes, and roll versions out (a lead approves each change).
     "engineer": _WORK_TICKETS
-    | {Capability.RELEASE_NOTES_WRITE, Capability.CATALOG_MANAGE, Capability.ROLLOUTS_WRITE},
+    | {
+        Capability.RELEASE_NOTES_WRITE,
+        Capability.CATALOG_MANAGE,
+        Capability.ROLLOUTS_WRITE,
+        Capability.PREVENTIVE_MANAGE,
+    },
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(

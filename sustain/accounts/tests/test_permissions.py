@@ -38,6 +38,7 @@ deployment_hooks.manage       x    .     .      .       .       .           .
 rollouts.write                x    x     .      x       .       .           .
 changes.approve               x    x     .      .       .       .           .
 changes.approve_own           x    .     .      .       .       .           .
+preventive.manage             x    x     .      x       .       .           .
 """
 
 
