@@ -8,7 +8,7 @@ Used as the fixture ``api_world`` by the schemathesis run and the document's own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -25,6 +25,8 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.preventive.services import ScheduleData, create_schedule
+from sustain.preventive.sweep import sweep as preventive_sweep
 from sustain.releases import release_services as releases
 from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
@@ -58,6 +60,13 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     make_message(ticket, alice, "Unsupported database.", internal=True)
     link = link_tickets(actor=alice, source_ref=other.pk, target_ref=ticket.pk, kind="related")
     (item,) = add_checklist_items(actor=alice, ref=ticket.pk, items=[NewItem("Check the log")])
+    routine = create_schedule(
+        actor=admin,
+        data=ScheduleData(
+            name="Rotate disks", start_date=date(2026, 1, 5), start_time=time(9), rrule="FREQ=DAILY"
+        ),
+    )
+    preventive_sweep(now=routine.next_open_at)
 
     category = kb.create_category(actor=admin, name="Upgrades")
     article = kb.create_article(
@@ -142,6 +151,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "line_id": line.pk,
             "edge_id": edge.pk,
             "item_id": item.pk,
+            "schedule_id": routine.pk,
         },
         kb_ids={
             "ref": ticket.number,

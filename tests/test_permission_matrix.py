@@ -423,6 +423,78 @@ MATRIX += [
 ]
 
 
+# Preventive maintenance: staff read schedules; leads, administrators and engineers manage
+# them (of these personas the administrator); customers are refused.
+STAFF_READ = expect(403, 403, 200, 200, 200, 200)
+MANAGE = expect(403, 403, 403, 403, 403, 0)
+MATRIX += [
+    Row("GET", f"{V1}/preventive/schedules", STAFF_READ),
+    Row(
+        "POST",
+        f"{V1}/preventive/schedules",
+        MANAGE | {"admin": 201},
+        body=lambda w: _schedule_body(),
+    ),
+    Row(
+        "GET",
+        f"{V1}/preventive/schedules/{{schedule_id}}",
+        STAFF_READ,
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "PUT",
+        f"{V1}/preventive/schedules/{{schedule_id}}",
+        MANAGE | {"admin": 200},
+        body=lambda w: _schedule_body(),
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/preventive/schedules/{{schedule_id}}",
+        MANAGE | {"admin": 204},
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "GET",
+        f"{V1}/preventive/schedules/{{schedule_id}}/occurrences",
+        STAFF_READ,
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "POST",
+        f"{V1}/preventive/schedules/{{schedule_id}}/skip",
+        MANAGE | {"admin": 201},
+        body=lambda w: {"reason": "Site closed"},
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+]
+
+
+def _schedule_body() -> dict[str, Any]:
+    return {
+        "name": "Rotate disks",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO",
+        "start_date": "2026-10-19",
+        "start_time": "09:00",
+    }
+
+
+def _schedule(w: World) -> Any:
+    from datetime import date, time
+
+    from sustain.preventive.services import ScheduleData, create_schedule
+
+    return create_schedule(
+        actor=w.users["admin"],
+        data=ScheduleData(
+            name="Rotate disks",
+            start_date=date(2026, 10, 19),
+            start_time=time(9),
+            rrule="FREQ=DAILY",
+        ),
+    )
+
+
 def _checklist_item(w: World) -> Any:
     from sustain.tickets.checklists import NewItem, add_checklist_items
 
