@@ -33,11 +33,12 @@ _FIELD_LABELS = {
     "approval": "change approval",
     "approval_comment": "approval comment",
 }
-# Checklist entries (tickets.checklists) read as sentences about the item.
+# Checklist entries (tickets.checklists) and preventive maintenance's notes read as sentences.
 _CHECKLIST_EVENTS = {
     "checklist_added": "added checklist item: {}",
     "checklist_done": "ticked checklist item: {}",
     "checklist_undone": "opened checklist item again: {}",
+    "preventive_missed": "escalated a missed occurrence: {}",
 }
 
 
