@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from sustain.accounts.models import Organisation, Team, User
@@ -106,6 +107,19 @@ def _plan(schedule: Schedule, now: datetime) -> None:
     )
     if waiting:
         schedule.next_due = None  # the open occurrence's completion sets it
+        _set_open_at(schedule)
+        return
+    # Never an occurrence the history already holds (opened early by the lead time, or
+    # skipped): the next one after the latest of them.
+    latest = (
+        schedule.occurrences.aggregate(latest=Max("due_at"))["latest"]
+        if schedule.pk is not None
+        else None
+    )
+    if schedule.mode == Mode.CALENDAR and latest is not None and latest >= now:
+        schedule.next_due = next_calendar_due(
+            schedule.rrule, schedule.start_date, schedule.start_time, schedule.time_zone, latest
+        )
     else:
         schedule.next_due = first_due(
             schedule.mode,

@@ -85,6 +85,8 @@ def open_occurrence(schedule_id: int, due: datetime, now: datetime) -> Occurrenc
             return None
         if not claim(schedule, due, following_due(schedule, due, now), now):
             return None
+        if Occurrence.objects.filter(schedule=schedule, due_at=due).exists():
+            return None  # already opened or skipped (a replanned schedule): moved past it
         owner = schedule.owner
         if not (owner.is_active and owner.can(Capability.TICKETS_WRITE)):
             raise Conflict(

@@ -121,3 +121,24 @@ def test_changing_the_rule_replans_and_history_stays(make_schedule, engineer):
     delete_schedule(actor=engineer, schedule_id=schedule.pk)
     assert not Schedule.objects.exists()
     assert Ticket.objects.count() == 1  # the ticket it opened stays
+
+
+def test_replanning_never_reopens_an_occurrence_the_history_holds(make_schedule, engineer):
+    # Opened two days early; then the rule changes to one that still holds that day.
+    schedule = make_schedule(lead_time=timedelta(days=2))
+    sweep(now=MONDAY - timedelta(days=1))
+    assert Occurrence.objects.count() == 1
+    changed = update_schedule(
+        actor=engineer,
+        schedule_id=schedule.pk,
+        data=data(rrule="FREQ=WEEKLY;BYDAY=MO,TH", time_zone="Europe/Berlin"),
+        now=MONDAY - timedelta(days=1),
+    )
+    assert changed.next_due == datetime(2026, 10, 22, 7, tzinfo=UTC)  # Thursday, not Monday
+    # Even a schedule pointed back at a held occurrence moves past it without a second ticket.
+    Schedule.objects.filter(pk=schedule.pk).update(
+        next_due=datetime(2026, 10, 19, 7, tzinfo=UTC), next_open_at=MONDAY
+    )
+    assert sweep(now=MONDAY).opened == 0
+    assert Ticket.objects.count() == 1
+    assert Schedule.objects.get().next_due == datetime(2026, 10, 22, 7, tzinfo=UTC)
