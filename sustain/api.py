@@ -9,6 +9,7 @@ from sustain.core.renderers import ORJSONRenderer
 from sustain.kb.api import router as kb_router
 from sustain.mail.api import router as mail_router
 from sustain.oncall.api import router as oncall_router
+from sustain.preventive.api import router as preventive_router
 from sustain.releases.catalogue_api import router as catalogue_router
 from sustain.releases.deployments.api import router as deployments_router
 from sustain.releases.policy.api import router as policy_router
@@ -18,6 +19,7 @@ from sustain.releases.upgrades.api import router as upgrades_router
 from sustain.sla.api import router as sla_router
 from sustain.tickets.api import router as tickets_router
 from sustain.tickets.approval_api import router as approvals_router
+from sustain.tickets.checklist_api import router as checklist_router
 
 api = DocumentedAPI(
     title="Sustain API",
@@ -35,6 +37,7 @@ problems.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
 api.add_router("/", approvals_router)
+api.add_router("/", checklist_router)
 api.add_router("/", sla_router)
 api.add_router("/", backups_router)
 api.add_router("/", mail_router)
@@ -46,3 +49,4 @@ api.add_router("/", catalogue_router)
 api.add_router("/", upgrades_router)
 api.add_router("/", policy_router)
 api.add_router("/", oncall_router)
+api.add_router("/", preventive_router)

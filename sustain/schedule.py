@@ -21,6 +21,7 @@ from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
 from sustain.oncall import notices as oncall_notices
+from sustain.preventive import sweep as preventive
 from sustain.releases.deployments import webhooks as deployment_webhooks
 from sustain.releases.policy import eol_notices
 from sustain.sla import escalation
@@ -95,3 +96,9 @@ def send_eol_notices_task() -> int:
 @db_periodic_task(crontab(minute="*/5"), retries=0)  # type: ignore[untyped-decorator]
 def send_handover_notices_task() -> int:
     return oncall_notices.send_handover_notices()
+
+
+# Every minute: preventive-maintenance tickets whose lead time has come, and missed occurrences.
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def sweep_preventive_schedules_task() -> int:
+    return preventive.sweep().opened

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "sustain.mail",
     "sustain.kb",
     "sustain.oncall",
+    "sustain.preventive",
     # The user interfaces sit on top: they compose the apps above this line.
     "sustain.portal",
     "sustain.desk",

@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("products/", include("sustain.releases.catalogue_urls")),
     path("update-policy/", include("sustain.releases.policy.urls")),
     path("oncall/", include("sustain.oncall.urls")),
+    path("preventive/", include("sustain.preventive.urls")),
     path("", include("sustain.core.urls")),
 ]

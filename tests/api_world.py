@@ -8,7 +8,7 @@ Used as the fixture ``api_world`` by the schemathesis run and the document's own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -25,6 +25,8 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.preventive.services import ScheduleData, create_schedule
+from sustain.preventive.sweep import sweep as preventive_sweep
 from sustain.releases import release_services as releases
 from sustain.releases.deployments import webhooks
 from sustain.releases.deployments.choices import DeploymentChannel
@@ -35,6 +37,7 @@ from sustain.releases.rollouts.choices import RolloutChannel
 from sustain.releases.rollouts.services import RolloutPlan, plan_rollout
 from sustain.releases.upgrades.models import UpgradeEdge
 from sustain.sla import services as sla
+from sustain.tickets.checklists import NewItem, add_checklist_items
 from sustain.tickets.linking import link_tickets
 
 
@@ -57,6 +60,14 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     public = make_message(ticket, alice, "Here is the log.", attachments=[Upload("sync.log", b"x")])
     make_message(ticket, alice, "Unsupported database.", internal=True)
     link = link_tickets(actor=alice, source_ref=other.pk, target_ref=ticket.pk, kind="related")
+    (item,) = add_checklist_items(actor=alice, ref=ticket.pk, items=[NewItem("Check the log")])
+    routine = create_schedule(
+        actor=admin,
+        data=ScheduleData(
+            name="Rotate disks", start_date=date(2026, 1, 5), start_time=time(9), rrule="FREQ=DAILY"
+        ),
+    )
+    preventive_sweep(now=routine.next_open_at)
 
     category = kb.create_category(actor=admin, name="Upgrades")
     article = kb.create_article(
@@ -146,6 +157,8 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "edge_id": edge.pk,
             "deprecation_id": deprecation.pk,
             **on_call,
+            "item_id": item.pk,
+            "schedule_id": routine.pk,
         },
         kb_ids={
             "ref": ticket.number,

@@ -14,6 +14,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import date, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from sustain.api import api
 from sustain.catalog.models import Product
 from sustain.desk.queue_forms import SORTS
 from sustain.factories import make_token
+from sustain.preventive.services import ScheduleData, create_schedule
 
 
 def _b64(raw: bytes) -> str:
@@ -101,7 +103,7 @@ ALWAYS_FORGED = [
 
 PERSONAS = ("admin", "bob", "acme_admin")
 # The path parameters of paged lists, each the name of a row of the world.
-PATH_IDS = {"product_id": "product"}
+PATH_IDS = {"product_id": "product", "schedule_id": "schedule"}
 
 
 def _cursor_operations() -> list[tuple[str, str]]:
@@ -150,6 +152,9 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str, list[dic
     ("products:products", lambda w: {}, "cursor", [{}]),
     ("products:product", lambda w: {"product_id": w["product"].pk}, "cursor", [{}]),
     ("rollouts:list", lambda w: {}, "cursor", [{}, {"status": "planned"}]),
+    ("preventive:list", lambda w: {}, "cursor", [{}]),
+    ("preventive:detail", lambda w: {"schedule_id": w["schedule"].pk}, "cursor", [{}]),
+    ("preventive:skip", lambda w: {"schedule_id": w["schedule"].pk}, "cursor", [{}]),
 ]
 
 
@@ -165,7 +170,14 @@ def world(
 ) -> dict[str, Any]:
     # A few rows in each list, so a cursor is compared with real rows.
     tickets = [make_ticket(alice, requester=bob, title=f"Ticket {n}") for n in range(3)]
+    schedule = create_schedule(
+        actor=admin,
+        data=ScheduleData(
+            name="Rotate disks", start_date=date(2026, 1, 5), start_time=time(9), rrule="FREQ=DAILY"
+        ),
+    )
     return {
+        "schedule": schedule,
         "tickets": tickets,
         "admin": admin,
         "bob": bob,

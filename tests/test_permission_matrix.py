@@ -403,6 +403,107 @@ MATRIX += [
 ]
 
 
+# Checklists: whoever reads the ticket reads its checklist; staff who change tickets add and
+# tick items (a customer who reads the ticket is refused, 403).
+MATRIX += [
+    Row("GET", f"{V1}/tickets/{{ref}}/checklist", TICKET_READ),
+    Row(
+        "POST",
+        f"{V1}/tickets/{{ref}}/checklist",
+        expect(403, 404, 201, 404, 403, 201),
+        body=lambda w: {"items": [{"text": "Check the log", "mandatory": True}]},
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/tickets/{{ref}}/checklist/{{item_id}}",
+        expect(403, 404, 200, 404, 403, 200),
+        body=lambda w: {"done": True},
+        params=lambda w: {"item_id": _checklist_item(w).pk},
+    ),
+]
+
+
+# Preventive maintenance: staff read schedules; leads, administrators and engineers manage
+# them (of these personas the administrator); customers are refused.
+STAFF_READ = expect(403, 403, 200, 200, 200, 200)
+MANAGE = expect(403, 403, 403, 403, 403, 0)
+MATRIX += [
+    Row("GET", f"{V1}/preventive/schedules", STAFF_READ),
+    Row(
+        "POST",
+        f"{V1}/preventive/schedules",
+        MANAGE | {"admin": 201},
+        body=lambda w: _schedule_body(),
+    ),
+    Row(
+        "GET",
+        f"{V1}/preventive/schedules/{{schedule_id}}",
+        STAFF_READ,
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "PUT",
+        f"{V1}/preventive/schedules/{{schedule_id}}",
+        MANAGE | {"admin": 200},
+        body=lambda w: _schedule_body(),
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/preventive/schedules/{{schedule_id}}",
+        MANAGE | {"admin": 204},
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "GET",
+        f"{V1}/preventive/schedules/{{schedule_id}}/occurrences",
+        STAFF_READ,
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+    Row(
+        "POST",
+        f"{V1}/preventive/schedules/{{schedule_id}}/skip",
+        MANAGE | {"admin": 201},
+        body=lambda w: {"reason": "Site closed"},
+        params=lambda w: {"schedule_id": _schedule(w).pk},
+    ),
+]
+
+
+def _schedule_body() -> dict[str, Any]:
+    return {
+        "name": "Rotate disks",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO",
+        "start_date": "2026-10-19",
+        "start_time": "09:00",
+    }
+
+
+def _schedule(w: World) -> Any:
+    from datetime import date, time
+
+    from sustain.preventive.services import ScheduleData, create_schedule
+
+    return create_schedule(
+        actor=w.users["admin"],
+        data=ScheduleData(
+            name="Rotate disks",
+            start_date=date(2026, 10, 19),
+            start_time=time(9),
+            rrule="FREQ=DAILY",
+        ),
+    )
+
+
+def _checklist_item(w: World) -> Any:
+    from sustain.tickets.checklists import NewItem, add_checklist_items
+
+    (item,) = add_checklist_items(
+        actor=w.users["alice"], ref=w.ticket.pk, items=[NewItem("Check the log")]
+    )
+    return item
+
+
 def _change_ticket(w: World) -> Ticket:
     from sustain.factories import open_ticket
     from sustain.tickets.choices import Kind

@@ -53,6 +53,7 @@ def test_the_schedule_lists_the_periodic_jobs_of_every_app():
         "sustain.schedule.scheduled_backup_task",
         "sustain.schedule.send_eol_notices_task",
         "sustain.schedule.send_handover_notices_task",
+        "sustain.schedule.sweep_preventive_schedules_task",
         "sustain.schedule.sweep_sla_clocks_task",
         "sustain.schedule.verify_newest_backup_task",
         "sustain.schedule.watch_outbox_leases_task",

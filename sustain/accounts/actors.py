@@ -38,10 +38,13 @@ class SystemActor:
 
 SLA_ESCALATION = SystemActor("sla_escalation", "SLA escalation")
 EMAIL = SystemActor("email", "E-mail")
+PREVENTIVE = SystemActor("preventive", "Preventive maintenance")
 
 # Every system actor, by code. A new app that acts on its own adds its actor here, so that
 # its entries in the log read by name (codes are at most 30 characters, the log's column).
-SYSTEM_ACTORS: dict[str, SystemActor] = {actor.code: actor for actor in (SLA_ESCALATION, EMAIL)}
+SYSTEM_ACTORS: dict[str, SystemActor] = {
+    actor.code: actor for actor in (SLA_ESCALATION, EMAIL, PREVENTIVE)
+}
 
 # Whoever calls a service that the system may call too.
 type Actor = User | SystemActor

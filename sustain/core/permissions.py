@@ -73,6 +73,8 @@ class Capability(StrEnum):
     duties)."""
     ONCALL_MANAGE = "oncall.manage"
     """Change on-call rotations, overrides and team capacity; record shift swaps for others."""
+    PREVENTIVE_MANAGE = "preventive.manage"
+    """Create, change, pause and delete preventive-maintenance schedules; skip an occurrence."""
 
 
 _WORK_TICKETS = frozenset(
@@ -88,6 +90,7 @@ _LEAD = _WORK_TICKETS | {
     Capability.ROLLOUTS_WRITE,
     Capability.CHANGES_APPROVE,
     Capability.ONCALL_MANAGE,
+    Capability.PREVENTIVE_MANAGE,
 }
 
 # Role code → what it may do. Spelled out per role rather than derived from a hierarchy: a new
@@ -111,7 +114,12 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Maintenance engineers ship the patches: they add versions, keep the lifecycle, and write
     # and publish the release notes, and roll versions out (a lead approves each change).
     "engineer": _WORK_TICKETS
-    | {Capability.RELEASE_NOTES_WRITE, Capability.CATALOG_MANAGE, Capability.ROLLOUTS_WRITE},
+    | {
+        Capability.RELEASE_NOTES_WRITE,
+        Capability.CATALOG_MANAGE,
+        Capability.ROLLOUTS_WRITE,
+        Capability.PREVENTIVE_MANAGE,
+    },
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(

@@ -116,3 +116,12 @@ class ComposerForm(forms.Form):
     @property
     def internal(self) -> bool:
         return bool(self.cleaned_data.get("mode") == "note")
+
+
+class ChecklistTickForm(forms.Form):
+    done = forms.BooleanField(required=False)
+
+
+class ChecklistAddForm(forms.Form):
+    text = forms.CharField(max_length=500)
+    mandatory = forms.BooleanField(required=False)

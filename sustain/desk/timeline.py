@@ -33,6 +33,13 @@ _FIELD_LABELS = {
     "approval": "change approval",
     "approval_comment": "approval comment",
 }
+# Checklist entries (tickets.checklists) and preventive maintenance's notes read as sentences.
+_CHECKLIST_EVENTS = {
+    "checklist_added": "added checklist item: {}",
+    "checklist_done": "ticked checklist item: {}",
+    "checklist_undone": "opened checklist item again: {}",
+    "preventive_missed": "escalated a missed occurrence: {}",
+}
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ def describe(activity: Activity) -> str:
         return f"watchers: {new or 'nobody'}"
     if action == Activity.Action.ATTACHED:
         return f"attached {new}"
+    if activity.field in _CHECKLIST_EVENTS:
+        return _CHECKLIST_EVENTS[activity.field].format(new)
     if name == "priority":
         # The short form the queue shows ("P2"), not the full label.
         old, new = (f"P{v}" if v.isdigit() else v for v in (activity.old_value, activity.new_value))

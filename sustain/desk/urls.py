@@ -9,6 +9,7 @@ from sustain.desk.views import (
     saved,
     search,
     ticket,
+    ticket_checklist,
     ticket_compose,
     ticket_edit,
 )
@@ -23,4 +24,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *ticket.urlpatterns,
     *ticket_edit.urlpatterns,
     *ticket_compose.urlpatterns,
+    *ticket_checklist.urlpatterns,
 ]

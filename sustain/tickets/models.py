@@ -337,3 +337,35 @@ class ChangeApproval(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Decisions on changes cannot be deleted.")
+
+
+CHECKLIST_ITEM_MAX_LENGTH = 500
+CHECKLIST_MAX_ITEMS = 100
+
+
+class ChecklistItem(models.Model):
+    """One step of a ticket's checklist (``tickets.checklists``): a mandatory step must be
+    done before the ticket may be resolved or closed."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="checklist")
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(max_length=CHECKLIST_ITEM_MAX_LENGTH)
+    mandatory = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The code of the system actor that ticked it, when no person did.
+    done_by_system = models.CharField(max_length=30, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["ticket", "position"], name="checklist_ticket_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None

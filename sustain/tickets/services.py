@@ -21,11 +21,11 @@ from sustain.core import fastsql
 from sustain.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from sustain.core.permissions import Capability, require
 from sustain.core.uploads import Upload, check_uploads
-from sustain.tickets import hooks, notifications
+from sustain.tickets import checklists, hooks, notifications
 from sustain.tickets.activity import log_activity, touch_ticket
 from sustain.tickets.assignment import pick_assignee
 from sustain.tickets.attachments import store_attachment
-from sustain.tickets.choices import Channel, Kind, Level, MaintenanceType, Status
+from sustain.tickets.choices import FINISHED_STATUSES, Channel, Kind, Level, MaintenanceType, Status
 from sustain.tickets.models import Activity, Message, Ticket, ticket_number
 from sustain.tickets.rules import allowed_transitions, priority_for, reopen_window
 from sustain.tickets.selectors import get_ticket_for
@@ -320,6 +320,8 @@ def _set_status(
     now = timezone.now()
     if status == Status.OPEN and ticket.status in (Status.RESOLVED, Status.CLOSED):
         _check_reopen_window(ticket, now)
+    if status in FINISHED_STATUSES and ticket.status not in FINISHED_STATUSES:
+        checklists.refuse_finishing(ticket)
     old = ticket.status
     ticket.status = status
     if status == Status.RESOLVED:

@@ -50,7 +50,7 @@ def test_agent_assigns_replies_notes_and_sets_pending(page: Page, alice, ticket)
     expect(page.get_by_label("Message")).to_have_value("")
 
     # "n" switches the composer to an internal note.
-    page.locator("body").click()
+    page.locator("#shortcut-hint").click()  # off any field, whatever the layout
     page.keyboard.press("n")
     expect(page.get_by_label("Message")).to_be_focused()
     page.keyboard.type("Customer runs 2.1 on the old database.")
@@ -157,7 +157,7 @@ def test_shortcuts_move_through_the_queue(page: Page, alice, ticket, make_ticket
     refs = f'["{ticket.number}", "{other.number}"]'
     page.evaluate(f"sessionStorage.setItem('sustain.queue', '{refs}')")
     expect(page.locator("#shortcut-hint")).to_contain_text("assign to me")
-    page.locator("body").click()
+    page.locator("#shortcut-hint").click()  # off any field, whatever the layout
     page.keyboard.press("j")
     expect(page).to_have_url(re.compile(rf"/tickets/{other.number}$"))
     page.keyboard.press("k")

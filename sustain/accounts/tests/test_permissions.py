@@ -39,6 +39,7 @@ rollouts.write                x    x     .      x       .       .           .
 changes.approve               x    x     .      .       .       .           .
 changes.approve_own           x    .     .      .       .       .           .
 oncall.manage                 x    x     .      .       .       .           .
+preventive.manage             x    x     .      x       .       .           .
 """
 
 

@@ -26,6 +26,7 @@ from sustain.core.permissions import Capability
 from sustain.core.uploads import download_response
 from sustain.desk.timeline import TIMELINE_LIMIT, build_timeline, changes_since
 from sustain.desk.views.ticket_options import edit_options
+from sustain.tickets.checklists import checklist_of
 from sustain.tickets.models import Ticket, ticket_number
 from sustain.tickets.panels import panel_assets, panels_for
 from sustain.tickets.selectors import (
@@ -62,6 +63,7 @@ def page_context(
         "watchers": watchers,
         "watching": actor.pk in watcher_ids,
         "links": visible_links(actor, ticket),
+        "checklist": checklist_of(ticket.pk),
         "timeline": timeline,
         "seen": timeline.last_activity_id,
         "can_write": can_write,
@@ -92,7 +94,7 @@ def ticket_urls(ref: str) -> dict[str, str]:
     return urls
 
 
-_ACTIONS = ("detail", "poll", "refresh", "reply", "watchers", "link", "merge")
+_ACTIONS = ("detail", "poll", "refresh", "reply", "watchers", "link", "merge", "checklist_add")
 
 
 @staff_required
