@@ -66,6 +66,9 @@ class Capability(StrEnum):
     """Create and revoke deployment webhooks for any organisation, or for all of them."""
     ROLLOUTS_WRITE = "rollouts.write"
     """Plan rollouts of a version to a deployment, start, finish, roll back and cancel them."""
+    MAINTENANCE_WRITE = "maintenance.write"
+    """Plan, change and cancel maintenance windows and freeze periods; start ad-hoc
+    maintenance."""
     CHANGES_APPROVE = "changes.approve"
     """Approve or reject change tickets (a rollout starts only once its change is approved)."""
     CHANGES_APPROVE_OWN = "changes.approve_own"
@@ -85,6 +88,7 @@ _LEAD = _WORK_TICKETS | {
     Capability.SAVED_VIEWS_SHARE_ANY_TEAM,
     Capability.ROLLOUTS_WRITE,
     Capability.CHANGES_APPROVE,
+    Capability.MAINTENANCE_WRITE,
 }
 
 # Role code → what it may do. Spelled out per role rather than derived from a hierarchy: a new
@@ -108,7 +112,12 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Maintenance engineers ship the patches: they add versions, keep the lifecycle, and write
     # and publish the release notes, and roll versions out (a lead approves each change).
     "engineer": _WORK_TICKETS
-    | {Capability.RELEASE_NOTES_WRITE, Capability.CATALOG_MANAGE, Capability.ROLLOUTS_WRITE},
+    | {
+        Capability.RELEASE_NOTES_WRITE,
+        Capability.CATALOG_MANAGE,
+        Capability.ROLLOUTS_WRITE,
+        Capability.MAINTENANCE_WRITE,
+    },
     "viewer": frozenset(),
     "customer": frozenset(),
     "customer_admin": frozenset(
