@@ -8,6 +8,7 @@ from sustain.core.openapi import DocumentedAPI
 from sustain.core.renderers import ORJSONRenderer
 from sustain.kb.api import router as kb_router
 from sustain.mail.api import router as mail_router
+from sustain.maintenance.api import router as maintenance_router
 from sustain.releases.catalogue_api import router as catalogue_router
 from sustain.releases.deployments.api import router as deployments_router
 from sustain.releases.release_api import router as releases_router
@@ -42,3 +43,4 @@ api.add_router("/", deployments_router)
 api.add_router("/", rollouts_router)
 api.add_router("/", catalogue_router)
 api.add_router("/", upgrades_router)
+api.add_router("/", maintenance_router)
