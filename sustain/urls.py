@@ -22,5 +22,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("deployments/", include("sustain.releases.deployments.urls")),
     path("rollouts/", include("sustain.releases.rollouts.urls")),
     path("products/", include("sustain.releases.catalogue_urls")),
+    path("maintenance/", include("sustain.maintenance.urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -3,7 +3,7 @@ maintenance, the instances of a range, "in maintenance now?", freeze periods."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
 from sustain.accounts.models import User
-from sustain.core.errors import PermissionDenied
+from sustain.core.errors import PermissionDenied, ValidationFailed
 from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability
@@ -48,15 +48,22 @@ def _listed(rows: QuerySet[MaintenanceWindow]) -> QuerySet[MaintenanceWindow]:
     )
 
 
+def _local(name: str, text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed.field(name, f"'{text}' is not a real date and time.") from None
+
+
 def _spec(payload: MaintenanceWindowIn) -> services.WindowSpec:
     return services.WindowSpec(
         title=payload.title,
         description=payload.description,
-        start=payload.start,
+        start=_local("start", payload.start),
         time_zone=payload.time_zone,
         duration=payload.duration,
         rrule=payload.rrule,
-        exdates=payload.exdates,
+        exdates=[_local("exdates", text) for text in payload.exdates],
         product_ids=payload.product_ids,
         component_ids=payload.component_ids,
         organisation_ids=payload.organisation_ids,

@@ -4,8 +4,9 @@ schema under its class name, and every name is the document's once)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field, NaiveDatetime
+from pydantic import AwareDatetime, Field
 
 from sustain.accounts.schemas import UserRef, user_ref
 from sustain.core.schemas import Id, In, Out, Ref, Text
@@ -21,11 +22,24 @@ from sustain.maintenance.models import (
 from sustain.maintenance.selectors import Entry
 from sustain.maintenance.timing import exdates_of
 
+# A local wall time in a window's own zone: no offset (JSON Schema's date-time requires one).
+LocalTime = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$",
+        examples=["2027-03-07T02:00"],
+    ),
+]
+
+
+def local_text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
 
 class MaintenanceWindowIn(In):
     title: Text = Field(..., max_length=TITLE_MAX_LENGTH)
     description: Text = Field("", max_length=10_000)
-    start: NaiveDatetime = Field(
+    start: LocalTime = Field(
         ..., description="The first start as a local wall time in `time_zone`, no offset."
     )
     time_zone: Text = Field(..., max_length=64, examples=["Europe/Berlin"])
@@ -41,7 +55,7 @@ class MaintenanceWindowIn(In):
         description="RFC 5545 RRULE (UNTIL in UTC); empty for a one-off window.",
         examples=["FREQ=WEEKLY;BYDAY=SU"],
     )
-    exdates: list[NaiveDatetime] = Field(
+    exdates: list[LocalTime] = Field(
         default_factory=list, max_length=500, description="Local starts left out."
     )
     product_ids: list[Id] = Field(default_factory=list, max_length=200)
@@ -102,11 +116,11 @@ class MaintenanceWindowOut(Out):
     title: str
     description: str
     status: WindowStatus
-    start: datetime = Field(..., description="Local wall time of the first start.")
+    start: LocalTime = Field(..., description="Local wall time of the first start.")
     time_zone: str
     duration: str
     rrule: str
-    exdates: list[datetime]
+    exdates: list[LocalTime]
     first_start: datetime
     last_end: datetime | None
     adhoc: bool
@@ -126,11 +140,11 @@ class MaintenanceWindowOut(Out):
             title=row.title,
             description=row.description,
             status=WindowStatus(row.status),
-            start=row.start_local,
+            start=local_text(row.start_local),
             time_zone=row.time_zone,
             duration=row.duration,
             rrule=row.rrule,
-            exdates=exdates_of(row),
+            exdates=[local_text(moment) for moment in exdates_of(row)],
             first_start=row.first_start,
             last_end=row.last_end,
             adhoc=row.adhoc,

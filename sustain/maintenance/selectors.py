@@ -114,7 +114,9 @@ def entries(
 ) -> list[Entry]:
     """The instances of ``rows`` in ``[start, end)``, by start. ``limit`` stops early."""
     check_range(start, end)
-    windows = in_range(rows, start, end).select_related("owner", "team")
+    windows = (
+        in_range(rows, start, end).select_related("owner", "team").prefetch_related("products")
+    )
     found: list[tuple[int, int, MaintenanceWindow]] = []
     for window in windows:
         found.extend((a, b, window) for a, b in instance_spans(window, start, end))

@@ -85,6 +85,11 @@ def test_start_with_an_offset_is_refused(api_client, engineer):
         _body(start="2027-03-07T02:00:00+01:00"),
     )
     assert answer.status_code == 422
+    impossible = _post(
+        api_client(engineer), "/api/v1/maintenance/windows", _body(start="2027-02-30T02:00")
+    )
+    assert impossible.status_code == 422
+    assert "start" in impossible.json()["errors"]
 
 
 def test_adhoc_occurrences_and_status(api_client, engineer, gizmo, sync, alice):
