@@ -20,6 +20,7 @@ from huey.contrib.djhuey import db_periodic_task
 from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
+from sustain.maintenance import announcements as maintenance_announcements
 from sustain.releases.deployments import webhooks as deployment_webhooks
 from sustain.sla import escalation
 
@@ -79,3 +80,9 @@ def poll_mailboxes_task() -> int:
 @db_periodic_task(crontab(minute="41", hour="3"), retries=0)  # type: ignore[untyped-decorator]
 def prune_deployment_deliveries_task() -> int:
     return deployment_webhooks.prune_deliveries()
+
+
+# Every minute: maintenance announcements due (ahead of time, at the start, at the end).
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def announce_maintenance_task() -> int:
+    return maintenance_announcements.announce_due()
