@@ -25,6 +25,7 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.maintenance.ical import create_feed_key
 from sustain.maintenance.services import WindowSpec, create_freeze, plan_window
 from sustain.releases import release_services as releases
 from sustain.releases.deployments import webhooks
@@ -152,6 +153,7 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "rollout_id": rollout.pk,
             "window_id": window.pk,
             "freeze_id": freeze.pk,
+            "key_id": create_feed_key(actor=admin, organisation=acme)[0].pk,
             "product_id": product.pk,
             "component_id": component.pk,
             "version_id": version.pk,

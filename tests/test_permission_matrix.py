@@ -143,6 +143,15 @@ EVERYONE_200 = expect(200, 200, 200, 200, 200, 200)
 ADMIN_ONLY_200 = expect(403, 403, 403, 403, 403, 200)
 MAILBOX = {"name": "support", "host": "imap.acme.test", "username": "s@acme.test", "secret": "x"}
 ADMIN_ONLY_201 = expect(403, 403, 403, 403, 403, 201)
+
+
+def _feed(w: World) -> dict[str, Any]:
+    from sustain.maintenance.ical import create_feed_key
+
+    row, _ = create_feed_key(actor=w.users["admin"], organisation=w.acme)
+    return {"key_id": row.pk}
+
+
 STAFF_ONLY_200 = expect(403, 403, 200, 200, 200, 200)
 # Reading bob's ticket and what hangs off it.
 TICKET_READ = expect(200, 404, 200, 404, 200, 200)
@@ -481,6 +490,13 @@ def _freeze(w: World) -> dict[str, Any]:
     return {"freeze_id": freeze.pk}
 
 
+def _feed(w: World) -> dict[str, Any]:
+    from sustain.maintenance.ical import create_feed_key
+
+    row, _ = create_feed_key(actor=w.users["admin"], organisation=w.acme)
+    return {"key_id": row.pk}
+
+
 STAFF_ONLY_200 = expect(403, 403, 200, 200, 200, 200)
 PLANNERS = expect(403, 403, 403, 403, 403, 200)
 MATRIX += [
@@ -526,6 +542,20 @@ MATRIX += [
             "starts_at": "2027-12-20T00:00:00Z",
             "ends_at": "2028-01-05T00:00:00Z",
         },
+    ),
+    Row("GET", f"{V1}/maintenance/feeds", EVERYONE_200),
+    Row(
+        "POST",
+        f"{V1}/maintenance/feeds",
+        expect(201, 403, 201, 201, 201, 201),
+        body=lambda w: {"organisation_id": w.acme.pk},
+        case="an organisation's calendar",
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/maintenance/feeds/{{key_id}}",
+        expect(404, 404, 404, 404, 404, 204),
+        params=_feed,
     ),
     Row(
         "DELETE",

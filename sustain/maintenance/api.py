@@ -8,23 +8,27 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Status
 
 from sustain.accounts.api import actor_of
-from sustain.accounts.models import User
+from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import PermissionDenied, ValidationFailed
 from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability
 from sustain.core.schemas import Id
-from sustain.maintenance import selectors, services
+from sustain.maintenance import ical, selectors, services
 from sustain.maintenance.choices import ConflictKind
-from sustain.maintenance.models import FreezePeriod, MaintenanceWindow
+from sustain.maintenance.models import FeedKey, FreezePeriod, MaintenanceWindow
 from sustain.maintenance.schemas import (
     MaintenanceAdhocIn,
     MaintenanceConflictOut,
     MaintenanceConflictsOut,
+    MaintenanceFeedCreatedOut,
+    MaintenanceFeedIn,
+    MaintenanceFeedOut,
     MaintenanceFreezeIn,
     MaintenanceFreezeOut,
     MaintenanceOccurrenceOut,
@@ -272,4 +276,51 @@ def delete_freeze(request: HttpRequest, freeze_id: Id) -> Status[None]:
     if not actor.can(Capability.MAINTENANCE_WRITE):
         raise PermissionDenied(services.NOT_ALLOWED)
     services.delete_freeze(actor=actor, freeze_id=freeze_id)
+    return Status(204, None)
+
+
+@router.get("/maintenance/feeds", response=list[MaintenanceFeedOut], summary="Your calendar keys")
+def list_feeds(request: HttpRequest) -> list[MaintenanceFeedOut]:
+    rows = FeedKey.objects.filter(created_by=actor_of(request)).select_related(
+        "team", "organisation"
+    )
+    return [MaintenanceFeedOut.of(row) for row in rows.order_by("-created_at", "-pk")]
+
+
+@router.post(
+    "/maintenance/feeds",
+    response={201: MaintenanceFeedCreatedOut},
+    summary="A calendar address (iCalendar) for a team's or an organisation's windows",
+    description=(
+        "The address carries a secret key, returned only in this answer; only its digest is "
+        "kept. Staff: any organisation, or a team of theirs (leads and administrators: any). "
+        "Customers: their own organisation."
+    ),
+)
+def create_feed(
+    request: HttpRequest, payload: MaintenanceFeedIn
+) -> Status[MaintenanceFeedCreatedOut]:
+    actor = actor_of(request)
+    team = organisation = None
+    if payload.team_id is not None:
+        team = Team.objects.filter(pk=payload.team_id).first()
+        if team is None:
+            raise ValidationFailed.field("team_id", f"No team with id {payload.team_id}.")
+    if payload.organisation_id is not None:
+        organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
+        if organisation is None:
+            raise ValidationFailed.field(
+                "organisation_id", f"No organisation with id {payload.organisation_id}."
+            )
+    row, raw = ical.create_feed_key(actor=actor, team=team, organisation=organisation)
+    url = request.build_absolute_uri(reverse("maintenance:feed", args=[raw]))
+    out = MaintenanceFeedOut.of(row)
+    return Status(201, MaintenanceFeedCreatedOut(**out.model_dump(), url=url))
+
+
+@router.delete(
+    "/maintenance/feeds/{key_id}", response={204: None}, summary="Revoke one of your calendar keys"
+)
+def revoke_feed(request: HttpRequest, key_id: Id) -> Status[None]:
+    ical.revoke_feed_key(actor=actor_of(request), key_id=key_id)
     return Status(204, None)

@@ -158,3 +158,16 @@ class FreezeForm(forms.Form):
         help_text="None: a freeze of everything.",
     )
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FeedForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), required=False)
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.order_by("name"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("team")) == bool(data.get("organisation")):
+            raise forms.ValidationError("Choose a team or an organisation.")
+        return data

@@ -16,6 +16,7 @@ from sustain.maintenance.models import (
     ACTIVITY_MAX_LENGTH,
     MAX_ACTIVITIES,
     TITLE_MAX_LENGTH,
+    FeedKey,
     FreezePeriod,
     MaintenanceWindow,
 )
@@ -247,3 +248,38 @@ class MaintenanceFreezeOut(Out):
             ends_at=row.ends_at,
             products=[Ref(id=p.pk, name=p.name) for p in row.products.all()],
         )
+
+
+class MaintenanceFeedIn(In):
+    team_id: Id | None = Field(None, description="A team's windows (staff).")
+    organisation_id: Id | None = Field(
+        None, description="An organisation's windows (its customers, or staff)."
+    )
+
+
+class MaintenanceFeedOut(Out):
+    id: int
+    prefix: str
+    team: Ref | None
+    organisation: Ref | None
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: FeedKey) -> MaintenanceFeedOut:
+        return cls(
+            id=row.pk,
+            prefix=row.prefix,
+            team=Ref(id=row.team.pk, name=row.team.name) if row.team else None,
+            organisation=(
+                Ref(id=row.organisation.pk, name=row.organisation.name)
+                if row.organisation
+                else None
+            ),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+        )
+
+
+class MaintenanceFeedCreatedOut(MaintenanceFeedOut):
+    url: str = Field(..., description="The calendar's address with its key: shown only now.")

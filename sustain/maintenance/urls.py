@@ -14,5 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("windows/<id:window_id>/cancel", views.cancel, name="cancel"),
     path("adhoc", views.adhoc, name="adhoc"),
     path("freezes/", views.freezes, name="freezes"),
+    path("feeds/", views.feeds, name="feeds"),
+    path("feeds/<id:key_id>/revoke", views.revoke_feed, name="revoke_feed"),
+    path("feeds/<str:key>.ics", views.feed, name="feed"),
     path("freezes/<id:freeze_id>/delete", views.delete_freeze, name="delete_freeze"),
 ]

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +22,8 @@ from sustain.catalog.models import Product
 from sustain.core.errors import ServiceError, ValidationFailed
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
-from sustain.maintenance import conflicts, selectors, services
-from sustain.maintenance.forms import RULE_PRESETS, AdhocForm, FreezeForm, WindowForm
+from sustain.maintenance import conflicts, ical, selectors, services
+from sustain.maintenance.forms import RULE_PRESETS, AdhocForm, FeedForm, FreezeForm, WindowForm
 from sustain.maintenance.models import FeedKey
 
 VIEWS = ("month", "week", "agenda")
@@ -300,3 +301,67 @@ def delete_freeze(request: HttpRequest, freeze_id: int) -> HttpResponse:
     services.delete_freeze(actor=signed_in_user(request), freeze_id=freeze_id)
     messages.success(request, "Freeze period removed.")
     return redirect(reverse("maintenance:freezes"))
+
+
+# --- calendar feeds --------------------------------------------------------------------------
+def feed(request: HttpRequest, key: str) -> HttpResponse:
+    """A team's or an organisation's windows for calendar apps, opened by the key alone."""
+    row = ical.feed_of(key)
+    if row is None:
+        raise Http404("No such calendar.")
+    rows, name, staff = ical.windows_of(row)
+    body = ical.window_calendar(
+        rows, name=name, domain=request.get_host().split(":")[0], staff=staff
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def feed_url(request: HttpRequest, raw: str) -> str:
+    return request.build_absolute_uri(reverse("maintenance:feed", args=[raw]))
+
+
+@staff_required
+def feeds(request: HttpRequest) -> HttpResponse:
+    """One's calendar keys: create one for a team or an organisation (shown once), revoke."""
+    actor = signed_in_user(request)
+    form = FeedForm(request.POST if request.method == "POST" else None)
+    new_url = ""
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                _, raw = ical.create_feed_key(
+                    actor=actor,
+                    team=form.cleaned_data["team"],
+                    organisation=form.cleaned_data["organisation"],
+                )
+            except ServiceError as error:
+                add_service_error(form, error, rename={"team_id": "team"})
+                status = 422
+            else:
+                new_url = feed_url(request, raw)
+                form = FeedForm()
+        else:
+            status = 422
+    context = {
+        "nav": "maintenance",
+        "form": form,
+        "new_url": new_url,
+        "keys": FeedKey.objects.filter(created_by=actor)
+        .select_related("team", "organisation")
+        .order_by("-created_at"),
+    }
+    return render(request, "maintenance/feeds.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revoke_feed(request: HttpRequest, key_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    ical.revoke_feed_key(actor=actor, key_id=key_id)
+    messages.success(request, "Calendar key revoked.")
+    target = "maintenance:feeds" if actor.is_staff_member else "portal:maintenance"
+    return redirect(reverse(target))

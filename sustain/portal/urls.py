@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("releases/", releases.release_list, name="releases"),
     path("releases/<id:release_id>", releases.release_detail, name="release"),
     path("maintenance/", maintenance.upcoming, name="maintenance"),
+    path("maintenance/subscribe", maintenance.subscribe, name="maintenance_subscribe"),
     path("deployments/", deployments.deployments, name="deployments"),
     path("deployments/<id:deployment_id>/remove", deployments.remove, name="deployment_remove"),
     path("deployments/hooks/", deployments.create_hook, name="deployment_hooks"),
