@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sustain.core.errors import ValidationFailed
 from sustain.core.recurrence import Duration, Occurrence, occurrences, parse_rule, spans
@@ -46,6 +47,25 @@ def instance_spans(
         end,
         exdates_of(window),
     )
+
+
+@lru_cache(maxsize=256)
+def duration_of(text: str) -> Duration:
+    return Duration.parse(text)
+
+
+def spans_of(
+    rrule: str,
+    start_local: datetime,
+    zone: str,
+    duration: str,
+    exdates: list[str],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[int, int]]:
+    """``instance_spans`` from a window's stored values, without the model."""
+    excluded = [datetime.strptime(text, EXDATE_FORMAT) for text in exdates]  # noqa: DTZ007
+    return spans(rrule or None, start_local, zone, duration_of(duration), start, end, excluded)
 
 
 def running_at(window: MaintenanceWindow, moment: datetime) -> Occurrence | None:
