@@ -16,7 +16,7 @@ four values — two workers sweeping at once write one row and one e-mail.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from sustain.core.recurrence import Occurrence
 from sustain.maintenance.choices import AnnouncementKind
 from sustain.maintenance.models import Announcement, MaintenanceWindow
 from sustain.maintenance.selectors import affected_organisations, in_range
-from sustain.maintenance.timing import instances
+from sustain.maintenance.timing import spans_of
 
 AFTER_END = timedelta(days=1)
 SUBJECTS = {
@@ -54,13 +54,21 @@ def announce_due(now: datetime | None = None) -> int:
     now = now or timezone.now()
     notice = timedelta(hours=settings.SUSTAIN_MAINTENANCE_NOTICE_HOURS)
     start, end = now - AFTER_END, now + notice + timedelta(seconds=1)
-    told = 0
-    for window in in_range(MaintenanceWindow.objects.all(), start, end).order_by("pk"):
-        for occurrence in instances(window, start, end):
+    due: list[tuple[int, Occurrence, str]] = []
+    # Thousands of recurring windows: their rules are read as values, a window is loaded only
+    # when one of its instances has something to announce.
+    rows = in_range(MaintenanceWindow.objects.all(), start, end).order_by("pk")
+    for pk, rule, day, moment, zone, duration, exdates in rows.values_list(
+        "pk", "rrule", "start_date", "start_time", "time_zone", "duration", "exdates"
+    ):
+        local = datetime.combine(day, moment)
+        for a, b in spans_of(rule, local, zone, duration, exdates, start, end):
+            occurrence = Occurrence(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC))
             kind = phase(occurrence, now, notice)
             if kind is not None:
-                told += announce(window, occurrence, kind)
-    return told
+                due.append((pk, occurrence, kind))
+    windows = MaintenanceWindow.objects.in_bulk({pk for pk, _, _ in due})
+    return sum(announce(windows[pk], occurrence, kind) for pk, occurrence, kind in due)
 
 
 def _audience(window: MaintenanceWindow) -> list[User]:

@@ -210,7 +210,9 @@ def window(request: HttpRequest, window_id: int) -> HttpResponse:
 @require_POST
 def check(request: HttpRequest) -> HttpResponse:
     """The editor's conflicts panel, redrawn as the plan changes (htmx)."""
-    form = WindowForm(request.POST)
+    data = request.POST.copy()
+    data["title"] = data.get("title", "").strip() or "(untitled)"  # not needed to find clashes
+    form = WindowForm(data)
     found: list[conflicts.Found] = []
     problem = ""
     if form.is_valid():

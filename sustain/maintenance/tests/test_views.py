@@ -146,3 +146,13 @@ def test_portal_lists_upcoming_maintenance_of_my_organisation(plan, gizmo, bob, 
     other = signed_in(carol).get("/portal/maintenance/")
     assert "Gizmo upgrade" not in other.content.decode()
     assert "No maintenance planned" in other.content.decode()
+
+
+def test_conflicts_panel_works_before_a_title_is_typed(engineer, sync, plan):
+    plan(title="Existing", component_ids=[sync.pk])
+    panel = signed_in(engineer).post(
+        "/maintenance/windows/check", _form(title="", components=[sync.pk])
+    )
+    assert "Overlaps “Existing”" in panel.content.decode()
+    unfinished = signed_in(engineer).post("/maintenance/windows/check", _form(time_zone=""))
+    assert "Fill in" in unfinished.content.decode()
