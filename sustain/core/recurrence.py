@@ -531,6 +531,8 @@ def spans(
     rule = parse_rule(rrule) if isinstance(rrule, str) else rrule
     nominal, exact = duration.days * 86400, int(duration.exact.total_seconds())
     low, high = int(window_start.timestamp()), int(window_end.timestamp())
+    if rule is not None and rule.until is not None:  # nothing starts after UNTIL
+        high = min(high, int(rule.until.timestamp()) + 1)
     locals_ = None
     if rule is not None and not (dtstart_local.second or dtstart_local.microsecond):
         locals_ = _fast_locals(rule, dtstart_local, low - 2 * 86400 - nominal - exact, high)
@@ -542,7 +544,13 @@ def spans(
             )
         ]
     assert rule is not None
-    table = _offsets(zone, window_start.year - 2, window_end.year + 1)
+    if not locals_:
+        return []
+    # The offsets of the years the instances cover (a rule with COUNT is asked "until the
+    # year 4000" but covers a few), with a year each side for nominal ends.
+    first_year = datetime.fromtimestamp(locals_[0], UTC).year
+    last_year = datetime.fromtimestamp(locals_[-1] + nominal, UTC).year
+    table = _offsets(zone, first_year - 1, last_year + 1)
     # The locals are whole days apart: their instants ascend as they do (a gap or a fold
     # moves an instant by less than a day).
     starts = table.to_utc_sorted(locals_)
