@@ -53,7 +53,8 @@ def create_feed_key(
 ) -> tuple[FeedKey, str]:
     """A new key for a team's or an organisation's feed: the row and the raw key (once)."""
     if (team is None) == (organisation is None):
-        raise ValidationFailed.field("team_id", "Name a team or an organisation, not both.")
+        # Neither field is wrong alone: the pair is (so the problem names no field).
+        raise ValidationFailed("Name a team or an organisation: one of the two.")
     if not may_subscribe(actor, team=team, organisation=organisation):
         raise PermissionDenied("You may not subscribe to this calendar.")
     if FeedKey.objects.filter(created_by=actor).count() >= MAX_KEYS_PER_PERSON:

@@ -112,3 +112,18 @@ def test_portal_subscribe_gives_the_organisation_feed(windows, bob):
     key = FeedKey.objects.get()
     client.post(f"/maintenance/feeds/{key.pk}/revoke")
     assert not FeedKey.objects.exists()
+
+
+def test_api_feed_needs_exactly_one_of_team_and_organisation(api_client, alice, acme, windows):
+    team, _, _ = windows
+    client = api_client(alice)
+    for body in ({}, {"team_id": team.pk, "organisation_id": acme.pk}):
+        answer = client.post("/api/v1/maintenance/feeds", body, content_type="application/json")
+        assert answer.status_code == 422
+        assert "one of the two" in answer.json()["detail"]
+    created = client.post(
+        "/api/v1/maintenance/feeds", {"organisation_id": acme.pk}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    assert "/maintenance/feeds/" in created.json()["url"]
+    assert client.get("/api/v1/maintenance/feeds").json()[0]["organisation"]["name"] == "Acme"
