@@ -25,6 +25,7 @@ from sustain.catalog import services as catalog
 from sustain.catalog.models import Component, Product, Version
 from sustain.demo.deployments import create_deployments
 from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from sustain.demo.maintenance import create_maintenance
 from sustain.demo.phrases import PHRASES
 from sustain.demo.service_levels import create_help_articles, create_service_levels
 from sustain.tickets import linking
@@ -234,6 +235,7 @@ def _create_people_and_products() -> None:
             for spec in ORGANISATIONS
         ],
     )
+    create_maintenance(admin)
 
 
 def _cast() -> _Cast:

@@ -170,3 +170,17 @@ def test_demo_has_service_levels_and_help_articles():
     index.purge_orphans()  # rows an earlier committing test may have left in the index
     hits = search(customer, "password", log=False).articles
     assert [hit.article.title for hit in hits] == ["Reset a forgotten password"]
+
+
+def test_demo_has_maintenance_windows_its_customers_see():
+    from django.utils import timezone
+
+    from sustain.maintenance.models import MaintenanceWindow
+    from sustain.maintenance.selectors import upcoming_for
+
+    load()
+    assert MaintenanceWindow.objects.count() == 2
+    customer = User.objects.get(email="ben.carter@northwind.example")
+    seen = {entry.window.title for entry in upcoming_for(customer, timezone.now(), days=40)}
+    assert seen
+    assert seen <= set(MaintenanceWindow.objects.values_list("title", flat=True))
