@@ -46,3 +46,6 @@ class AuditAction(models.TextChoices):
     # Registered by sustain.releases: deployment webhooks hold signing secrets.
     DEPLOYMENT_HOOK_CREATED = "deployment_hook.created", "Deployment webhook created"
     DEPLOYMENT_HOOK_REVOKED = "deployment_hook.revoked", "Deployment webhook revoked"
+    # Registered by sustain.maintenance: a calendar key opens a feed without signing in.
+    CALENDAR_KEY_CREATED = "calendar_key.created", "Calendar key created"
+    CALENDAR_KEY_REVOKED = "calendar_key.revoked", "Calendar key revoked"

@@ -23,6 +23,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from sustain.accounts import audit
+from sustain.accounts.choices import AuditAction
 from sustain.accounts.models import Organisation, Team, User
 from sustain.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sustain.core.permissions import Capability
@@ -70,13 +72,26 @@ def create_feed_key(
             prefix=raw[:8],
             created_by=actor,
         )
+        audit.record(
+            actor,
+            AuditAction.CALENDAR_KEY_CREATED,
+            row,
+            audit.created(row, ["team", "organisation"]),
+        )
     return row, raw
 
 
 def revoke_feed_key(*, actor: User, key_id: int) -> None:
-    deleted, _ = FeedKey.objects.filter(pk=key_id, created_by=actor).delete()
-    if not deleted:
-        raise NotFound(f"No calendar key with id {key_id}.")
+    with transaction.atomic():
+        row = (
+            FeedKey.objects.select_related("team", "organisation", "created_by")
+            .filter(pk=key_id, created_by=actor)
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"No calendar key with id {key_id}.")
+        audit.record(actor, AuditAction.CALENDAR_KEY_REVOKED, row)
+        row.delete()
 
 
 def feed_of(raw: str) -> FeedKey | None:

@@ -153,4 +153,6 @@ class FeedKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.prefix}…"
+        # The audit log's label: whose calendar, not the prefix (a piece of the key).
+        owner = self.team or self.organisation
+        return f"calendar of {owner} (key of {self.created_by.email})"

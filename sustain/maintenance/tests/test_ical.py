@@ -127,3 +127,19 @@ def test_api_feed_needs_exactly_one_of_team_and_organisation(api_client, alice, 
     assert created.status_code == 201
     assert "/maintenance/feeds/" in created.json()["url"]
     assert client.get("/api/v1/maintenance/feeds").json()[0]["organisation"]["name"] == "Acme"
+
+
+def test_creating_and_revoking_a_key_is_audited(windows, bob):
+    from sustain.accounts.models import AuditEntry
+
+    row, raw = create_feed_key(actor=bob, organisation=bob.organisation)
+    revoke_feed_key(actor=bob, key_id=row.pk)
+    entries = list(
+        AuditEntry.objects.order_by("pk").values_list("action", "target_type", "target_label")
+    )
+    assert [e[:2] for e in entries] == [
+        ("calendar_key.created", "calendar_key"),
+        ("calendar_key.revoked", "calendar_key"),
+    ]
+    assert entries[0][2] == "calendar of Acme (key of bob@acme.test)"
+    assert raw[:8] not in entries[0][2]
