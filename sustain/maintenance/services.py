@@ -225,12 +225,14 @@ def _refuse_or_warn(found: list[conflicts.Found]) -> list[conflicts.Found]:
     return found
 
 
-def plan_window(*, actor: Actor, spec: WindowSpec, creator: User | None = None) -> Planned:
+def plan_window(
+    *, actor: Actor, spec: WindowSpec, creator: User | None = None, adhoc: bool = False
+) -> Planned:
     require(actor, Capability.MAINTENANCE_WRITE, NOT_ALLOWED)
     cleaned = clean(spec)
     with transaction.atomic():
         found = _refuse_or_warn(check_plan(cleaned))
-        window = MaintenanceWindow(created_by=creator)
+        window = MaintenanceWindow(created_by=creator, adhoc=adhoc)
         _fill(window, cleaned)
         window.save()
         _relate(window, cleaned)
@@ -290,10 +292,7 @@ def start_adhoc(
         organisation_ids=organisation_ids,
         owner_id=creator.pk if creator and creator.is_staff_member else None,
     )
-    planned = plan_window(actor=actor, spec=spec, creator=creator)
-    MaintenanceWindow.objects.filter(pk=planned.window.pk).update(adhoc=True)
-    planned.window.adhoc = True
-    return planned
+    return plan_window(actor=actor, spec=spec, creator=creator, adhoc=True)
 
 
 def _locked(window_id: int) -> MaintenanceWindow:
