@@ -8,6 +8,7 @@ from sustain.core.openapi import DocumentedAPI
 from sustain.core.renderers import ORJSONRenderer
 from sustain.kb.api import router as kb_router
 from sustain.mail.api import router as mail_router
+from sustain.maintenance.api import router as maintenance_router
 from sustain.oncall.api import router as oncall_router
 from sustain.preventive.api import router as preventive_router
 from sustain.releases.catalogue_api import router as catalogue_router
@@ -50,3 +51,4 @@ api.add_router("/", upgrades_router)
 api.add_router("/", policy_router)
 api.add_router("/", oncall_router)
 api.add_router("/", preventive_router)
+api.add_router("/", maintenance_router)

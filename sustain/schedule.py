@@ -20,6 +20,7 @@ from huey.contrib.djhuey import db_periodic_task
 from sustain.backups import services as backups
 from sustain.core import outbox
 from sustain.mail import imap
+from sustain.maintenance import announcements as maintenance_announcements
 from sustain.oncall import notices as oncall_notices
 from sustain.preventive import sweep as preventive
 from sustain.releases.deployments import webhooks as deployment_webhooks
@@ -102,3 +103,9 @@ def send_handover_notices_task() -> int:
 @db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
 def sweep_preventive_schedules_task() -> int:
     return preventive.sweep().opened
+
+
+# Every minute: maintenance announcements due (ahead of time, at the start, at the end).
+@db_periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+def announce_maintenance_task() -> int:
+    return maintenance_announcements.announce_due()

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from sustain.core.env import (
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "sustain.sla",
     "sustain.releases",
     "sustain.backups",
+    "sustain.maintenance",
     "sustain.mail",
     "sustain.kb",
     "sustain.oncall",
@@ -322,6 +324,15 @@ SUSTAIN_TICKET_PREFIX = env_str("SUSTAIN_TICKET_PREFIX", "SUS")
 SUSTAIN_REOPEN_DAYS = env_int("SUSTAIN_REOPEN_DAYS", 14, minimum=0)
 SUSTAIN_OUTBOX_MAX_ATTEMPTS = env_int("SUSTAIN_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 SUSTAIN_OUTBOX_RETENTION_DAYS = env_int("SUSTAIN_OUTBOX_RETENTION_DAYS", 30, minimum=1)
+
+# Maintenance windows: which conflicts refuse a plan (the others are warnings; any of
+# overlap, rollout, freeze), and how many hours ahead customers are told of a window.
+SUSTAIN_MAINTENANCE_REFUSE = env_list("SUSTAIN_MAINTENANCE_REFUSE", default=["freeze"])
+if unknown := set(SUSTAIN_MAINTENANCE_REFUSE) - {"overlap", "rollout", "freeze"}:
+    raise ImproperlyConfigured(f"SUSTAIN_MAINTENANCE_REFUSE: unknown conflicts {sorted(unknown)}")
+SUSTAIN_MAINTENANCE_NOTICE_HOURS = env_int(
+    "SUSTAIN_MAINTENANCE_NOTICE_HOURS", 24, minimum=0, maximum=24 * 60
+)
 SUSTAIN_METRICS_TOKEN = env_str("SUSTAIN_METRICS_TOKEN")
 # Inbound e-mail: larger messages are refused with a bounce; a sender over the hourly limit is
 # held for review instead of opening tickets.

@@ -25,5 +25,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("update-policy/", include("sustain.releases.policy.urls")),
     path("oncall/", include("sustain.oncall.urls")),
     path("preventive/", include("sustain.preventive.urls")),
+    path("maintenance/", include("sustain.maintenance.urls")),
     path("", include("sustain.core.urls")),
 ]

@@ -25,6 +25,8 @@ from sustain.kb.models import Article
 from sustain.mail.mailboxes import save_mailbox
 from sustain.mail.models import InboundMail
 from sustain.mail.services import receive
+from sustain.maintenance.ical import create_feed_key
+from sustain.maintenance.services import WindowSpec, create_freeze, plan_window
 from sustain.preventive.services import ScheduleData, create_schedule
 from sustain.preventive.sweep import sweep as preventive_sweep
 from sustain.releases import release_services as releases
@@ -122,6 +124,21 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
     deprecation = create_deprecation(
         actor=admin, product=product, data=DeprecationData(feature="SOAP API")
     )
+    window = plan_window(
+        actor=admin,
+        spec=WindowSpec(
+            title="Sunday patching",
+            start=datetime(2027, 3, 7, 2),  # noqa: DTZ001 (a local wall time)
+            time_zone="Europe/Berlin",
+            duration="PT2H",
+            rrule="FREQ=WEEKLY;BYDAY=SU",
+            product_ids=[product.pk],
+        ),
+    ).window
+    start = datetime(2027, 12, 20, tzinfo=UTC)
+    freeze = create_freeze(
+        actor=admin, title="Year end", starts_at=start, ends_at=start.replace(day=31)
+    )
     newer = Version.objects.create(product=product, name="2.2")
     release = releases.create_release(actor=admin, version=newer)
     edge = UpgradeEdge.objects.create(product=product, from_version=version, to_version=newer)
@@ -150,6 +167,9 @@ def api_world(settings, tmp_path, acme, bob, alice, admin, support, product, mak
             "deployment_id": deployment.pk,
             "hook_id": hook.pk,
             "rollout_id": rollout.pk,
+            "window_id": window.pk,
+            "freeze_id": freeze.pk,
+            "key_id": create_feed_key(actor=admin, organisation=acme)[0].pk,
             "product_id": product.pk,
             "component_id": component.pk,
             "version_id": version.pk,

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -142,6 +143,15 @@ EVERYONE_200 = expect(200, 200, 200, 200, 200, 200)
 ADMIN_ONLY_200 = expect(403, 403, 403, 403, 403, 200)
 MAILBOX = {"name": "support", "host": "imap.acme.test", "username": "s@acme.test", "secret": "x"}
 ADMIN_ONLY_201 = expect(403, 403, 403, 403, 403, 201)
+
+
+def _feed(w: World) -> dict[str, Any]:
+    from sustain.maintenance.ical import create_feed_key
+
+    row, _ = create_feed_key(actor=w.users["admin"], organisation=w.acme)
+    return {"key_id": row.pk}
+
+
 STAFF_ONLY_200 = expect(403, 403, 200, 200, 200, 200)
 # Reading bob's ticket and what hangs off it.
 TICKET_READ = expect(200, 404, 200, 404, 200, 200)
@@ -538,6 +548,121 @@ MATRIX += [
         expect(403, 403, 403, 403, 403, 200),
         body=lambda w: {"status": "cancelled"},
         params=lambda w: {"rollout_id": _rollout(w).pk},
+    ),
+]
+
+
+# Maintenance windows: everyone reads those affecting them (a customer: their organisation's);
+# engineers, leads and administrators plan (the administrator here). Freezes and "in
+# maintenance now?" are staff's.
+def _window_body(w: World) -> dict[str, Any]:
+    return {
+        "title": "Sunday patching",
+        "start": "2027-03-07T02:00:00",
+        "time_zone": "Europe/Berlin",
+        "duration": "PT2H",
+        "rrule": "FREQ=WEEKLY;BYDAY=SU;COUNT=4",
+        "organisation_ids": [w.acme.pk],
+    }
+
+
+def _window(w: World) -> dict[str, Any]:
+    from sustain.maintenance.services import WindowSpec, plan_window
+
+    body = _window_body(w)
+    spec = WindowSpec(
+        title=body["title"],
+        start=datetime.fromisoformat(body["start"]),
+        time_zone=body["time_zone"],
+        duration=body["duration"],
+        rrule=body["rrule"],
+        organisation_ids=[w.acme.pk],
+    )
+    return {"window_id": plan_window(actor=w.users["admin"], spec=spec).window.pk}
+
+
+def _freeze(w: World) -> dict[str, Any]:
+    from sustain.maintenance.services import create_freeze
+
+    start = timezone.now()
+    freeze = create_freeze(
+        actor=w.users["admin"], title="Freeze", starts_at=start, ends_at=start + timedelta(days=1)
+    )
+    return {"freeze_id": freeze.pk}
+
+
+def _feed(w: World) -> dict[str, Any]:
+    from sustain.maintenance.ical import create_feed_key
+
+    row, _ = create_feed_key(actor=w.users["admin"], organisation=w.acme)
+    return {"key_id": row.pk}
+
+
+STAFF_ONLY_200 = expect(403, 403, 200, 200, 200, 200)
+PLANNERS = expect(403, 403, 403, 403, 403, 200)
+MATRIX += [
+    Row("GET", f"{V1}/maintenance/windows", EVERYONE_200),
+    Row(
+        "POST", f"{V1}/maintenance/windows", expect(403, 403, 403, 403, 403, 201), body=_window_body
+    ),
+    Row("POST", f"{V1}/maintenance/windows/check", PLANNERS, body=_window_body),
+    Row(
+        "GET",
+        f"{V1}/maintenance/windows/{{window_id}}",
+        expect(200, 404, 200, 200, 200, 200),
+        params=_window,
+    ),
+    Row(
+        "PUT",
+        f"{V1}/maintenance/windows/{{window_id}}",
+        expect(403, 404, 403, 403, 403, 200),
+        body=_window_body,
+        params=_window,
+    ),
+    Row(
+        "POST",
+        f"{V1}/maintenance/windows/{{window_id}}/cancel",
+        expect(403, 404, 403, 403, 403, 200),
+        params=_window,
+    ),
+    Row(
+        "POST",
+        f"{V1}/maintenance/adhoc",
+        expect(403, 403, 403, 403, 403, 201),
+        body=lambda w: {"hours": 2},
+    ),
+    Row("GET", f"{V1}/maintenance/occurrences", EVERYONE_200),
+    Row("GET", f"{V1}/maintenance/status", STAFF_ONLY_200),
+    Row("GET", f"{V1}/maintenance/freezes", STAFF_ONLY_200),
+    Row(
+        "POST",
+        f"{V1}/maintenance/freezes",
+        expect(403, 403, 403, 403, 403, 201),
+        body=lambda w: {
+            "title": "Year end",
+            "starts_at": "2027-12-20T00:00:00Z",
+            "ends_at": "2028-01-05T00:00:00Z",
+        },
+    ),
+    Row("GET", f"{V1}/maintenance/feeds", EVERYONE_200),
+    Row(
+        "POST",
+        f"{V1}/maintenance/feeds",
+        expect(201, 403, 201, 201, 201, 201),
+        body=lambda w: {"organisation_id": w.acme.pk},
+        case="an organisation's calendar",
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/maintenance/feeds/{{key_id}}",
+        expect(404, 404, 404, 404, 404, 204),
+        params=_feed,
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/maintenance/freezes/{{freeze_id}}",
+        expect(403, 403, 403, 403, 403, 204),
+        params=_freeze,
     ),
 ]
 

@@ -46,6 +46,7 @@ def test_the_settings_name_the_schedule_module():
 
 def test_the_schedule_lists_the_periodic_jobs_of_every_app():
     assert periodic_jobs_of_the_schedule() == [
+        "sustain.schedule.announce_maintenance_task",
         "sustain.schedule.deliver_due_outbox_task",
         "sustain.schedule.poll_mailboxes_task",
         "sustain.schedule.prune_deployment_deliveries_task",

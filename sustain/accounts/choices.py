@@ -49,3 +49,6 @@ class AuditAction(models.TextChoices):
     # Registered by sustain.oncall: a calendar address opens a schedule without signing in.
     CALENDAR_FEED_CREATED = "calendar_feed.created", "Calendar address created"
     CALENDAR_FEED_REVOKED = "calendar_feed.revoked", "Calendar address revoked"
+    # Registered by sustain.maintenance: a calendar key opens a feed without signing in.
+    CALENDAR_KEY_CREATED = "calendar_key.created", "Calendar key created"
+    CALENDAR_KEY_REVOKED = "calendar_key.revoked", "Calendar key revoked"

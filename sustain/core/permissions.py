@@ -66,6 +66,9 @@ class Capability(StrEnum):
     """Create and revoke deployment webhooks for any organisation, or for all of them."""
     ROLLOUTS_WRITE = "rollouts.write"
     """Plan rollouts of a version to a deployment, start, finish, roll back and cancel them."""
+    MAINTENANCE_WRITE = "maintenance.write"
+    """Plan, change and cancel maintenance windows and freeze periods; start ad-hoc
+    maintenance."""
     CHANGES_APPROVE = "changes.approve"
     """Approve or reject change tickets (a rollout starts only once its change is approved)."""
     CHANGES_APPROVE_OWN = "changes.approve_own"
@@ -91,6 +94,7 @@ _LEAD = _WORK_TICKETS | {
     Capability.CHANGES_APPROVE,
     Capability.ONCALL_MANAGE,
     Capability.PREVENTIVE_MANAGE,
+    Capability.MAINTENANCE_WRITE,
 }
 
 # Role code → what it may do. Spelled out per role rather than derived from a hierarchy: a new
@@ -119,6 +123,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.CATALOG_MANAGE,
         Capability.ROLLOUTS_WRITE,
         Capability.PREVENTIVE_MANAGE,
+        Capability.MAINTENANCE_WRITE,
     },
     "viewer": frozenset(),
     "customer": frozenset(),

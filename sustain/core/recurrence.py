@@ -311,7 +311,7 @@ SIMPLE_PARTS = {
 }
 
 
-def _fast_days(rule: Rule, dtstart: datetime, first: date, last: date) -> Iterator[int] | None:
+def _fast_days(rule: Rule, dtstart: datetime, first: date, last: date) -> Iterable[int] | None:
     allowed = SIMPLE_PARTS.get(rule.freq)
     if allowed is None or any(key not in allowed for key, _ in rule.parts):
         return None
@@ -374,6 +374,24 @@ def _weekly(
         week += 1
 
 
+@lru_cache(maxsize=4096)
+def _weekly_shape(rule: Rule, weekday: int) -> tuple[int, tuple[int, ...], int] | None:
+    """(week start, day offsets in a period, period in days) of a daily or weekly rule
+    without COUNT whose instances a range() gives; a daily rule is a one-day "week"."""
+    if rule.count is not None or rule.freq not in ("DAILY", "WEEKLY"):
+        return None
+    if any(key not in SIMPLE_PARTS[rule.freq] for key, _ in rule.parts):
+        return None
+    if rule.freq == "DAILY":
+        return weekday, (0,), rule.interval
+    weekdays = _plain_weekdays(rule.part("BYDAY"), weekday)
+    if weekdays is None:
+        return None
+    wkst = WEEKDAYS.index(rule.part("WKST") or "MO")
+    offsets = tuple(sorted({(day - wkst) % 7 for day in weekdays}))
+    return wkst, offsets, 7 * rule.interval
+
+
 def _plain_weekdays(byday: str | None, default: int) -> tuple[int, ...] | None:
     if byday is None:
         return (default,)
@@ -383,9 +401,20 @@ def _plain_weekdays(byday: str | None, default: int) -> tuple[int, ...] | None:
     return tuple(WEEKDAYS.index(day) for day in days)
 
 
-def _monthly_days(rule: Rule, start: date, first: date, last: date) -> Iterator[int] | None:
-    """Monthly rules, and yearly ones that pick days within given months (a yearly BYDAY
-    without BYMONTH counts weekdays of the year: dateutil's)."""
+def _monthly_days(rule: Rule, start: date, first: date, last: date) -> list[int] | None:
+    shape = _monthly_shape(rule, start.month, start.day)
+    if shape is None:
+        return None
+    pickers, months = shape
+    return _monthly(start, rule.interval, rule.count, pickers, months, first, last)
+
+
+@lru_cache(maxsize=4096)
+def _monthly_shape(
+    rule: Rule, month: int, day: int
+) -> tuple[tuple[tuple[int, int | None], ...], frozenset[int] | None] | None:
+    """The day pickers and months of monthly rules, and of yearly ones that pick days within
+    given months (a yearly BYDAY without BYMONTH counts weekdays of the year: dateutil's)."""
     byday, bymonthday = rule.part("BYDAY"), rule.part("BYMONTHDAY")
     if byday and bymonthday:
         return None
@@ -397,7 +426,7 @@ def _monthly_days(rule: Rule, start: date, first: date, last: date) -> Iterator[
         if bymonth:
             months = frozenset(int(month) for month in bymonth.split(","))
         else:  # a yearly BYMONTHDAY alone runs through every month, as in dateutil
-            months = frozenset(range(1, 13)) if bymonthday else frozenset({start.month})
+            months = frozenset(range(1, 13)) if bymonthday else frozenset({month})
     pickers: list[tuple[int, int | None]] = []  # (monthday, None) or (nth, weekday)
     if byday:
         for item in byday.split(","):
@@ -406,11 +435,11 @@ def _monthly_days(rule: Rule, start: date, first: date, last: date) -> Iterator[
                 return None  # "every Tuesday of the month": dateutil
             pickers.append((int(match.group(1)), WEEKDAYS.index(match.group(2))))
     else:
-        days = [int(day) for day in (bymonthday or str(start.day)).split(",")]
-        if any(not 1 <= abs(day) <= 31 for day in days):
+        days = [int(number) for number in (bymonthday or str(day)).split(",")]
+        if any(not 1 <= abs(number) <= 31 for number in days):
             return None
-        pickers = [(day, None) for day in days]
-    return _monthly(start, rule.interval, rule.count, tuple(pickers), months, first, last)
+        pickers = [(number, None) for number in days]
+    return tuple(pickers), months
 
 
 MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -424,9 +453,10 @@ def _monthly(
     months: frozenset[int] | None,
     first: date,
     last: date,
-) -> Iterator[int]:
+) -> list[int]:
     origin, end = start.toordinal(), last.toordinal()
     month_index = start.year * 12 + start.month - 1
+    found: list[int] = []
     # Monthly rules step by INTERVAL months; yearly ones walk every month of every
     # INTERVAL-th year and keep the months named.
     step = interval if months is None else 1
@@ -439,25 +469,34 @@ def _monthly(
     for _ in range(MAX_LOCAL_STEPS):
         year, month0 = divmod(month_index, 12)
         month_index += step
-        month_start = date(year, month0 + 1, 1).toordinal()
+        month_start, first_weekday, length = _month(year, month0)
         if month_start > end:
-            return
+            break
         if months is not None and (month0 + 1 not in months or (year - start.year) % interval):
             continue
-        first_weekday = (month_start + 6) % 7
-        length = MONTH_LENGTHS[month0] + (month0 == 1 and calendar.isleap(year))
-        for ordinal in sorted(_month_days(month_start, first_weekday, length, pickers)):
+        for ordinal in _month_days(month_start, first_weekday, length, pickers):
             if ordinal < origin:
                 continue
             if count is not None and produced >= count:
-                return
+                return found
             produced += 1
-            yield ordinal
+            found.append(ordinal)
+    return found
 
 
+@lru_cache(maxsize=65536)
+def _month(year: int, month0: int) -> tuple[int, int, int]:
+    """A month's first day number, the weekday of that day, and its length."""
+    month_start = date(year, month0 + 1, 1).toordinal()
+    length = MONTH_LENGTHS[month0] + (month0 == 1 and calendar.isleap(year))
+    return month_start, (month_start + 6) % 7, length
+
+
+@lru_cache(maxsize=65536)
 def _month_days(
     month_start: int, first_weekday: int, length: int, pickers: tuple[tuple[int, int | None], ...]
-) -> set[int]:
+) -> tuple[int, ...]:
+    """The day numbers of a month that the pickers choose, ascending."""
     days: set[int] = set()
     for number, weekday in pickers:
         if weekday is None:
@@ -469,7 +508,7 @@ def _month_days(
             day = length - (last_weekday - weekday) % 7 + (number + 1) * 7
         if 1 <= day <= length:
             days.add(month_start + day - 1)
-    return days
+    return tuple(sorted(days))
 
 
 # --- the bulk form: instants as epoch seconds, for calendars of thousands of windows ---------
@@ -490,11 +529,14 @@ def spans(
     (a property test holds them together), computed with integers and a per-zone table of
     offsets, for pages that lay out many windows and build datetimes only for those shown."""
     rule = parse_rule(rrule) if isinstance(rrule, str) else rrule
-    lookback = timedelta(days=duration.days + 2) + duration.exact
-    first = (window_start - lookback).date()
-    last = (window_end + timedelta(days=2)).date()
-    days = None if rule is None else _fast_days(rule, dtstart_local, first, last)
-    if days is None or dtstart_local.second or dtstart_local.microsecond:
+    nominal, exact = duration.days * 86400, int(duration.exact.total_seconds())
+    low, high = int(window_start.timestamp()), int(window_end.timestamp())
+    if rule is not None and rule.until is not None:  # nothing starts after UNTIL
+        high = min(high, int(rule.until.timestamp()) + 1)
+    locals_ = None
+    if rule is not None and not (dtstart_local.second or dtstart_local.microsecond):
+        locals_ = _fast_locals(rule, dtstart_local, low - 2 * 86400 - nominal - exact, high)
+    if locals_ is None:
         return [
             (int(o.start.timestamp()), int(o.end.timestamp()))
             for o in occurrences(
@@ -502,41 +544,46 @@ def spans(
             )
         ]
     assert rule is not None
-    table = _offsets(zone, first.year - 1, last.year + 1)
-    tz = _zone(zone)
-    excluded = {int(_instant(moment, tz).timestamp()) for moment in exdates}
-    low, high = int(window_start.timestamp()), int(window_end.timestamp())
+    if not locals_:
+        return []
+    # The offsets of the years the instances cover (a rule with COUNT is asked "until the
+    # year 4000" but covers a few), with a year each side for nominal ends.
+    first_year = datetime.fromtimestamp(locals_[0], UTC).year
+    last_year = datetime.fromtimestamp(locals_[-1] + nominal, UTC).year
+    table = _offsets(zone, first_year - 1, last_year + 1)
+    # The locals are whole days apart: their instants ascend as they do (a gap or a fold
+    # moves an instant by less than a day).
+    starts = table.to_utc_sorted(locals_)
+    excluded = {int(_instant(moment, _zone(zone)).timestamp()) for moment in exdates}
     until = int(rule.until.timestamp()) if rule.until is not None else None
-    tod = dtstart_local.hour * 3600 + dtstart_local.minute * 60
-    nominal, exact = duration.days * 86400, int(duration.exact.total_seconds())
-    locals_ = _arithmetic_locals(rule, dtstart_local, low - 2 * 86400 - nominal - exact, high)
-    if locals_ is not None:
-        starts = table.to_utc_sorted(locals_)
-        ends = table.to_utc_sorted([local + nominal for local in locals_]) if nominal else starts
-        return [
-            (start, end + exact)
-            for start, end in zip(starts, ends, strict=True)
-            if start < high
-            and end + exact > low
-            and (until is None or start <= until)
-            and start not in excluded
-        ]
-    found: list[tuple[int, int]] = []
-    previous = None
-    for ordinal in days:
-        local = (ordinal - EPOCH) * 86400 + tod
-        start = table.to_utc(local)
-        if start >= high:
-            if start > high + 2 * 86400:
-                break
-            continue
-        if (until is not None and start > until) or start in excluded or start == previous:
-            continue
-        previous = start
-        end = (table.to_utc(local + nominal) if nominal else start) + exact
-        if end > low:
-            found.append((start, end))
-    return found
+    if not nominal and until is None and not excluded:
+        first = bisect_right(starts, low - exact)
+        return [(start, start + exact) for start in starts[first : bisect_left(starts, high)]]
+    ends = table.to_utc_sorted([local + nominal for local in locals_]) if nominal else starts
+    return [
+        (start, end + exact)
+        for start, end in zip(starts, ends, strict=True)
+        if start < high
+        and end + exact > low
+        and (until is None or start <= until)
+        and start not in excluded
+    ]
+
+
+def _fast_locals(rule: Rule, dtstart: datetime, low: int, high: int) -> list[int] | None:
+    """Local starts (wall-clock epoch seconds) from ``low`` to two days after ``high``, for
+    the rule shapes of the fast path; None for the others."""
+    found = _arithmetic_locals(rule, dtstart, low, high)
+    if found is not None:
+        return found
+    first = datetime.fromtimestamp(low, UTC).date()
+    last = datetime.fromtimestamp(high, UTC).date() + timedelta(days=2)
+    days = _fast_days(rule, dtstart, first, last)
+    if days is None:
+        return None
+    tod = dtstart.hour * 3600 + dtstart.minute * 60
+    stop = high + 2 * 86400
+    return [local for ordinal in days if (local := (ordinal - EPOCH) * 86400 + tod) <= stop]
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,38 +599,35 @@ class _OffsetTable:
         return local - self.offsets[bisect_right(self.boundaries, local)]
 
     def to_utc_sorted(self, locals_: list[int]) -> list[int]:
-        """``to_utc`` of each of an ascending list, a slice per offset."""
+        """``to_utc`` of each of an ascending list, a slice per offset it spans."""
+        if not locals_:
+            return []
+        boundaries, offsets = self.boundaries, self.offsets
+        index = bisect_right(boundaries, locals_[0])
+        last = bisect_right(boundaries, locals_[-1])
+        if index == last:
+            offset = offsets[index]
+            return [local - offset for local in locals_]
         found: list[int] = []
         done = 0
-        for index, offset in enumerate(self.offsets):
-            upto = (
-                bisect_left(locals_, self.boundaries[index], done)
-                if index < len(self.boundaries)
-                else len(locals_)
-            )
+        while index <= last:
+            offset = offsets[index]
+            upto = bisect_left(locals_, boundaries[index], done) if index < last else len(locals_)
             found.extend([local - offset for local in locals_[done:upto]])
             done = upto
+            index += 1
         return found
 
 
 def _arithmetic_locals(rule: Rule, dtstart: datetime, low: int, high: int) -> list[int] | None:
     """Local start times (epoch seconds of wall time) of a daily or weekly rule without COUNT
     between ``low`` and ``high`` (plus two days), as ranges: no per-instance Python work."""
-    if rule.count is not None or rule.freq not in ("DAILY", "WEEKLY"):
+    shape = _weekly_shape(rule, dtstart.weekday())
+    if shape is None:
         return None
-    if any(key not in SIMPLE_PARTS[rule.freq] for key, _ in rule.parts):
-        return None
+    wkst, offsets, period = shape
     origin = dtstart.toordinal()
-    if rule.freq == "DAILY":
-        base, offsets, period = origin, [0], rule.interval
-    else:
-        weekdays = _plain_weekdays(rule.part("BYDAY"), dtstart.weekday())
-        if weekdays is None:
-            return None
-        wkst = WEEKDAYS.index(rule.part("WKST") or "MO")
-        base = origin - (dtstart.weekday() - wkst) % 7
-        offsets = sorted({(weekday - wkst) % 7 for weekday in weekdays})
-        period = 7 * rule.interval
+    base = origin - (dtstart.weekday() - wkst) % 7
     step = period * 86400
     tod = dtstart.hour * 3600 + dtstart.minute * 60
     stop = high + 2 * 86400

@@ -25,6 +25,7 @@ from sustain.catalog import services as catalog
 from sustain.catalog.models import Component, Product, Version
 from sustain.demo.deployments import create_deployments
 from sustain.demo.logins import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
+from sustain.demo.maintenance import create_maintenance
 from sustain.demo.oncall import plan_on_call
 from sustain.demo.phrases import PHRASES
 from sustain.demo.policies import create_update_policies
@@ -238,6 +239,7 @@ def _create_people_and_products() -> None:
         ],
     )
     create_update_policies(admin)
+    create_maintenance(admin)
 
 
 def _cast() -> _Cast:

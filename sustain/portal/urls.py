@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from sustain.portal import deployments, releases, suggestions, views
+from sustain.portal import deployments, maintenance, releases, suggestions, views
 
 app_name = "portal"
 
@@ -18,6 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("attachments/<id:pk>", views.attachment, name="attachment"),
     path("releases/", releases.release_list, name="releases"),
     path("releases/<id:release_id>", releases.release_detail, name="release"),
+    path("maintenance/", maintenance.upcoming, name="maintenance"),
+    path("maintenance/subscribe", maintenance.subscribe, name="maintenance_subscribe"),
     path("deployments/", deployments.deployments, name="deployments"),
     path("deployments/<id:deployment_id>/remove", deployments.remove, name="deployment_remove"),
     path("deployments/hooks/", deployments.create_hook, name="deployment_hooks"),

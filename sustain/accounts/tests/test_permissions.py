@@ -36,6 +36,7 @@ deployments.write             x    x     x      x       .       .           .
 deployments.manage_own        .    .     .      .       .       .           x
 deployment_hooks.manage       x    .     .      .       .       .           .
 rollouts.write                x    x     .      x       .       .           .
+maintenance.write             x    x     .      x       .       .           .
 changes.approve               x    x     .      .       .       .           .
 changes.approve_own           x    .     .      .       .       .           .
 oncall.manage                 x    x     .      .       .       .           .

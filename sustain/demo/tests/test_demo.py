@@ -181,3 +181,17 @@ def test_demo_has_update_policies_and_a_customer_behind_one():
     assert UpdatePolicy.objects.count() == 2
     assert Deprecation.objects.filter(feature="SOAP tracking API").exists()
     assert {r.deployment.product.name for r in behind_policy(agent)} >= {"Fleetwise"}
+
+
+def test_demo_has_maintenance_windows_its_customers_see():
+    from django.utils import timezone
+
+    from sustain.maintenance.models import MaintenanceWindow
+    from sustain.maintenance.selectors import upcoming_for
+
+    load()
+    assert MaintenanceWindow.objects.count() == 2
+    customer = User.objects.get(email="ben.carter@northwind.example")
+    seen = {entry.window.title for entry in upcoming_for(customer, timezone.now(), days=40)}
+    assert seen
+    assert seen <= set(MaintenanceWindow.objects.values_list("title", flat=True))
