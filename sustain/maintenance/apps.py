@@ -8,7 +8,11 @@ class MaintenanceConfig(AppConfig):
 
     def ready(self) -> None:
         from sustain.accounts import audit
+        from sustain.accounts.planned_work import PlannedWorkSource, register_planned_work
+        from sustain.maintenance import planned_work
         from sustain.maintenance.models import FeedKey
 
         # Calendar keys open a feed without signing in: created and revoked ones are audited.
         audit.register_target(FeedKey, "calendar_key")
+        # The workload view counts the hours of the windows each person owns.
+        register_planned_work(PlannedWorkSource(planned_work.NAME, planned_work.owned_window_hours))

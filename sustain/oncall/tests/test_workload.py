@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def windows_source():
     source = PlannedWorkSource(
-        "Maintenance windows", lambda ids, start, end: dict.fromkeys(ids, 2.5)
+        "Planned elsewhere", lambda ids, start, end: dict.fromkeys(ids, 2.5)
     )
     register_planned_work(source)
     yield source
@@ -49,7 +49,7 @@ def test_workload_counts_tickets_sla_risk_on_call_and_registered_planned_work(
     assert people[alice.pk].open_tickets == 2
     assert people[alice.pk].sla_over == 1
     assert people[alice.pk].on_call_hours == 168.0  # the whole week, around the clock
-    assert people[alice.pk].planned == {"Maintenance windows": 2.5}
+    assert people[alice.pk].planned["Planned elsewhere"] == 2.5
     assert people[erik.pk].open_tickets == 0
     assert (load.open_tickets, load.sla_over) == (2, 1)
     assert (load.capacity, load.available) == (60, 2)
