@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from sustain.core.recurrence import Duration, spans
 from sustain.maintenance.choices import ConflictKind, WindowStatus
 from sustain.maintenance.models import FreezePeriod, MaintenanceWindow
 from sustain.maintenance.timing import exdates_of, instance_spans
+from sustain.releases.rollouts.checks import PlanProblem
 from sustain.releases.rollouts.choices import RolloutStatus
 from sustain.releases.rollouts.models import Rollout
 
@@ -256,3 +258,31 @@ def timing_of(window: MaintenanceWindow) -> Timing:
         window.first_start,
         window.last_end,
     )
+
+
+# How far around a rollout's start a product's windows are looked for: a product none of whose
+# windows comes this close is not planned in windows at all, and its rollouts are left alone.
+ROLLOUT_REACH = timedelta(days=31)
+
+
+def rollout_outside_windows(product_id: int, planned_start: datetime) -> list[PlanProblem]:
+    """The rollouts side of the **rollout** conflict (``releases.rollouts.checks``): a rollout
+    of a product that is planned in maintenance windows, starting outside all of them."""
+    windows = _windows_touching(
+        [product_id], planned_start - ROLLOUT_REACH, planned_start + ROLLOUT_REACH, None
+    )
+    if not windows:
+        return []
+    at = int(planned_start.timestamp())
+    moment = datetime.fromtimestamp(at, tz=UTC)
+    for window in windows:
+        if any(
+            a <= at < b for a, b in instance_spans(window, moment, moment + timedelta(seconds=1))
+        ):
+            return []
+    return [
+        PlanProblem(
+            f"{_when(at)} is outside every maintenance window of this product.",
+            refuses=ConflictKind.ROLLOUT in settings.SUSTAIN_MAINTENANCE_REFUSE,
+        )
+    ]

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from sustain.core.errors import Conflict
 from sustain.maintenance.choices import ConflictKind
-from sustain.maintenance.conflicts import first_overlap
+from sustain.maintenance.conflicts import first_overlap, rollout_outside_windows
 from sustain.maintenance.services import create_freeze, plan_window
 from sustain.maintenance.tests.conftest import local, next_monday
 from sustain.releases.rollouts.choices import RolloutChannel
@@ -85,6 +85,44 @@ def test_rollout_outside_any_window_is_warned_and_inside_is_not(spec, engineer, 
     planned = plan_window(actor=engineer, spec=spec(product_ids=[gizmo.pk]))
     assert kinds(planned) == [ConflictKind.ROLLOUT]
     assert planned.warnings[0].at == outside
+
+
+def test_a_rollout_planned_outside_every_window_of_its_product_is_shown_or_refused(
+    client, spec, engineer, gizmo, acme
+):
+    sunday = next_monday() + timedelta(days=6)
+    version = gizmo.versions.get(name="4.3.0")
+    outside = datetime.combine(sunday + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    inside = datetime.combine(sunday, datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
+
+    def roll(start):
+        return plan_rollout(
+            actor=engineer,
+            plan=RolloutPlan(organisation=acme, version=version, planned_start=start),
+            channel=RolloutChannel.STAFF,
+        )
+
+    # No window plans the product yet: its rollouts are left alone.
+    assert rollout_outside_windows(gizmo.pk, outside) == []
+    plan_window(actor=engineer, spec=spec(product_ids=[gizmo.pk]))  # Sunday 02:00–04:00 Berlin
+    assert rollout_outside_windows(gizmo.pk, inside) == []
+    [problem] = rollout_outside_windows(gizmo.pk, outside)
+    assert "outside every maintenance window" in problem.message
+    assert not problem.refuses
+
+    # Planned anyway (a warning by default), and shown on the rollout's page.
+    rollout = roll(outside)
+    client.force_login(engineer)
+    page = client.get(f"/rollouts/{rollout.pk}/").content.decode()
+    assert "outside every maintenance window" in page
+    inside_page = client.get(f"/rollouts/{roll(inside).pk}/").content.decode()
+    assert "outside every maintenance window" not in inside_page
+
+    with override_settings(SUSTAIN_MAINTENANCE_REFUSE=["rollout"]):
+        with pytest.raises(Conflict) as caught:
+            roll(outside)
+        assert "planned_start" in caught.value.errors
+        roll(inside)
 
 
 def test_first_overlap_of_sorted_spans():

@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def windows_source():
-    source = PlannedWorkSource(
-        "Planned elsewhere", lambda ids, start, end: dict.fromkeys(ids, 2.5)
-    )
+    source = PlannedWorkSource("Planned elsewhere", lambda ids, start, end: dict.fromkeys(ids, 2.5))
     register_planned_work(source)
     yield source
     _sources.remove(source)

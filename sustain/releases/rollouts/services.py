@@ -33,6 +33,7 @@ from sustain.releases.deployments.choices import DeploymentChannel
 from sustain.releases.deployments.models import Deployment
 from sustain.releases.deployments.selectors import check_environment
 from sustain.releases.deployments.services import set_deployment
+from sustain.releases.rollouts import checks
 from sustain.releases.rollouts.choices import TRANSITIONS, RolloutChannel, RolloutStatus
 from sustain.releases.rollouts.models import NOTE_MAX_LENGTH, Rollout, RolloutEvent
 from sustain.releases.rollouts.selectors import get_rollout_for
@@ -92,6 +93,13 @@ def plan_rollout(*, actor: User, plan: RolloutPlan, channel: RolloutChannel) -> 
     note = _clean_note(plan.note)
     if timezone.is_naive(plan.planned_start):
         raise ValidationFailed.field("planned_start", "Give a time zone (or UTC).")
+    refusals = [
+        p.message
+        for p in checks.problems_of(plan.version.product_id, plan.planned_start)
+        if p.refuses
+    ]
+    if refusals:
+        raise Conflict(" ".join(refusals), errors={"planned_start": refusals})
     with transaction.atomic():
         if plan.change_ticket:
             ticket = _existing_change(actor, plan, plan.change_ticket)

@@ -19,7 +19,7 @@ from sustain.core.htmx import render_page
 from sustain.core.pagination import paginate
 from sustain.core.permissions import Capability
 from sustain.core.web_errors import add_service_error
-from sustain.releases.rollouts import selectors, services
+from sustain.releases.rollouts import checks, selectors, services
 from sustain.releases.rollouts.choices import TRANSITIONS, RolloutChannel, RolloutStatus
 from sustain.releases.rollouts.forms import (
     DecisionForm,
@@ -146,6 +146,13 @@ def _detail_context(actor: User, rollout: Rollout, **extra: Any) -> dict[str, An
         "may_decide": refusal is None,
         "decide_refusal": refusal if actor.can(Capability.CHANGES_APPROVE) else None,
         "actions": actions,
+        # What other apps find about its timing (outside every maintenance window), while
+        # it may still be moved.
+        "plan_problems": (
+            checks.problems_of(rollout.product_id, rollout.planned_start)
+            if rollout.status == RolloutStatus.PLANNED
+            else []
+        ),
         "decision_form": extra.pop("decision_form", None) or DecisionForm(),
         **extra,
     }
