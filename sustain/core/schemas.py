@@ -20,15 +20,18 @@ but is never null is declared with ``omittable()``.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -204,3 +207,35 @@ def _declared(schema: dict[str, Any]) -> Declared:
         if kind == "array" and isinstance(branch.get("items"), dict):
             items = _declared(branch["items"])
     return Declared(frozenset(types), frozenset() if any_string else frozenset(iso_formats), items)
+
+
+# A local time of day in an object's own time zone (a calendar's hours, a rotation's handover,
+# the hour a schedule is due): no UTC offset, so not OpenAPI's `format: time` (RFC 3339's
+# full-time, offset required) that pydantic would declare. Documented as what is sent both
+# ways: HH:MM or HH:MM:SS[.ffffff].
+_WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+_WALL_TIME_RE = re.compile(_WALL_TIME)
+
+
+def _wall_time(value: Any) -> Any:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and _WALL_TIME_RE.fullmatch(value):
+        return time.fromisoformat(value)
+    raise PydanticCustomError(
+        "wall_time", "Give a time of day as HH:MM or HH:MM:SS, without a UTC offset."
+    )
+
+
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _WALL_TIME,
+            "description": "Wall-clock time in the object's own time zone (no UTC offset)",
+            "examples": ["09:00"],
+        }
+    ),
+]

@@ -9,12 +9,11 @@ from pydantic import AwareDatetime, Field
 
 from sustain.accounts.models import AwayPeriod, User
 from sustain.accounts.schemas import UserRef, user_ref
-from sustain.core.schemas import Id, In, Out, Ref, Text
+from sustain.core.schemas import Id, In, Out, Ref, Text, WallTime
 from sustain.oncall.choices import Handover, Restriction, SwapStatus
 from sustain.oncall.models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, Override, Rotation, ShiftSwap
 from sustain.oncall.selectors import Current
 from sustain.oncall.shifts import Piece
-from sustain.sla.schemas import WallTime
 
 
 class OnCallWindow(Out):

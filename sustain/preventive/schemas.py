@@ -2,47 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
-from typing import Annotated, Any
+from datetime import date, datetime
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
 from sustain.accounts.schemas import UserRef, user_ref
-from sustain.core.schemas import Id, In, Out, Ref, Text
+from sustain.core.schemas import Id, In, Out, Ref, Text, WallTime
 from sustain.preventive.choices import Mode, Outcome
 from sustain.preventive.models import SKIP_REASON_MAX_LENGTH, Occurrence, Schedule
 from sustain.tickets.models import CHECKLIST_ITEM_MAX_LENGTH, CHECKLIST_MAX_ITEMS
-
-# The local time of day occurrences are due, in the schedule's zone: no UTC offset, so not
-# OpenAPI's `format: time` (the SLA calendar's hours are declared the same way; sla sits in
-# the same layer, so the few lines are repeated rather than imported).
-_WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
-
-
-def _wall_time(value: Any) -> Any:
-    if isinstance(value, time) and value.tzinfo is None:
-        return value
-    if isinstance(value, str) and re.fullmatch(_WALL_TIME, value):
-        return time.fromisoformat(value)
-    raise PydanticCustomError(
-        "wall_time", "Give a time of day as HH:MM or HH:MM:SS, without a UTC offset."
-    )
-
-
-WallTime = Annotated[
-    time,
-    BeforeValidator(_wall_time),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _WALL_TIME,
-            "description": "Wall-clock time in the schedule's time zone (no UTC offset)",
-            "examples": ["09:00"],
-        }
-    ),
-]
 
 
 class ScheduleItemIn(In):

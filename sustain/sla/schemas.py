@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
-from sustain.core.schemas import Id, In, Out, Quantity
+from sustain.core.schemas import Id, In, Out, Quantity, WallTime
 from sustain.sla.choices import ClockState, EscalationAction, Target, Threshold
 from sustain.tickets.choices import Channel, Kind, Status
-
-# A calendar's hours are wall-clock times of its own time zone: they have no UTC offset, so
-# they are not the `format: time` of OpenAPI (RFC 3339's full-time, offset required) that
-# pydantic would declare. Documented as what is sent both ways: HH:MM or HH:MM:SS[.ffffff].
-_WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
-_WALL_TIME_RE = re.compile(_WALL_TIME)
-
-
-def _wall_time(value: Any) -> Any:
-    if isinstance(value, time) and value.tzinfo is None:
-        return value
-    if isinstance(value, str) and _WALL_TIME_RE.fullmatch(value):
-        return time.fromisoformat(value)
-    raise PydanticCustomError(
-        "wall_time", "Give a time of day as HH:MM or HH:MM:SS, without a UTC offset."
-    )
-
-
-WallTime = Annotated[
-    time,
-    BeforeValidator(_wall_time),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _WALL_TIME,
-            "description": "Wall-clock time in the calendar's time zone (no UTC offset)",
-            "examples": ["09:00:00"],
-        }
-    ),
-]
 
 
 class IntervalIn(In):
