@@ -13,14 +13,13 @@ from ninja import Query, Router, Status
 
 from sustain.accounts import away
 from sustain.accounts.api import actor_of
-from sustain.accounts.models import AwayPeriod, Team, User
+from sustain.accounts.models import Team, User
 from sustain.accounts.schemas import UserRef
 from sustain.core.errors import ValidationFailed
 from sustain.core.openapi import Problem
 from sustain.core.pagination import paginate
 from sustain.core.schemas import Id, Ref
 from sustain.oncall import fairness, ical, selectors, services, workload
-from sustain.oncall.models import Override, ShiftSwap
 from sustain.oncall.schemas import (
     OnCallAt,
     OnCallAwayFilters,
@@ -206,11 +205,7 @@ def list_overrides(
 ) -> OnCallOverridePage:
     selectors.require_view(actor_of(request))
     after = filters.ending_after or timezone.now()
-    rows = Override.objects.select_related(
-        "team", "user", "replaces", "agreed_by", "created_by"
-    ).filter(ends_at__gt=after)
-    if filters.team_id is not None:
-        rows = rows.filter(team_id=filters.team_id)
+    rows = selectors.overrides_ending_after(after, filters.team_id)
     page = paginate(rows, order="starts_at", cursor=filters.cursor, limit=filters.limit)
     return OnCallOverridePage(
         items=[OnCallOverrideOut.of(r) for r in page.items], next_cursor=page.next_cursor
@@ -255,9 +250,7 @@ def delete_override(request: HttpRequest, override_id: Id) -> Status[None]:
 )
 def list_swaps(request: HttpRequest, filters: Query[OnCallSwapFilters]) -> OnCallSwapPage:
     selectors.require_view(actor_of(request))
-    rows = ShiftSwap.objects.select_related("team", "requester", "partner", "decided_by")
-    if filters.status is not None:
-        rows = rows.filter(status=filters.status)
+    rows = selectors.swaps(filters.status)
     page = paginate(rows, order="-created_at", cursor=filters.cursor, limit=filters.limit)
     return OnCallSwapPage(
         items=[OnCallSwapOut.of(r) for r in page.items], next_cursor=page.next_cursor
@@ -395,11 +388,7 @@ def set_capacity(request: HttpRequest, team_id: Id, payload: OnCallCapacityIn) -
 )
 def list_away(request: HttpRequest, filters: Query[OnCallAwayFilters]) -> OnCallAwayPage:
     selectors.require_view(actor_of(request))
-    rows = AwayPeriod.objects.select_related("user", "created_by").filter(
-        ends_at__gt=timezone.now()
-    )
-    if filters.user_id is not None:
-        rows = rows.filter(user_id=filters.user_id)
+    rows = selectors.away_periods_ending_after(timezone.now(), filters.user_id)
     page = paginate(rows, order="starts_at", cursor=filters.cursor, limit=filters.limit)
     return OnCallAwayPage(
         items=[OnCallAwayOut.of(r) for r in page.items], next_cursor=page.next_cursor

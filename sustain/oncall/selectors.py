@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 
-from sustain.accounts.models import Team, User
+from sustain.accounts.models import AwayPeriod, Team, User
 from sustain.core.errors import NotFound, PermissionDenied
 from sustain.core.permissions import Capability
-from sustain.oncall.choices import Restriction
+from sustain.oncall.choices import Restriction, SwapStatus
 from sustain.oncall.models import Override, Rotation, RotationMember, ShiftSwap
 from sustain.oncall.shifts import BUSINESS_HOURS, Cover, Layer, Piece, schedule
 
@@ -192,3 +192,35 @@ def current(teams: Iterable[Team], at: datetime) -> list[Current]:
         )
         for team, now, later in found
     ]
+
+
+# --- lists the pages and the API share --------------------------------------------------------
+def overrides_ending_after(after: datetime, team_id: int | None = None) -> QuerySet[Override]:
+    """Overrides (swaps included) still to come or running at ``after``, soonest first."""
+    rows = Override.objects.select_related(
+        "team", "user", "replaces", "agreed_by", "created_by"
+    ).filter(ends_at__gt=after)
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
+    return rows.order_by("starts_at", "pk")
+
+
+def swaps(status: str | None = None, team_id: int | None = None) -> QuerySet[ShiftSwap]:
+    rows = ShiftSwap.objects.select_related("team", "requester", "partner", "decided_by")
+    if status is not None:
+        rows = rows.filter(status=status)
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
+    return rows
+
+
+def waiting_swaps(team_id: int) -> QuerySet[ShiftSwap]:
+    """The swaps of a team that wait for an answer, the soonest given shift first."""
+    return swaps(SwapStatus.REQUESTED, team_id).order_by("give_start", "pk")
+
+
+def away_periods_ending_after(after: datetime, user_id: int | None = None) -> QuerySet[AwayPeriod]:
+    rows = AwayPeriod.objects.select_related("user", "created_by").filter(ends_at__gt=after)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    return rows.order_by("starts_at", "pk")

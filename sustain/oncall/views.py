@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from sustain.accounts import away
 from sustain.accounts.access import capability_required, signed_in_user, staff_required
-from sustain.accounts.models import AwayPeriod, Team, User
+from sustain.accounts.models import Team, User
 from sustain.accounts.planned_work import planned_work_sources
 from sustain.core.errors import NotFound, ServiceError, ValidationFailed
 from sustain.core.htmx import render_page
@@ -24,7 +24,6 @@ from sustain.core.web_errors import add_service_error
 from sustain.oncall import fairness, ical, selectors, services, workload
 from sustain.oncall.choices import SwapStatus
 from sustain.oncall.forms import AwayForm, CapacityForm, OverrideForm, RotationForm, SwapForm
-from sustain.oncall.models import Override, ShiftSwap
 
 # How far ahead a team's page shows the schedule.
 AHEAD = timedelta(days=14)
@@ -43,16 +42,8 @@ def now(request: HttpRequest) -> HttpResponse:
 def _team_context(actor: User, team: Team, **extra: Any) -> dict[str, Any]:
     at = timezone.now()
     pieces = selectors.team_schedule(team, at, at + AHEAD)
-    overrides = list(
-        Override.objects.filter(team=team, ends_at__gt=at)
-        .select_related("user", "replaces", "agreed_by")
-        .order_by("starts_at")[:50]
-    )
-    swaps = list(
-        ShiftSwap.objects.filter(team=team, status=SwapStatus.REQUESTED)
-        .select_related("requester", "partner")
-        .order_by("give_start")[:50]
-    )
+    overrides = list(selectors.overrides_ending_after(at, team.pk)[:50])
+    swaps = list(selectors.waiting_swaps(team.pk)[:50])
     users = User.objects.in_bulk({p.user_id for p in pieces})
     is_member = team.members.filter(pk=actor.pk).exists()
     return {
@@ -352,11 +343,7 @@ def away_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"{data['user'].display_name} is marked away.")
                 return redirect(reverse("oncall:away"))
-    periods = (
-        AwayPeriod.objects.filter(ends_at__gt=timezone.now())
-        .select_related("user")
-        .order_by("starts_at")[:200]
-    )
+    periods = selectors.away_periods_ending_after(timezone.now())[:200]
     context = {
         "nav": "oncall",
         "form": form,
